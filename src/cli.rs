@@ -1,0 +1,213 @@
+//! The command line: `serve` (the default), `migrate`, `admin create`,
+//! `token issue`, `sweep`. Every command that needs the database starts the
+//! embedded cluster when `DATABASE_URL` is unset, and stops it at the end.
+
+use std::io::BufRead as _;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use secrecy::SecretString;
+
+use crate::clock::Clock;
+use crate::config::{Settings, Source};
+use crate::db::embedded::EmbeddedPostgres;
+use crate::startup::{self, Application};
+
+#[derive(Parser, Debug)]
+#[command(name = "keyward", version, about = "Self-hosted API-token manager")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the console and the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage console users from the shell.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Expire and delete due tokens, end stale sessions, and exit.
+    Sweep,
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Create a super admin (the first one, or another as break-glass).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Source::from_process().and_then(|s| Settings::load(&s)) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("keyward: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("keyward: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("keyward: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Points `settings` at the embedded cluster if no `DATABASE_URL` is set.
+fn database(settings: &mut Settings) -> anyhow::Result<Option<EmbeddedPostgres>> {
+    if settings.database_url.is_some() {
+        return Ok(None);
+    }
+    let pg = EmbeddedPostgres::start(&settings.data_dir)?;
+    settings.database_url = Some(SecretString::from(pg.database_url()));
+    Ok(Some(pg))
+}
+
+async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
+    // Listen for SIGINT/SIGTERM before anything starts, so that a signal
+    // during start-up still stops the embedded cluster on the way out.
+    let mut signals = Signals::new()?;
+    // Dropped last: the embedded cluster stops after everything else.
+    let _embedded = database(&mut settings)?;
+    match command {
+        Command::Serve => serve(settings, &mut signals).await,
+        Command::Migrate => interruptible(&mut signals, migrate(settings)).await,
+        Command::Admin {
+            command: AdminCommand::Create { email, .. },
+        } => {
+            let password = read_password()?;
+            interruptible(&mut signals, admin_create(settings, email, password)).await
+        }
+        Command::Sweep => interruptible(&mut signals, sweep(settings)).await,
+    }
+}
+
+/// Runs `work` unless a signal comes first.
+async fn interruptible(
+    signals: &mut Signals,
+    work: impl Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    tokio::select! {
+        result = work => result,
+        () = signals.recv() => {
+            tracing::info!("interrupted");
+            Ok(())
+        }
+    }
+}
+
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    startup::connect(settings, Clock::system()).await?;
+    println!("Migrations are up to date.");
+    Ok(())
+}
+
+async fn admin_create(
+    settings: Settings,
+    email: String,
+    password: SecretString,
+) -> anyhow::Result<()> {
+    let state = startup::connect(settings, Clock::system()).await?;
+    let user = crate::services::accounts::create_super_admin(&state, &email, password)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("Created super admin {} (id {}).", user.email, user.id);
+    Ok(())
+}
+
+async fn sweep(settings: Settings) -> anyhow::Result<()> {
+    let state = startup::connect(settings, Clock::system()).await?;
+    let report = crate::jobs::sweeper::sweep_once(&state)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("Sweep done: {report}");
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<SecretString> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(!password.is_empty(), "no password on standard input");
+    Ok(SecretString::from(password))
+}
+
+async fn serve(settings: Settings, signals: &mut Signals) -> anyhow::Result<()> {
+    let app = Application::build(settings).await?;
+    let public_url = app.state().settings.public_url.clone();
+    println!("Keyward is listening on {public_url} (port {})", app.port());
+    if let Some(code) = app.setup_code() {
+        println!();
+        println!(
+            "  Keyward is not set up yet. Open {public_url}/setup and enter this one-time setup code:"
+        );
+        println!();
+        println!("      {code}");
+        println!();
+    }
+    let handle = app.handle();
+    let running = app.run_until_stopped();
+    tokio::pin!(running);
+    tokio::select! {
+        result = &mut running => return result.map_err(Into::into),
+        () = signals.recv() => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+    // Graceful: the listener closes, in-flight requests finish, then the
+    // background jobs stop; the embedded cluster stops after this returns.
+    let stop = handle.stop(true);
+    let (result, ()) = tokio::join!(running, stop);
+    result?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// SIGINT and SIGTERM, registered once at start.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            term: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+            int: signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Work on timers: the sweeper.
+
+pub mod sweeper;

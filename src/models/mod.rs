@@ -1,0 +1,17 @@
+//! One module per table: a read struct (Queryable + Selectable), an insert
+//! struct, and the queries on that table as associated functions taking
+//! `&mut PgConnection`. No business rules here: those live in `services`.
+
+pub mod account_link;
+pub mod audit_event;
+pub mod login_failure;
+pub mod org_settings;
+pub mod outbox;
+pub mod session;
+pub mod user;
+
+pub use account_link::{AccountLink, LinkPurpose};
+pub use audit_event::{AuditEvent, NewAuditEvent};
+pub use outbox::{NewOutboxMessage, OutboxMessage};
+pub use session::{NewSession, Session};
+pub use user::{NewUser, User};

@@ -1,0 +1,38 @@
+use diesel::prelude::*;
+use time::OffsetDateTime;
+
+use crate::schema::org_settings;
+
+/// The single row of organisation-wide settings.
+pub struct OrgSettings;
+
+impl OrgSettings {
+    pub fn setup_code_digest(conn: &mut PgConnection) -> QueryResult<Option<Vec<u8>>> {
+        org_settings::table
+            .select(org_settings::setup_code_digest)
+            .first(conn)
+    }
+
+    pub fn set_setup_code_digest(
+        conn: &mut PgConnection,
+        digest: Option<&[u8]>,
+        now: OffsetDateTime,
+    ) -> QueryResult<()> {
+        diesel::update(org_settings::table)
+            .set((
+                org_settings::setup_code_digest.eq(digest),
+                org_settings::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// Locks the settings row: serialises first-run setup.
+    pub fn lock(conn: &mut PgConnection) -> QueryResult<()> {
+        org_settings::table
+            .select(org_settings::id)
+            .for_update()
+            .first::<bool>(conn)
+            .map(drop)
+    }
+}

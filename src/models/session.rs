@@ -1,0 +1,87 @@
+use diesel::prelude::*;
+use time::OffsetDateTime;
+
+use crate::schema::sessions;
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
+pub struct Session {
+    pub id: i64,
+    pub digest: Vec<u8>,
+    pub user_id: i64,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub ip: Option<String>,
+    pub user_agent: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSession<'a> {
+    pub digest: &'a [u8],
+    pub user_id: i64,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub ip: Option<&'a str>,
+    pub user_agent: &'a str,
+}
+
+impl Session {
+    pub fn insert(conn: &mut PgConnection, new: &NewSession<'_>) -> QueryResult<Session> {
+        diesel::insert_into(sessions::table)
+            .values(new)
+            .returning(Session::as_returning())
+            .get_result(conn)
+    }
+
+    pub fn by_digest(conn: &mut PgConnection, digest: &[u8]) -> QueryResult<Option<Session>> {
+        sessions::table
+            .filter(sessions::digest.eq(digest))
+            .select(Session::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn touch(conn: &mut PgConnection, id: i64, now: OffsetDateTime) -> QueryResult<()> {
+        diesel::update(sessions::table.find(id))
+            .set(sessions::last_seen_at.eq(now))
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+        diesel::delete(sessions::table.find(id))
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// Ends every session of a user, except `keep` if given.
+    pub fn delete_for_user(
+        conn: &mut PgConnection,
+        user_id: i64,
+        keep: Option<i64>,
+    ) -> QueryResult<usize> {
+        let q = sessions::table.filter(sessions::user_id.eq(user_id));
+        match keep {
+            Some(id) => diesel::delete(q.filter(sessions::id.ne(id))).execute(conn),
+            None => diesel::delete(q).execute(conn),
+        }
+    }
+
+    pub fn delete_expired(
+        conn: &mut PgConnection,
+        now: OffsetDateTime,
+        idle_cutoff: OffsetDateTime,
+    ) -> QueryResult<usize> {
+        diesel::delete(
+            sessions::table.filter(
+                sessions::expires_at
+                    .le(now)
+                    .or(sessions::last_seen_at.le(idle_cutoff)),
+            ),
+        )
+        .execute(conn)
+    }
+}

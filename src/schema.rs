@@ -1,0 +1,101 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    account_links (id) {
+        id -> Int8,
+        user_id -> Int8,
+        purpose -> Text,
+        digest -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        actor_id -> Nullable<Int8>,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        ip -> Nullable<Text>,
+        details -> Jsonb,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Int8,
+        email -> Text,
+        ip -> Text,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    org_settings (id) {
+        id -> Bool,
+        setup_code_digest -> Nullable<Bytea>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        template -> Text,
+        created_at -> Timestamptz,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Int8,
+        digest -> Bytea,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        ip -> Nullable<Text>,
+        user_agent -> Text,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Nullable<Text>,
+        role -> Text,
+        active -> Bool,
+        api_token_allowed -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        last_sign_in_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(account_links -> users (user_id));
+diesel::joinable!(audit_events -> users (actor_id));
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    account_links,
+    audit_events,
+    login_failures,
+    org_settings,
+    outbox,
+    sessions,
+    users,
+);

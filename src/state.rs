@@ -1,0 +1,63 @@
+//! What every handler and background job shares, passed as `web::Data`.
+//! Cheap to clone: every field is a handle.
+
+use std::sync::Arc;
+
+use diesel::PgConnection;
+use diesel::connection::Connection as _;
+use time::OffsetDateTime;
+use tokio::sync::{Notify, Semaphore};
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::crypto::Keys;
+use crate::db::PgPool;
+use crate::error::AppError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub pool: PgPool,
+    pub keys: Arc<Keys>,
+    pub clock: Clock,
+    /// Wakes the outbox worker after a transaction queued mail.
+    pub mail_wake: Arc<Notify>,
+    /// Bounds concurrent argon2 work, so a burst of sign-ins cannot take
+    /// every blocking thread from token checks.
+    pub password_slots: Arc<Semaphore>,
+}
+
+impl AppState {
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// Runs `f` with a pooled connection on the blocking pool.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        crate::db::blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// Like [`db`](Self::db), inside one transaction: everything `f` writes
+    /// (the change, its audit entry, its mail) commits together or not at all.
+    pub async fn tx<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let result = self.db(move |conn| conn.transaction(f)).await;
+        // Whatever the transaction queued can go now.
+        if result.is_ok() {
+            self.mail_wake.notify_one();
+        }
+        result
+    }
+}

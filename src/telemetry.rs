@@ -1,0 +1,54 @@
+//! Logging: tracing to stderr, as text or JSON lines (`KEYWARD_LOG_FORMAT`),
+//! and a span per request carrying a request id. Requests are logged by
+//! route pattern, never by raw path or query: those may hold a reset code
+//! or a public token.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use tracing::Instrument as _;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::LogFormat;
+
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub async fn request_span(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = crate::tokens::random_base62(12);
+    let span = tracing::info_span!("request", request_id = %request_id, method = %req.method());
+    let started = Instant::now();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let status = res.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(route = %route, status, ms = started.elapsed().as_secs_f64() * 1000.0, "request");
+    });
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert(REQUEST_ID, v);
+    }
+    Ok(res)
+}

@@ -1,0 +1,155 @@
+//! `/audit`: the audit log, filtered by actor and action, newest first, with
+//! keyset pagination and a streamed CSV of the filtered view.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use futures_util::stream;
+use serde::Deserialize;
+
+use super::{Console, Layout, render, urlencode};
+use crate::domain::Permission;
+use crate::error::AppError;
+use crate::models::AuditEvent;
+use crate::models::audit_event::AuditFilter;
+use crate::state::AppState;
+
+const PAGE: i64 = 50;
+const CSV_BATCH: i64 = 1000;
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    actor: Option<String>,
+    action: Option<String>,
+    before: Option<i64>,
+}
+
+impl AuditQuery {
+    fn filter(&self) -> AuditFilter {
+        let clean = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.chars().take(200).collect())
+        };
+        AuditFilter {
+            actor: clean(&self.actor),
+            action: clean(&self.action),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit/list.html")]
+struct AuditPage {
+    layout: Layout,
+    events: Vec<AuditEvent>,
+    actor: String,
+    action: String,
+    actions: Vec<String>,
+    filter_query: String,
+    older: Option<String>,
+    paged: bool,
+}
+
+fn filter_query(filter: &AuditFilter) -> String {
+    let mut q = Vec::new();
+    if let Some(a) = &filter.actor {
+        q.push(format!("actor={}", urlencode(a)));
+    }
+    if let Some(a) = &filter.action {
+        q.push(format!("action={}", urlencode(a)));
+    }
+    q.join("&")
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    console: Console,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    console.user.require(Permission::ViewAudit)?;
+    let (_, layout) = console.layout("Audit log", "audit");
+    let filter = query.filter();
+    let before = query.before;
+    let f = filter.clone();
+    let (mut events, actions) = state
+        .db(move |conn| {
+            Ok((
+                AuditEvent::page(conn, &f, before, PAGE + 1)?,
+                AuditEvent::distinct_actions(conn)?,
+            ))
+        })
+        .await?;
+    let more = events.len() as i64 > PAGE;
+    events.truncate(PAGE as usize);
+    let fq = filter_query(&filter);
+    let older = more.then(|| {
+        let last = events.last().map_or(0, |e| e.id);
+        if fq.is_empty() {
+            format!("?before={last}")
+        } else {
+            format!("?{fq}&before={last}")
+        }
+    });
+    render(&AuditPage {
+        layout,
+        events,
+        actor: filter.actor.clone().unwrap_or_default(),
+        action: filter.action.clone().unwrap_or_default(),
+        actions,
+        filter_query: fq,
+        older,
+        paged: before.is_some(),
+    })
+}
+
+/// The filtered log as CSV, fetched and sent in batches, so its size does
+/// not matter.
+pub async fn csv(
+    state: web::Data<AppState>,
+    console: Console,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    console.user.require(Permission::ViewAudit)?;
+    let filter = query.filter();
+    let header_row =
+        crate::csv_util::record(["id", "at", "actor", "action", "target", "ip", "details"]);
+    let state = state.into_inner();
+    let body = stream::unfold(Some((None::<i64>, Some(header_row))), move |cursor| {
+        let state = state.clone();
+        let filter = filter.clone();
+        async move {
+            let (before, header_row) = cursor?;
+            let mut out = header_row.unwrap_or_default();
+            let batch = state
+                .db(move |conn| Ok(AuditEvent::page(conn, &filter, before, CSV_BATCH)?))
+                .await;
+            let events = match batch {
+                Ok(events) => events,
+                Err(e) => return Some((Err(actix_web::Error::from(e)), None)),
+            };
+            for e in &events {
+                out.extend(crate::csv_util::record([
+                    e.id.to_string().as_str(),
+                    crate::clock::rfc3339(e.at).as_str(),
+                    &e.actor,
+                    &e.action,
+                    &e.target,
+                    e.ip.as_deref().unwrap_or(""),
+                    e.details.to_string().as_str(),
+                ]));
+            }
+            let next =
+                (events.len() as i64 == CSV_BATCH).then(|| (events.last().map(|e| e.id), None));
+            Some((Ok(web::Bytes::from(out)), next))
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"keyward-audit.csv\"",
+        ))
+        .streaming(body))
+}

@@ -1,0 +1,131 @@
+//! Middleware: the security headers of every response, and the console
+//! guard, which gives each browser a CSRF cookie, refuses any state-changing
+//! request without the matching form token (403, before a handler runs),
+//! bounds form bodies (413), and clears a flash message once shown.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::{HttpMessage, web};
+use futures_util::StreamExt as _;
+
+use super::session::{CSRF_COOKIE, CsrfToken, FLASH_COOKIE, SESSION_COOKIE};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Largest console form body.
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'none'";
+
+/// Headers every response carries (SPEC section 8).
+pub fn security_headers(secure: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add((header::CONTENT_SECURITY_POLICY, CSP))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"));
+    if secure {
+        headers.add((
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        headers
+    }
+}
+
+fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+async fn read_limited(req: &mut ServiceRequest, limit: usize) -> Result<web::Bytes, AppError> {
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|e| AppError::bad_request(format!("could not read the request body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find_map(|(k, v)| (k == name).then_some(v))
+}
+
+pub async fn console_guard(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(req
+            .error_response(AppError::internal(anyhow::anyhow!(
+                "AppState is not registered"
+            )))
+            .map_into_right_body());
+    };
+    let existing = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| (32..=64).contains(&v.len()));
+    let fresh = existing.is_none();
+    let csrf_cookie = existing.unwrap_or_else(crate::crypto::random_url_token);
+    let session = req
+        .cookie(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    let binding = format!("{csrf_cookie}.{session}");
+    req.extensions_mut()
+        .insert(CsrfToken(state.keys.csrf_token(binding.as_bytes())));
+
+    if is_unsafe(req.method()) {
+        let body = match read_limited(&mut req, FORM_LIMIT).await {
+            Ok(body) => body,
+            Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+        };
+        let valid = !fresh
+            && form_field(&body, "csrf_token")
+                .is_some_and(|t| state.keys.csrf_matches(binding.as_bytes(), &t));
+        if !valid {
+            tracing::warn!(path = %req.path(), "refused a console request without a valid CSRF token");
+            return Ok(req.error_response(AppError::Csrf).map_into_right_body());
+        }
+        req.set_payload(Payload::from(body));
+    }
+
+    let had_flash = req.cookie(FLASH_COOKIE).is_some();
+    let mut res = next.call(req).await?;
+    if fresh {
+        let cookie = Cookie::build(CSRF_COOKIE, csrf_cookie)
+            .path("/")
+            .http_only(true)
+            .secure(state.settings.secure_cookies)
+            .same_site(SameSite::Strict)
+            .finish();
+        res.response_mut().add_cookie(&cookie)?;
+    }
+    if had_flash && !res.response().cookies().any(|c| c.name() == FLASH_COOKIE) {
+        let mut removal = Cookie::build(FLASH_COOKIE, "").path("/").finish();
+        removal.make_removal();
+        res.response_mut().add_cookie(&removal)?;
+    }
+    // Console pages may show a secret once: no cache keeps a copy.
+    if !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res.map_into_left_body())
+}

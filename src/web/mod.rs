@@ -1,0 +1,156 @@
+//! The server-rendered console: one module per screen area, each with its
+//! handlers, form structs and askama page structs. Handlers parse, call a
+//! service, and render; the rules live in `services`.
+
+pub mod audit;
+pub mod auth;
+pub mod dashboard;
+pub mod middleware;
+pub mod outbox;
+pub mod profile;
+pub mod session;
+pub mod setup;
+pub mod users;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+pub use session::{Console, CurrentUser, Flash, Layout, View};
+
+use crate::error::{AppError, FieldErrors};
+use crate::state::AppState;
+
+/// The console routes. Mounted last, under the console guard.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(dashboard::show))
+        .route("/setup", web::get().to(setup::form))
+        .route("/setup", web::post().to(setup::submit))
+        .route("/login", web::get().to(auth::login_form))
+        .route("/login", web::post().to(auth::login))
+        .route("/logout", web::post().to(auth::logout))
+        .route("/password/forgot", web::get().to(auth::forgot_form))
+        .route("/password/forgot", web::post().to(auth::forgot))
+        .route("/password/reset/{code}", web::get().to(auth::reset_form))
+        .route("/password/reset/{code}", web::post().to(auth::reset))
+        .route("/profile", web::get().to(profile::show))
+        .route("/profile", web::post().to(profile::update))
+        .route(
+            "/profile/password",
+            web::post().to(profile::change_password),
+        )
+        .route("/users", web::get().to(users::list))
+        .route("/users", web::post().to(users::invite))
+        .route("/users/{id}/role", web::post().to(users::change_role))
+        .route("/users/{id}/active", web::post().to(users::set_active))
+        .route(
+            "/users/{id}/api-token-allowed",
+            web::post().to(users::set_api_token_allowed),
+        )
+        .route(
+            "/users/{id}/invitation",
+            web::post().to(users::resend_invitation),
+        )
+        .route("/audit", web::get().to(audit::list))
+        .route("/audit.csv", web::get().to(audit::csv))
+        .route("/dev/outbox", web::get().to(outbox::list))
+        .route("/dev/outbox/{name}", web::get().to(outbox::show));
+}
+
+/// Renders a page with 200.
+pub fn render<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
+    render_status(StatusCode::OK, page)
+}
+
+pub fn render_status<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
+    let body = page.render()?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// 303 See Other: the answer to a form POST.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// 303 to `location`, with a message for the next page.
+pub fn redirect_with(state: &AppState, location: &str, flash: Flash) -> HttpResponse {
+    let mut res = see_other(location);
+    let _ = res.add_cookie(&flash.cookie(&state.keys));
+    res
+}
+
+/// The session cookie for a new session id.
+pub fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
+    let max_age = time::Duration::try_from(state.settings.session_absolute)
+        .unwrap_or(time::Duration::hours(12));
+    Cookie::build(session::SESSION_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .secure(state.settings.secure_cookies)
+        .same_site(SameSite::Lax)
+        .max_age(max_age)
+        .finish()
+}
+
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Where to go after signing in: only a path inside Keyward, never another
+/// site (`//evil.example`, `/\evil.example`, `https://...`).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.chars().any(|c| c.is_control() || c == '\\')
+                && n.len() <= 2000 =>
+        {
+            n.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// Field errors from a service error, or the error itself.
+pub fn field_errors(e: AppError) -> Result<FieldErrors, AppError> {
+    match e {
+        AppError::Validation(fields) => Ok(fields),
+        other => Err(other),
+    }
+}
+
+/// A checkbox: present (any value) means on.
+pub fn checkbox(value: &Option<String>) -> bool {
+    value
+        .as_deref()
+        .is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/users?x=1")), "/users?x=1");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil",
+            "/a\\b",
+            "/\nx",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,186 @@
+//! `/users`: super admins invite users, change roles, deactivate, and
+//! switch "API token allowed".
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Console, Flash, Layout, checkbox, field_errors, redirect_with, render_status};
+use crate::domain::{Permission, Role};
+use crate::error::{AppError, FieldErrors};
+use crate::models::User;
+use crate::services::accounts;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "users/list.html")]
+struct UsersPage {
+    layout: Layout,
+    users: Vec<User>,
+    me: i64,
+    roles: &'static [Role],
+    form: InviteForm,
+    errors: FieldErrors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct InviteForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+async fn page(
+    state: &AppState,
+    console: Console,
+    status: StatusCode,
+    form: InviteForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    console.user.require(Permission::ManageUsers)?;
+    let (user, layout) = console.layout("Users", "users");
+    let users = state.db(|conn| Ok(User::list(conn)?)).await?;
+    render_status(
+        status,
+        &UsersPage {
+            layout,
+            users,
+            me: user.user.id,
+            roles: Role::ALL,
+            form,
+            errors,
+        },
+    )
+}
+
+pub async fn list(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
+    let form = InviteForm {
+        email: String::new(),
+        role: Role::Member.as_str().to_owned(),
+    };
+    page(&state, console, StatusCode::OK, form, FieldErrors::new()).await
+}
+
+pub async fn invite(
+    state: web::Data<AppState>,
+    console: Console,
+    web::Form(form): web::Form<InviteForm>,
+) -> Result<HttpResponse, AppError> {
+    console.user.require(Permission::ManageUsers)?;
+    let role = match form.role.parse::<Role>() {
+        Ok(role) => role,
+        Err(_) => {
+            let errors = FieldErrors::from([("role".to_owned(), "Choose a role.".to_owned())]);
+            return page(
+                &state,
+                console,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form,
+                errors,
+            )
+            .await;
+        }
+    };
+    match accounts::invite(&state, console.user.actor(), &form.email, role).await {
+        Ok(user) => Ok(redirect_with(
+            &state,
+            "/users",
+            Flash::success(format!(
+                "Invitation sent to {}. The link works once, for 72 hours.",
+                user.email
+            )),
+        )),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            page(
+                &state,
+                console,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form,
+                errors,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    role: String,
+}
+
+pub async fn change_role(
+    state: web::Data<AppState>,
+    console: Console,
+    id: web::Path<i64>,
+    web::Form(form): web::Form<RoleForm>,
+) -> Result<HttpResponse, AppError> {
+    let role = form.role.parse::<Role>().map_err(AppError::bad_request)?;
+    let user = accounts::change_role(&state, console.user.actor(), id.into_inner(), role).await?;
+    Ok(redirect_with(
+        &state,
+        "/users",
+        Flash::success(format!(
+            "{} is now {}. Their sessions have ended.",
+            user.email,
+            user.role.label()
+        )),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct SwitchForm {
+    value: Option<String>,
+}
+
+pub async fn set_active(
+    state: web::Data<AppState>,
+    console: Console,
+    id: web::Path<i64>,
+    web::Form(form): web::Form<SwitchForm>,
+) -> Result<HttpResponse, AppError> {
+    let active = checkbox(&form.value);
+    let user = accounts::set_active(&state, console.user.actor(), id.into_inner(), active).await?;
+    let message = if user.active {
+        format!("{} is active again.", user.email)
+    } else {
+        format!("{} is deactivated and signed out everywhere.", user.email)
+    };
+    Ok(redirect_with(&state, "/users", Flash::success(message)))
+}
+
+pub async fn set_api_token_allowed(
+    state: web::Data<AppState>,
+    console: Console,
+    id: web::Path<i64>,
+    web::Form(form): web::Form<SwitchForm>,
+) -> Result<HttpResponse, AppError> {
+    let allowed = checkbox(&form.value);
+    let user =
+        accounts::set_api_token_allowed(&state, console.user.actor(), id.into_inner(), allowed)
+            .await?;
+    let message = if user.api_token_allowed {
+        format!("{} may generate a profile API token.", user.email)
+    } else {
+        format!("{} may no longer use a profile API token.", user.email)
+    };
+    Ok(redirect_with(&state, "/users", Flash::success(message)))
+}
+
+pub async fn resend_invitation(
+    state: web::Data<AppState>,
+    console: Console,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let user = accounts::resend_invitation(&state, console.user.actor(), id.into_inner()).await?;
+    Ok(redirect_with(
+        &state,
+        "/users",
+        Flash::success(format!(
+            "A new invitation is on its way to {}; the old link no longer works.",
+            user.email
+        )),
+    ))
+}

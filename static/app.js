@@ -1,0 +1,70 @@
+// Keyward console enhancements. Every feature here has a plain-HTML
+// fallback: forms post, links go to confirmation pages, switches are
+// submit buttons. This file only makes them nicer.
+"use strict";
+document.documentElement.classList.add("js");
+
+document.addEventListener("DOMContentLoaded", () => {
+  // Selects marked data-autosubmit save on change.
+  for (const select of document.querySelectorAll("select[data-autosubmit]")) {
+    select.addEventListener("change", () => select.form.requestSubmit());
+  }
+
+  // Copy buttons: data-copy-from="#id" copies that element's value/text.
+  for (const button of document.querySelectorAll("[data-copy-from]")) {
+    button.hidden = false;
+    button.addEventListener("click", async (event) => {
+      event.preventDefault();
+      const source = document.querySelector(button.dataset.copyFrom);
+      if (!source) return;
+      const text = "value" in source ? source.value : source.textContent.trim();
+      try {
+        await navigator.clipboard.writeText(text);
+      } catch {
+        if ("select" in source) { source.type = "text"; source.select(); }
+        document.execCommand("copy");
+      }
+      const label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(() => { button.textContent = label; }, 1500);
+    });
+  }
+
+  // View icon: data-reveal="#id" toggles a password field to text.
+  for (const button of document.querySelectorAll("[data-reveal]")) {
+    button.hidden = false;
+    button.addEventListener("click", (event) => {
+      event.preventDefault();
+      const field = document.querySelector(button.dataset.reveal);
+      if (!field) return;
+      const show = field.type === "password";
+      field.type = show ? "text" : "password";
+      button.setAttribute("aria-pressed", String(show));
+      button.title = show ? "Hide" : "Show";
+    });
+  }
+
+  // Links to a confirmation page open the matching <dialog> instead.
+  for (const link of document.querySelectorAll("a[data-dialog]")) {
+    const dialog = document.querySelector(link.dataset.dialog);
+    if (!dialog || typeof dialog.showModal !== "function") continue;
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      dialog.showModal();
+    });
+  }
+  for (const close of document.querySelectorAll("dialog [data-close]")) {
+    close.addEventListener("click", (event) => {
+      event.preventDefault();
+      close.closest("dialog").close();
+    });
+  }
+
+  // A dialog rendered open by the server (a one-time reveal) becomes modal.
+  for (const dialog of document.querySelectorAll("dialog[data-modal-open]")) {
+    if (typeof dialog.showModal === "function") {
+      dialog.removeAttribute("open");
+      dialog.showModal();
+    }
+  }
+});

@@ -1,0 +1,403 @@
+//! The test harness: every test gets its own PostgreSQL database (created
+//! here, dropped when the app goes), a real SMTP server on loopback, and the
+//! real server on a random port, built by the same `Application::build` as
+//! production.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use diesel::prelude::*;
+use keyward::clock::Clock;
+use keyward::config::{Settings, Source};
+use keyward::startup::Application;
+use reqwest::StatusCode;
+use reqwest::cookie::{CookieStore as _, Jar};
+use reqwest::redirect::Policy;
+
+use crate::mail::SmtpSink;
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const PASSWORD: &str = "correct horse battery";
+
+/// The PostgreSQL server tests create their databases on.
+fn admin_url() -> String {
+    std::env::var("KEYWARD_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+}
+
+/// A test's own database, dropped (connections and all) when this goes.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub fn create() -> Self {
+        let name = format!(
+            "kw_test_{}",
+            keyward::tokens::random_base62(12).to_lowercase()
+        );
+        let mut conn = PgConnection::establish(&format!("{}/postgres", admin_url()))
+            .expect("connect to the test PostgreSQL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create the test database");
+        Self {
+            url: format!("{}/{name}", admin_url()),
+            name,
+        }
+    }
+
+    pub fn conn(&self) -> PgConnection {
+        PgConnection::establish(&self.url).expect("connect to the test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Off the async runtime: a plain thread with a plain connection.
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut conn) = PgConnection::establish(&format!("{}/postgres", admin_url())) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        })
+        .join();
+    }
+}
+
+/// How to start a test app.
+#[derive(Default)]
+pub struct Options {
+    /// Extra settings, as `KEYWARD_*` pairs.
+    pub env: Vec<(String, String)>,
+    /// Point the app at an SMTP port where nothing listens yet.
+    pub smtp_down: bool,
+    /// Reuse a database (and its master key and data directory) from an
+    /// earlier app.
+    pub reuse: Option<Leftovers>,
+}
+
+/// What an app leaves behind to start another on the same data.
+pub struct Leftovers {
+    pub db: TestDb,
+    pub master_key: String,
+    pub data_dir: PathBuf,
+    pub smtp: SmtpSink,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub clock: Clock,
+    pub smtp: SmtpSink,
+    pub setup_code: Option<String>,
+    pub data_dir: PathBuf,
+    master_key: String,
+    handle: ServerHandle,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    db: Option<TestDb>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Options::default()).await
+    }
+
+    pub async fn spawn_with(options: Options) -> Self {
+        let (db, master_key, data_dir, smtp) = match options.reuse {
+            Some(l) => (l.db, l.master_key, l.data_dir, l.smtp),
+            None => {
+                let db = tokio::task::spawn_blocking(TestDb::create).await.unwrap();
+                let master_key: String = (0..32)
+                    .map(|_| format!("{:02x}", rand::random::<u8>()))
+                    .collect();
+                let data_dir = std::env::temp_dir().join(format!("kw-it-{}", db.name));
+                let smtp = if options.smtp_down {
+                    SmtpSink::reserved().await
+                } else {
+                    SmtpSink::start().await
+                };
+                (db, master_key, data_dir, smtp)
+            }
+        };
+        let smtp_url = format!("smtp://127.0.0.1:{}", smtp.port);
+        let data_dir_s = data_dir.display().to_string();
+        let mut pairs: Vec<(String, String)> = vec![
+            ("DATABASE_URL".into(), db.url.clone()),
+            ("KEYWARD_BIND".into(), "127.0.0.1:0".into()),
+            ("KEYWARD_DATA_DIR".into(), data_dir_s),
+            ("KEYWARD_SMTP_URL".into(), smtp_url),
+            ("KEYWARD_MASTER_KEY".into(), master_key.clone()),
+            ("KEYWARD_SECURE_COOKIES".into(), "false".into()),
+            ("KEYWARD_WORKERS".into(), "2".into()),
+            ("KEYWARD_DB_POOL_SIZE".into(), "6".into()),
+            ("KEYWARD_MAIL_RETRY_MS".into(), "200".into()),
+            ("KEYWARD_MAIL_POLL_MS".into(), "200".into()),
+            ("KEYWARD_USAGE_FLUSH_MS".into(), "200".into()),
+        ];
+        for (k, v) in options.env {
+            pairs.retain(|(existing, _)| existing != &k);
+            pairs.push((k, v));
+        }
+        let settings = Settings::load(&Source::from_pairs(
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        ))
+        .expect("test settings");
+        let clock = Clock::system();
+        let app = Application::build_with_clock(settings, clock.clone())
+            .await
+            .expect("build the app");
+        let port = app.port();
+        let setup_code = app.setup_code().map(str::to_owned);
+        let handle = app.handle();
+        let task = tokio::spawn(app.run_until_stopped());
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            clock,
+            smtp,
+            setup_code,
+            data_dir,
+            master_key,
+            handle,
+            task: Some(task),
+            db: Some(db),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn db_url(&self) -> String {
+        self.db.as_ref().map(|d| d.url.clone()).unwrap_or_default()
+    }
+
+    pub fn conn(&self) -> PgConnection {
+        self.db.as_ref().expect("database").conn()
+    }
+
+    /// A new client, like a new browser: its own cookies, no redirects followed.
+    pub fn agent(&self) -> Agent {
+        let jar = Arc::new(Jar::default());
+        Agent {
+            base: self.base.clone(),
+            client: reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            jar,
+        }
+    }
+
+    /// Stops the server gracefully, keeping the database for another app.
+    pub async fn stop_keeping_data(mut self) -> Leftovers {
+        self.handle.stop(true).await;
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        Leftovers {
+            db: self.db.take().expect("database"),
+            master_key: self.master_key.clone(),
+            data_dir: self.data_dir.clone(),
+            smtp: std::mem::replace(&mut self.smtp, SmtpSink::detached()),
+        }
+    }
+
+    /// Completes first-run setup; returns the signed-in super admin.
+    pub async fn setup_admin(&self) -> Agent {
+        let agent = self.agent();
+        let code = self
+            .setup_code
+            .clone()
+            .expect("a fresh app has a setup code");
+        let res = agent
+            .submit(
+                "/setup",
+                "/setup",
+                &[
+                    ("code", &code),
+                    ("email", ADMIN_EMAIL),
+                    ("display_name", "Ada Admin"),
+                    ("password", PASSWORD),
+                    ("confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "setup should succeed");
+        agent
+    }
+
+    /// Invites `email` as `role` (as `admin`), accepts the mailed link with
+    /// [`PASSWORD`], signs in, and returns that user's agent.
+    pub async fn user_with_role(&self, admin: &Agent, email: &str, role: &str) -> Agent {
+        let res = admin
+            .submit("/users", "/users", &[("email", email), ("role", role)])
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "invitation should succeed"
+        );
+        let mail = self.smtp.wait_for(email, "invited").await;
+        let link = mail.link_path(&self.base);
+        let agent = self.agent();
+        let res = agent
+            .submit(
+                &link,
+                &link,
+                &[("password", PASSWORD), ("confirm", PASSWORD)],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "setting the password should succeed"
+        );
+        agent.sign_in(email, PASSWORD).await;
+        agent
+    }
+
+    /// Audit actions recorded so far, oldest first.
+    pub fn audit_actions(&self) -> Vec<String> {
+        use keyward::schema::audit_events::dsl::*;
+        audit_events
+            .order(id.asc())
+            .select(action)
+            .load(&mut self.conn())
+            .unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The stop command is sent at once; the database drop below forces
+        // any remaining connection closed.
+        drop(self.handle.stop(false));
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// A client with its own cookie jar.
+pub struct Agent {
+    pub base: String,
+    pub client: reqwest::Client,
+    jar: Arc<Jar>,
+}
+
+impl Agent {
+    /// The value of one of this agent's cookies.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let header = self.jar.cookies(&self.base.parse().unwrap())?;
+        header.to_str().ok()?.split("; ").find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GET a page: its status and body.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let res = self.get(path).await;
+        let status = res.status();
+        (status, res.text().await.unwrap())
+    }
+
+    /// The CSRF token of the forms on `page`.
+    pub async fn csrf(&self, page: &str) -> String {
+        let (status, body) = self.page(page).await;
+        csrf_in(&body).unwrap_or_else(|| panic!("no CSRF token on {page} ({status}): {body}"))
+    }
+
+    /// POSTs a form to `action` the way a browser would after loading `page`.
+    pub async fn submit(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let token = self.csrf(page).await;
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        form.extend_from_slice(fields);
+        self.client
+            .post(self.url(action))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// A raw form POST, with no CSRF token added.
+    pub async fn post_raw(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(action))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) {
+        let res = self
+            .submit(
+                "/login",
+                "/login",
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in of {email} should succeed"
+        );
+    }
+}
+
+pub fn csrf_in(body: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = body.find(marker)? + marker.len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_owned())
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// Polls `check` until it is true or `timeout` passes.
+pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

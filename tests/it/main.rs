@@ -1,0 +1,14 @@
+//! Keyward's integration tests: one binary, a module per area. Each test
+//! starts the real server on its own database and talks HTTP to it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod browser;
+mod helpers;
+mod mail;
+
+mod accounts;
+mod audit;
+mod browser_accounts;
+mod cli;
+mod console;
+mod outbox;
