@@ -12,18 +12,10 @@ struct Static;
 
 pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let Some(file) = Static::get(&path) else {
-        return HttpResponse::NotFound()
-            .content_type("text/plain")
-            .body("not found");
+        return HttpResponse::NotFound().content_type("text/plain").body("not found");
     };
     let hash = file.metadata.sha256_hash();
-    let etag: String = format!(
-        "\"{}\"",
-        hash[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let etag: String = format!("\"{}\"", hash[..8].iter().map(|b| format!("{b:02x}")).collect::<String>());
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -32,17 +24,12 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let mut res = if matches {
         HttpResponse::NotModified().finish()
     } else {
-        HttpResponse::Ok()
-            .content_type(file.metadata.mimetype())
-            .body(file.data.into_owned())
+        HttpResponse::Ok().content_type(file.metadata.mimetype()).body(file.data.into_owned())
     };
     let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, v);
     }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     res
 }

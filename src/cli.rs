@@ -32,8 +32,32 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Issue tokens from the shell.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Expire and delete due tokens, end stale sessions, and exit.
     Sweep,
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Issue a token and print it once (automation, break-glass).
+    Issue {
+        /// Email of the user the token acts as.
+        #[arg(long)]
+        user: String,
+        #[arg(long, value_enum)]
+        kind: IssueKind,
+        #[arg(long)]
+        description: String,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum IssueKind {
+    Personal,
 }
 
 #[derive(Subcommand, Debug)]
@@ -58,10 +82,7 @@ pub fn main() -> ExitCode {
         }
     };
     crate::telemetry::init(settings.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("keyward: cannot start the async runtime: {e}");
@@ -96,21 +117,19 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(settings, &mut signals).await,
         Command::Migrate => interruptible(&mut signals, migrate(settings)).await,
-        Command::Admin {
-            command: AdminCommand::Create { email, .. },
-        } => {
+        Command::Admin { command: AdminCommand::Create { email, .. } } => {
             let password = read_password()?;
             interruptible(&mut signals, admin_create(settings, email, password)).await
+        }
+        Command::Token { command: TokenCommand::Issue { user, kind: IssueKind::Personal, description } } => {
+            interruptible(&mut signals, issue_token(settings, user, description)).await
         }
         Command::Sweep => interruptible(&mut signals, sweep(settings)).await,
     }
 }
 
 /// Runs `work` unless a signal comes first.
-async fn interruptible(
-    signals: &mut Signals,
-    work: impl Future<Output = anyhow::Result<()>>,
-) -> anyhow::Result<()> {
+async fn interruptible(signals: &mut Signals, work: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
     tokio::select! {
         result = work => result,
         () = signals.recv() => {
@@ -126,11 +145,7 @@ async fn migrate(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn admin_create(
-    settings: Settings,
-    email: String,
-    password: SecretString,
-) -> anyhow::Result<()> {
+async fn admin_create(settings: Settings, email: String, password: SecretString) -> anyhow::Result<()> {
     let state = startup::connect(settings, Clock::system()).await?;
     let user = crate::services::accounts::create_super_admin(&state, &email, password)
         .await
@@ -139,21 +154,28 @@ async fn admin_create(
     Ok(())
 }
 
-async fn sweep(settings: Settings) -> anyhow::Result<()> {
+async fn issue_token(settings: Settings, email: String, description: String) -> anyhow::Result<()> {
     let state = startup::connect(settings, Clock::system()).await?;
-    let report = crate::jobs::sweeper::sweep_once(&state)
+    let (token, secret) = crate::services::tokens::issue_personal_from_cli(&state, &email, &description)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The token goes to stdout alone, so that scripts can capture it; the
+    // note goes to stderr.
+    eprintln!("Personal token {} for {email}; it is shown once, store it now:", token.display_key());
+    println!("{secret}");
+    Ok(())
+}
+
+async fn sweep(settings: Settings) -> anyhow::Result<()> {
+    let state = startup::connect(settings, Clock::system()).await?;
+    let report = crate::jobs::sweeper::sweep_once(&state).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("Sweep done: {report}");
     Ok(())
 }
 
 fn read_password() -> anyhow::Result<SecretString> {
     let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("cannot read the password from standard input")?;
+    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
     anyhow::ensure!(!password.is_empty(), "no password on standard input");
     Ok(SecretString::from(password))
@@ -165,9 +187,7 @@ async fn serve(settings: Settings, signals: &mut Signals) -> anyhow::Result<()> 
     println!("Keyward is listening on {public_url} (port {})", app.port());
     if let Some(code) = app.setup_code() {
         println!();
-        println!(
-            "  Keyward is not set up yet. Open {public_url}/setup and enter this one-time setup code:"
-        );
+        println!("  Keyward is not set up yet. Open {public_url}/setup and enter this one-time setup code:");
         println!();
         println!("      {code}");
         println!();

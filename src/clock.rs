@@ -20,16 +20,13 @@ impl Clock {
         let now = OffsetDateTime::now_utc();
         // Microsecond precision: what PostgreSQL stores, so a value read
         // back compares equal to the one written.
-        let now = now
-            .replace_nanosecond(now.nanosecond() / 1000 * 1000)
-            .unwrap_or(now);
+        let now = now.replace_nanosecond(now.nanosecond() / 1000 * 1000).unwrap_or(now);
         now + Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
     }
 
     /// Moves this clock (and every clone of it) forward.
     pub fn advance(&self, by: Duration) {
-        self.offset_ms
-            .fetch_add(by.whole_milliseconds() as i64, Ordering::Relaxed);
+        self.offset_ms.fetch_add(by.whole_milliseconds() as i64, Ordering::Relaxed);
     }
 }
 
@@ -54,9 +51,7 @@ impl<T: Moment + ?Sized> Moment for &T {
 /// How dates are shown in pages and emails: `27 Nov 2026 14:05 UTC`.
 pub fn display(dt: impl Moment) -> String {
     let dt = dt.moment().to_offset(time::UtcOffset::UTC);
-    let format = time::macros::format_description!(
-        "[day padding:none] [month repr:short] [year] [hour]:[minute] UTC"
-    );
+    let format = time::macros::format_description!("[day padding:none] [month repr:short] [year] [hour]:[minute] UTC");
     dt.format(&format).unwrap_or_else(|_| dt.to_string())
 }
 
@@ -70,6 +65,5 @@ pub fn display_date(dt: impl Moment) -> String {
 /// RFC 3339, for CSV and JSON.
 pub fn rfc3339(dt: impl Moment) -> String {
     let dt = dt.moment();
-    dt.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| dt.to_string())
+    dt.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| dt.to_string())
 }

@@ -21,10 +21,7 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn new(var: &str, message: impl Into<String>) -> Self {
-        Self {
-            var: var.to_owned(),
-            message: message.into(),
-        }
+        Self { var: var.to_owned(), message: message.into() }
     }
 }
 
@@ -100,18 +97,12 @@ impl Source {
     /// The process environment and `keyward.toml` (or `KEYWARD_CONFIG`) if it exists.
     pub fn from_process() -> Result<Self, ConfigError> {
         let env: HashMap<String, String> = std::env::vars().collect();
-        let path = env
-            .get("KEYWARD_CONFIG")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("keyward.toml"));
+        let path = env.get("KEYWARD_CONFIG").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("keyward.toml"));
         let explicit = env.contains_key("KEYWARD_CONFIG");
         let file = if path.exists() {
             read_toml(&path)?
         } else if explicit {
-            return Err(ConfigError::new(
-                "KEYWARD_CONFIG",
-                format!("{} does not exist", path.display()),
-            ));
+            return Err(ConfigError::new("KEYWARD_CONFIG", format!("{} does not exist", path.display())));
         } else {
             HashMap::new()
         };
@@ -120,24 +111,14 @@ impl Source {
 
     /// Only the given pairs (tests, and callers that build settings by hand).
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Self {
-            env: pairs
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-            file: HashMap::new(),
-        }
+        Self { env: pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(), file: HashMap::new() }
     }
 
     /// `KEYWARD_BIND` is looked up as `KEYWARD_BIND` in the environment and as
     /// `bind` in the file. Empty values count as unset.
     fn get(&self, var: &str) -> Option<&str> {
         let file_key = var.trim_start_matches("KEYWARD_").to_ascii_lowercase();
-        self.env
-            .get(var)
-            .or_else(|| self.file.get(&file_key))
-            .map(String::as_str)
-            .filter(|v| !v.trim().is_empty())
+        self.env.get(var).or_else(|| self.file.get(&file_key)).map(String::as_str).filter(|v| !v.trim().is_empty())
     }
 }
 
@@ -145,9 +126,8 @@ fn read_toml(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
     let var = "KEYWARD_CONFIG";
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError::new(var, format!("cannot read {}: {e}", path.display())))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e| ConfigError::new(var, format!("{} is not valid TOML: {e}", path.display())))?;
+    let table: toml::Table =
+        text.parse().map_err(|e| ConfigError::new(var, format!("{} is not valid TOML: {e}", path.display())))?;
     table
         .into_iter()
         .map(|(k, v)| {
@@ -174,14 +154,11 @@ fn read_toml(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
 impl Settings {
     pub fn load(source: &Source) -> Result<Self, ConfigError> {
         let bind: SocketAddr = parse(source, "KEYWARD_BIND", "127.0.0.1:8080", |v| {
-            v.parse()
-                .map_err(|_| format!("`{v}` is not a socket address like 127.0.0.1:8080"))
+            v.parse().map_err(|_| format!("`{v}` is not a socket address like 127.0.0.1:8080"))
         })?;
         let public_url_explicit = source.get("KEYWARD_PUBLIC_URL").is_some();
         let public_url = match source.get("KEYWARD_PUBLIC_URL") {
-            Some(v) => {
-                parse_public_url(v).map_err(|m| ConfigError::new("KEYWARD_PUBLIC_URL", m))?
-            }
+            Some(v) => parse_public_url(v).map_err(|m| ConfigError::new("KEYWARD_PUBLIC_URL", m))?,
             None => default_public_url(bind),
         };
         let database_url = source
@@ -190,10 +167,7 @@ impl Settings {
                 if v.starts_with("postgres://") || v.starts_with("postgresql://") {
                     Ok(SecretString::from(v.to_owned()))
                 } else {
-                    Err(ConfigError::new(
-                        "DATABASE_URL",
-                        "must be a postgres:// or postgresql:// URL",
-                    ))
+                    Err(ConfigError::new("DATABASE_URL", "must be a postgres:// or postgresql:// URL"))
                 }
             })
             .transpose()?;
@@ -217,10 +191,7 @@ impl Settings {
                     .map_err(|m| ConfigError::new("KEYWARD_MASTER_KEY", m))
             })
             .transpose()?;
-        let mail_from = source
-            .get("KEYWARD_MAIL_FROM")
-            .unwrap_or("Keyward <keyward@localhost>")
-            .to_owned();
+        let mail_from = source.get("KEYWARD_MAIL_FROM").unwrap_or("Keyward <keyward@localhost>").to_owned();
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(ConfigError::new(
                 "KEYWARD_MAIL_FROM",
@@ -246,51 +217,28 @@ impl Settings {
                 _ => Err(format!("`{v}` is not one of: text, json")),
             })?,
             db_pool_size: parse(source, "KEYWARD_DB_POOL_SIZE", "16", |v| number(v, 1, 500))?,
-            workers: parse(source, "KEYWARD_WORKERS", &cores.to_string(), |v| {
-                number(v, 1, 256)
-            })?,
-            session_idle: minutes(parse(source, "KEYWARD_SESSION_IDLE_MINUTES", "120", |v| {
-                number(v, 1, 7 * 24 * 60)
-            })?),
+            workers: parse(source, "KEYWARD_WORKERS", &cores.to_string(), |v| number(v, 1, 256))?,
+            session_idle: minutes(parse(source, "KEYWARD_SESSION_IDLE_MINUTES", "120", |v| number(v, 1, 7 * 24 * 60))?),
             session_absolute: minutes(
-                60 * parse(source, "KEYWARD_SESSION_MAX_HOURS", "12", |v| {
-                    number(v, 1, 24 * 90)
-                })?,
+                60 * parse(source, "KEYWARD_SESSION_MAX_HOURS", "12", |v| number(v, 1, 24 * 90))?,
             ),
-            profile_token_days: parse(source, "KEYWARD_PROFILE_TOKEN_DAYS", "180", |v| {
-                number(v, 2, 3650)
-            })?,
-            ping_ttl: Duration::from_secs(parse(source, "KEYWARD_PING_TTL_SECONDS", "600", |v| {
-                number(v, 1, 86_400)
+            profile_token_days: parse(source, "KEYWARD_PROFILE_TOKEN_DAYS", "180", |v| number(v, 2, 3650))?,
+            ping_ttl: Duration::from_secs(parse(source, "KEYWARD_PING_TTL_SECONDS", "600", |v| number(v, 1, 86_400))?),
+            mail_retry_base: Duration::from_millis(parse(source, "KEYWARD_MAIL_RETRY_MS", "5000", |v| {
+                number(v, 10, 3_600_000)
             })?),
-            mail_retry_base: Duration::from_millis(parse(
-                source,
-                "KEYWARD_MAIL_RETRY_MS",
-                "5000",
-                |v| number(v, 10, 3_600_000),
-            )?),
             mail_poll: Duration::from_millis(parse(source, "KEYWARD_MAIL_POLL_MS", "2000", |v| {
                 number(v, 10, 600_000)
             })?),
-            sweep_interval: Duration::from_secs(parse(
-                source,
-                "KEYWARD_SWEEP_SECONDS",
-                "300",
-                |v| number(v, 1, 86_400),
-            )?),
-            usage_flush_interval: Duration::from_millis(parse(
-                source,
-                "KEYWARD_USAGE_FLUSH_MS",
-                "10000",
-                |v| number(v, 10, 60_000),
-            )?),
+            sweep_interval: Duration::from_secs(parse(source, "KEYWARD_SWEEP_SECONDS", "300", |v| {
+                number(v, 1, 86_400)
+            })?),
+            usage_flush_interval: Duration::from_millis(parse(source, "KEYWARD_USAGE_FLUSH_MS", "10000", |v| {
+                number(v, 10, 60_000)
+            })?),
             token_cache: parse(source, "KEYWARD_TOKEN_CACHE", "true", parse_bool)?,
-            failed_token_limit: parse(source, "KEYWARD_FAILED_TOKEN_LIMIT", "60", |v| {
-                number(v, 0, 1_000_000)
-            })?,
-            login_failure_limit: parse(source, "KEYWARD_LOGIN_FAILURE_LIMIT", "5", |v| {
-                number(v, 1, 1000)
-            })?,
+            failed_token_limit: parse(source, "KEYWARD_FAILED_TOKEN_LIMIT", "60", |v| number(v, 0, 1_000_000))?,
+            login_failure_limit: parse(source, "KEYWARD_LOGIN_FAILURE_LIMIT", "5", |v| number(v, 1, 1000))?,
         })
     }
 
@@ -353,9 +301,7 @@ pub fn default_public_url(bind: SocketAddr) -> String {
 fn parse_public_url(v: &str) -> Result<String, String> {
     let url = Url::parse(v).map_err(|e| format!("`{v}` is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(format!(
-            "`{v}` must be an http:// or https:// URL with a host"
-        ));
+        return Err(format!("`{v}` must be an http:// or https:// URL with a host"));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!("`{v}` must not have a query or fragment"));
@@ -381,14 +327,9 @@ pub fn parse_master_key(v: &str) -> Result<[u8; 32], String> {
         engines
             .iter()
             .find_map(|e| e.decode(v).ok())
-            .ok_or_else(|| {
-                "must be 32 bytes as 64 hex digits or base64 (e.g. `openssl rand -hex 32`)"
-                    .to_owned()
-            })?
+            .ok_or_else(|| "must be 32 bytes as 64 hex digits or base64 (e.g. `openssl rand -hex 32`)".to_owned())?
     };
-    bytes
-        .try_into()
-        .map_err(|b: Vec<u8>| format!("must be exactly 32 bytes, got {}", b.len()))
+    bytes.try_into().map_err(|b: Vec<u8>| format!("must be exactly 32 bytes, got {}", b.len()))
 }
 
 #[cfg(test)]

@@ -55,8 +55,7 @@ impl Keys {
         let hk = Hkdf::<Sha256>::new(Some(b"keyward"), master);
         let derive = |info: &str, out: &mut [u8]| {
             #[allow(clippy::expect_used)]
-            hk.expand(info.as_bytes(), out)
-                .expect("HKDF output of at most 255 blocks");
+            hk.expand(info.as_bytes(), out).expect("HKDF output of at most 255 blocks");
         };
         let mut pepper = [0u8; 32];
         derive("token-digest-v1", &mut pepper);
@@ -98,10 +97,7 @@ impl Keys {
     pub fn seal(&self, aad: &str, secret: &SecretString) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         fill_random(&mut nonce);
-        let payload = Payload {
-            msg: secret.expose_secret().as_bytes(),
-            aad: aad.as_bytes(),
-        };
+        let payload = Payload { msg: secret.expose_secret().as_bytes(), aad: aad.as_bytes() };
         #[allow(clippy::expect_used)]
         let ciphertext = self
             .seal
@@ -117,13 +113,7 @@ impl Keys {
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
         let plain = self
             .seal
-            .decrypt(
-                XNonce::from_slice(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: aad.as_bytes(),
-                },
-            )
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: aad.as_bytes() })
             .map_err(|_| anyhow::anyhow!("sealed token does not open under this master key"))?;
         let s = String::from_utf8(plain).context("sealed token is not UTF-8")?;
         Ok(SecretString::from(s))
@@ -153,9 +143,7 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
 
 pub fn fill_random(buf: &mut [u8]) {
     #[allow(clippy::expect_used)]
-    OsRng
-        .try_fill_bytes(buf)
-        .expect("the operating system's random number generator failed");
+    OsRng.try_fill_bytes(buf).expect("the operating system's random number generator failed");
 }
 
 /// 32 random bytes as URL-safe base64: session ids, one-time link codes.
@@ -172,13 +160,11 @@ fn load_or_create_key_file(path: &Path) -> anyhow::Result<[u8; 32]> {
             if mode & 0o077 != 0 {
                 tracing::warn!(path = %path.display(), "master key file is readable by others: chmod 600 it");
             }
-            crate::config::parse_master_key(&text)
-                .map_err(|m| anyhow::anyhow!("{}: {m}", path.display()))
+            crate::config::parse_master_key(&text).map_err(|m| anyhow::anyhow!("{}: {m}", path.display()))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
             }
             let mut key = [0u8; 32];
             fill_random(&mut key);
@@ -207,16 +193,9 @@ mod tests {
         let keys = Keys::from_master(&[1u8; 32]);
         let secret = SecretString::from("kw_glb_secret".to_owned());
         let sealed = keys.seal("AbCd1234", &secret);
-        assert_eq!(
-            keys.unseal("AbCd1234", &sealed).unwrap().expose_secret(),
-            "kw_glb_secret"
-        );
+        assert_eq!(keys.unseal("AbCd1234", &sealed).unwrap().expose_secret(), "kw_glb_secret");
         assert!(keys.unseal("Other123", &sealed).is_err());
-        assert!(
-            Keys::from_master(&[2u8; 32])
-                .unseal("AbCd1234", &sealed)
-                .is_err()
-        );
+        assert!(Keys::from_master(&[2u8; 32]).unseal("AbCd1234", &sealed).is_err());
     }
 
     #[test]
@@ -233,10 +212,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("kw-key-{}", random_url_token()));
         let path = dir.join("master.key");
         let first = load_or_create_key_file(&path).unwrap();
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         assert_eq!(load_or_create_key_file(&path).unwrap(), first);
         std::fs::remove_dir_all(dir).unwrap();
     }

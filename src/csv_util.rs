@@ -12,9 +12,7 @@ pub fn safe_cell(value: &str) -> Cow<'_, str> {
 
 /// One CSV record (with its line ending), every cell made safe.
 pub fn record<'a>(cells: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
-    let mut writer = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(Vec::new());
+    let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
     let cells: Vec<Cow<'_, str>> = cells.into_iter().map(safe_cell).collect();
     // Writing to a Vec cannot fail.
     let _ = writer.write_record(cells.iter().map(|c| c.as_ref()));
@@ -35,9 +33,6 @@ mod tests {
 
     #[test]
     fn records_are_quoted() {
-        assert_eq!(
-            record(["a,b", "=x", "q\"q"]),
-            b"\"a,b\",'=x,\"q\"\"q\"\n".to_vec()
-        );
+        assert_eq!(record(["a,b", "=x", "q\"q"]), b"\"a,b\",'=x,\"q\"\"q\"\n".to_vec());
     }
 }

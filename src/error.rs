@@ -62,6 +62,8 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Gone(String),
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
     /// The console needs a signed-in user; `next` is where to return after.
     #[error("sign in required")]
     SignInRequired { next: String },
@@ -82,9 +84,7 @@ pub enum AppError {
     PayloadTooLarge { limit: usize },
     #[error("too many requests: try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
-    #[error(
-        "the form has expired or did not come from Keyward (CSRF check failed): reload the page and try again"
-    )]
+    #[error("the form has expired or did not come from Keyward (CSRF check failed): reload the page and try again")]
     Csrf,
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -126,6 +126,7 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Gone(_) => StatusCode::GONE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::SignInRequired { .. } | Self::Token(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) | Self::InsufficientScope(_) | Self::Csrf => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -143,6 +144,7 @@ impl AppError {
         match self {
             Self::NotFound => "not_found",
             Self::Gone(_) => "gone",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::SignInRequired { .. } => "invalid_token",
             Self::Token(t) => t.code(),
             Self::Forbidden(_) => "forbidden",
@@ -229,9 +231,7 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         if let Self::SignInRequired { next } = self {
             let location = format!("/login?next={}", crate::web::urlencode(next));
-            return HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, location))
-                .finish();
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
         }
         let error_id = self.log();
         let status = self.status();
@@ -247,10 +247,7 @@ impl ResponseError for AppError {
         self.retry_after(&mut builder);
         match page.render() {
             Ok(body) => builder
-                .insert_header((
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/html; charset=utf-8"),
-                ))
+                .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
                 .body(body),
             Err(_) => builder.body(message),
         }
@@ -300,17 +297,11 @@ impl ResponseError for ApiError {
         if let AppError::Token(_) | AppError::SignInRequired { .. } = &self.0 {
             builder.insert_header((
                 header::WWW_AUTHENTICATE,
-                format!(
-                    "Bearer realm=\"keyward\", error=\"invalid_token\", error_description=\"{}\"",
-                    self.0
-                ),
+                format!("Bearer realm=\"keyward\", error=\"invalid_token\", error_description=\"{}\"", self.0),
             ));
         }
         if let AppError::InsufficientScope(_) = &self.0 {
-            builder.insert_header((
-                header::WWW_AUTHENTICATE,
-                "Bearer realm=\"keyward\", error=\"insufficient_scope\"",
-            ));
+            builder.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"keyward\", error=\"insufficient_scope\""));
         }
         builder.json(ErrorBody {
             error: ErrorDetail {

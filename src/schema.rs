@@ -39,6 +39,7 @@ diesel::table! {
         id -> Bool,
         setup_code_digest -> Nullable<Bytea>,
         updated_at -> Timestamptz,
+        personal_token_max_days -> Nullable<Int4>,
     }
 }
 
@@ -72,6 +73,38 @@ diesel::table! {
 }
 
 diesel::table! {
+    tokens (id) {
+        id -> Int8,
+        kind -> Text,
+        key -> Text,
+        digest -> Bytea,
+        sealed -> Nullable<Bytea>,
+        name -> Text,
+        user_id -> Nullable<Int8>,
+        campaign_id -> Nullable<Int8>,
+        source_id -> Nullable<Int8>,
+        can_read -> Bool,
+        can_write -> Bool,
+        filter_id -> Nullable<Int8>,
+        active -> Bool,
+        deactivated_at -> Nullable<Timestamptz>,
+        deactivated_by -> Nullable<Int8>,
+        deactivated_reason -> Nullable<Text>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        last_used_ip -> Nullable<Text>,
+        use_count -> Int8,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by -> Nullable<Int8>,
+        revoked_reason -> Nullable<Text>,
+        warned_14d_at -> Nullable<Timestamptz>,
+        warned_1d_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Int8,
         email -> Text,
@@ -97,5 +130,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     org_settings,
     outbox,
     sessions,
+    tokens,
     users,
 );

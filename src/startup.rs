@@ -20,6 +20,7 @@ use crate::crypto::Keys;
 use crate::error::AppError;
 use crate::mail::transport::Transport;
 use crate::state::AppState;
+use crate::tokens::Verifier;
 use crate::{api, assets, db, jobs, mail, services, telemetry, web as console};
 
 pub struct Application {
@@ -59,16 +60,10 @@ impl Application {
         let (shutdown, rx) = watch::channel(false);
         let jobs = vec![
             tokio::spawn(mail::worker::run(state.clone(), transport, rx.clone())),
-            tokio::spawn(jobs::sweeper::run(state.clone(), rx)),
+            tokio::spawn(jobs::sweeper::run(state.clone(), rx.clone())),
+            tokio::spawn(jobs::usage::run(state.clone(), rx)),
         ];
-        Ok(Self {
-            port,
-            server,
-            state,
-            shutdown,
-            jobs,
-            setup_code,
-        })
+        Ok(Self { port, server, state, shutdown, jobs, setup_code })
     }
 
     pub fn port(&self) -> u16 {
@@ -104,12 +99,7 @@ impl Application {
 /// Pool, migrations and keys: everything a command needs to work on the
 /// database, server or not.
 pub async fn connect(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
-    let url = settings
-        .database_url
-        .as_ref()
-        .context("DATABASE_URL is not set")?
-        .expose_secret()
-        .to_owned();
+    let url = settings.database_url.as_ref().context("DATABASE_URL is not set")?.expose_secret().to_owned();
     let size = settings.db_pool_size;
     let pool = tokio::task::spawn_blocking(move || -> anyhow::Result<db::PgPool> {
         let pool = db::build_pool(&url, size)?;
@@ -121,15 +111,17 @@ pub async fn connect(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
         Ok(pool)
     })
     .await??;
-    let keys = Keys::load(&settings)?;
+    let keys = Arc::new(Keys::load(&settings)?);
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let tokens = Arc::new(Verifier::new(keys.clone(), pool.clone(), clock.clone(), settings.failed_token_limit));
     Ok(AppState {
         settings: Arc::new(settings),
         pool,
-        keys: Arc::new(keys),
+        keys,
         clock,
         mail_wake: Arc::new(Notify::new()),
         password_slots: Arc::new(Semaphore::new(cores)),
+        tokens,
     })
 }
 
@@ -143,24 +135,15 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .app_data(
                 web::FormConfig::default()
                     .limit(console::middleware::FORM_LIMIT)
-                    .error_handler(|e, _| {
-                        AppError::bad_request(format!("The form could not be read: {e}")).into()
-                    }),
+                    .error_handler(|e, _| AppError::bad_request(format!("The form could not be read: {e}")).into()),
             )
-            .app_data(
-                web::QueryConfig::default()
-                    .error_handler(|e, _| AppError::bad_request(e.to_string()).into()),
-            )
+            .app_data(web::QueryConfig::default().error_handler(|e, _| AppError::bad_request(e.to_string()).into()))
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
             .wrap(from_fn(telemetry::request_span))
             .wrap(console::middleware::security_headers(secure))
             .route("/healthz", web::get().to(api::healthz))
             .route("/static/{path:.*}", web::get().to(assets::serve))
-            .service(
-                web::scope("/api")
-                    .configure(api::configure)
-                    .default_service(web::to(api::not_found)),
-            )
+            .service(web::scope("/api").configure(api::configure).default_service(web::to(api::not_found)))
             .service(
                 web::scope("")
                     .wrap(from_fn(console::middleware::console_guard))

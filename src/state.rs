@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::crypto::Keys;
 use crate::db::PgPool;
 use crate::error::AppError;
+use crate::tokens::Verifier;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -25,6 +26,8 @@ pub struct AppState {
     /// Bounds concurrent argon2 work, so a burst of sign-ins cannot take
     /// every blocking thread from token checks.
     pub password_slots: Arc<Semaphore>,
+    /// Token verification, usage counting and failed-check limiting.
+    pub tokens: Arc<Verifier>,
 }
 
 impl AppState {

@@ -16,15 +16,9 @@ use crate::config::LogFormat;
 
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
         LogFormat::Text => builder.try_init(),
     };
 }
@@ -39,10 +33,7 @@ pub async fn request_span(
     let span = tracing::info_span!("request", request_id = %request_id, method = %req.method());
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let route = res.request().match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
     let status = res.status().as_u16();
     span.in_scope(|| {
         tracing::info!(route = %route, status, ms = started.elapsed().as_secs_f64() * 1000.0, "request");

@@ -1,6 +1,14 @@
 //! The JSON API. Every error is `{"error": {"code", "message"}}` through
-//! [`ApiError`].
+//! [`ApiError`]; a token comes through the [`auth::Bearer`] extractor.
 
+pub mod auth;
+pub mod me;
+pub mod tokens;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
@@ -11,27 +19,30 @@ use crate::state::AppState;
 pub const JSON_LIMIT: usize = 256 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::JsonConfig::default()
-            .limit(JSON_LIMIT)
-            .error_handler(|e, _| json_error(e).into()),
-    )
-    .app_data(
-        web::QueryConfig::default()
-            .error_handler(|e, _| ApiError(AppError::bad_request(e.to_string())).into()),
-    )
-    .app_data(web::PathConfig::default().error_handler(|_, _| ApiError(AppError::NotFound).into()));
+    cfg.app_data(web::JsonConfig::default().limit(JSON_LIMIT).error_handler(|e, _| json_error(e).into()))
+        .app_data(
+            web::QueryConfig::default().error_handler(|e, _| ApiError(AppError::bad_request(e.to_string())).into()),
+        )
+        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError(AppError::NotFound).into()))
+        .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
+        .service(resource("/v1/me").route(web::get().to(me::show)))
+        .service(resource("/v1/tokens/revoke").route(web::post().to(tokens::revoke)));
+}
+
+/// A resource whose other methods get 405 (not the scope's 404).
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError(AppError::MethodNotAllowed))
 }
 
 fn json_error(e: actix_web::error::JsonPayloadError) -> ApiError {
     use actix_web::error::JsonPayloadError as E;
     ApiError(match e {
-        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
-            AppError::PayloadTooLarge { limit }
-        }
-        E::ContentType => {
-            AppError::bad_request("send the body as JSON with `Content-Type: application/json`")
-        }
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => AppError::PayloadTooLarge { limit },
+        E::ContentType => AppError::bad_request("send the body as JSON with `Content-Type: application/json`"),
         E::Deserialize(e) if e.is_data() => {
             AppError::bad_request(format!("the JSON does not have the expected shape: {e}"))
         }
@@ -40,15 +51,52 @@ fn json_error(e: actix_web::error::JsonPayloadError) -> ApiError {
     })
 }
 
+/// Makes sure every API error is JSON, including those actix answers by
+/// itself (405 for a wrong method, 413 for a body over the limit).
+pub async fn json_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return Ok(res.map_into_left_body());
+    }
+    let code = match status.as_u16() {
+        400 => "bad_request",
+        401 => "invalid_token",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        429 => "rate_limited",
+        _ if status.is_server_error() => "internal_error",
+        _ => "error",
+    };
+    let (req, old) = res.into_parts();
+    let mut new = HttpResponse::build(status).json(json!({
+        "error": {"code": code, "message": status.canonical_reason().unwrap_or("error")}
+    }));
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(v) = old.headers().get(&name) {
+            new.headers_mut().insert(name, v.clone());
+        }
+    }
+    Ok(ServiceResponse::new(req, new).map_into_right_body())
+}
+
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError(AppError::NotFound))
 }
 
 /// Liveness: 200 once the database answers.
-pub async fn healthz(
-    state: web::Data<AppState>,
-    _req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+pub async fn healthz(state: web::Data<AppState>, _req: HttpRequest) -> Result<HttpResponse, ApiError> {
     state
         .db(|conn| {
             use diesel::RunQueryDsl;

@@ -34,9 +34,7 @@ impl EmbeddedPostgres {
         let bin_dir = find_server_binaries()?;
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
-        let data_dir = data_dir
-            .canonicalize()
-            .with_context(|| format!("cannot resolve {}", data_dir.display()))?;
+        let data_dir = data_dir.canonicalize().with_context(|| format!("cannot resolve {}", data_dir.display()))?;
         let run_as = if nix::unistd::geteuid().is_root() {
             let user = nix::unistd::User::from_name("postgres")
                 .ok()
@@ -60,19 +58,10 @@ impl EmbeddedPostgres {
             chown(&log_file, Some(uid), Some(gid))?;
         }
 
-        let mut pg = Self {
-            bin_dir,
-            cluster_dir,
-            socket_dir,
-            run_as,
-            running: false,
-        };
+        let mut pg = Self { bin_dir, cluster_dir, socket_dir, run_as, running: false };
         for path in [&pg.cluster_dir, &pg.socket_dir] {
             if path.to_string_lossy().contains('\'') {
-                bail!(
-                    "{}: the embedded cluster's path must not contain a quote",
-                    path.display()
-                );
+                bail!("{}: the embedded cluster's path must not contain a quote", path.display());
             }
         }
 
@@ -94,10 +83,7 @@ impl EmbeddedPostgres {
             ensure_success("initdb", &out)?;
         }
 
-        let status = pg.run(
-            "pg_ctl",
-            &["-D".as_ref(), pg.cluster_dir.as_os_str(), "status".as_ref()],
-        )?;
+        let status = pg.run("pg_ctl", &["-D".as_ref(), pg.cluster_dir.as_os_str(), "status".as_ref()])?;
         if status.status.success() {
             tracing::warn!("the embedded PostgreSQL of an earlier run is still running: using it");
         } else {
@@ -120,12 +106,8 @@ impl EmbeddedPostgres {
                     "start".as_ref(),
                 ],
             )?;
-            ensure_success("pg_ctl start", &out).with_context(|| {
-                format!(
-                    "the embedded PostgreSQL did not start: see {}",
-                    log_file.display()
-                )
-            })?;
+            ensure_success("pg_ctl start", &out)
+                .with_context(|| format!("the embedded PostgreSQL did not start: see {}", log_file.display()))?;
         }
         pg.running = true;
         pg.create_database()?;
@@ -138,15 +120,13 @@ impl EmbeddedPostgres {
     }
 
     fn url_for(&self, db: &str) -> String {
-        let host: String =
-            url::form_urlencoded::byte_serialize(self.socket_dir.to_string_lossy().as_bytes())
-                .collect();
+        let host: String = url::form_urlencoded::byte_serialize(self.socket_dir.to_string_lossy().as_bytes()).collect();
         format!("postgres://keyward@/{db}?host={host}")
     }
 
     fn create_database(&self) -> anyhow::Result<()> {
-        let mut conn = PgConnection::establish(&self.url_for("postgres"))
-            .context("cannot connect to the embedded PostgreSQL")?;
+        let mut conn =
+            PgConnection::establish(&self.url_for("postgres")).context("cannot connect to the embedded PostgreSQL")?;
         let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
             "EXISTS (SELECT 1 FROM pg_database WHERE datname = 'keyward')",
         ))
@@ -192,8 +172,7 @@ impl EmbeddedPostgres {
         if let Some((uid, gid)) = self.run_as {
             cmd.uid(uid).gid(gid);
         }
-        cmd.output()
-            .with_context(|| format!("cannot run {}", self.bin_dir.join(program).display()))
+        cmd.output().with_context(|| format!("cannot run {}", self.bin_dir.join(program).display()))
     }
 }
 
@@ -211,20 +190,14 @@ fn ensure_success(what: &str, out: &Output) -> anyhow::Result<()> {
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    bail!(
-        "{what} failed ({}): {}{}",
-        out.status,
-        stderr.trim(),
-        stdout.trim()
-    )
+    bail!("{what} failed ({}): {}{}", out.status, stderr.trim(), stdout.trim())
 }
 
 /// A directory only its owner may enter, owned by whoever runs PostgreSQL.
 fn private_dir(dir: &Path, run_as: Option<(u32, u32)>) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     if let Some((uid, gid)) = run_as {
-        chown(dir, Some(uid), Some(gid))
-            .with_context(|| format!("cannot chown {}", dir.display()))?;
+        chown(dir, Some(uid), Some(gid)).with_context(|| format!("cannot chown {}", dir.display()))?;
     }
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
         .with_context(|| format!("cannot chmod {}", dir.display()))
@@ -243,11 +216,7 @@ fn socket_dir_for(data_dir: &Path) -> PathBuf {
 /// The directory holding initdb, pg_ctl and postgres: from PATH first, then
 /// the newest /usr/lib/postgresql/<version>/bin.
 pub fn find_server_binaries() -> anyhow::Result<PathBuf> {
-    let has_all = |dir: &Path| {
-        ["initdb", "pg_ctl", "postgres"]
-            .iter()
-            .all(|b| dir.join(b).is_file())
-    };
+    let has_all = |dir: &Path| ["initdb", "pg_ctl", "postgres"].iter().all(|b| dir.join(b).is_file());
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
             // Resolve symlinks: pg_ctl finds postgres next to its real path.

@@ -21,10 +21,8 @@ struct SessionSettings;
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         use diesel::connection::SimpleConnection as _;
-        conn.batch_execute(
-            "SET application_name = 'keyward'; SET statement_timeout = '30s'; SET TIME ZONE 'UTC'",
-        )
-        .map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute("SET application_name = 'keyward'; SET statement_timeout = '30s'; SET TIME ZONE 'UTC'")
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 

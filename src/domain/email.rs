@@ -49,23 +49,12 @@ mod tests {
 
     #[test]
     fn addresses_are_normalised() {
-        assert_eq!(
-            EmailAddress::parse("  Ann@Example.COM ").unwrap().as_str(),
-            "ann@example.com"
-        );
+        assert_eq!(EmailAddress::parse("  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
     }
 
     #[test]
     fn bad_addresses_are_refused_with_a_message() {
-        for bad in [
-            "",
-            "ann",
-            "ann@",
-            "@example.com",
-            "ann@localhost",
-            "a b@example.com",
-            "\"q\"@example.com",
-        ] {
+        for bad in ["", "ann", "ann@", "@example.com", "ann@localhost", "a b@example.com", "\"q\"@example.com"] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad}");
         }
     }

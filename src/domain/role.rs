@@ -62,14 +62,8 @@ mod tests {
     #[test]
     fn only_super_admin_manages_users_and_org_tokens() {
         for role in Role::ALL {
-            assert_eq!(
-                role.allows(Permission::ManageUsers),
-                *role == Role::SuperAdmin
-            );
-            assert_eq!(
-                role.allows(Permission::ManageOrgTokens),
-                *role == Role::SuperAdmin
-            );
+            assert_eq!(role.allows(Permission::ManageUsers), *role == Role::SuperAdmin);
+            assert_eq!(role.allows(Permission::ManageOrgTokens), *role == Role::SuperAdmin);
         }
         assert!(Role::Admin.allows(Permission::ManageCampaigns));
         assert!(!Role::Support.allows(Permission::ManageCampaigns));

@@ -11,8 +11,7 @@ impl Slug {
         let s = input.trim();
         let valid = !s.is_empty()
             && s.len() <= 64
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-')
             && !s.contains("--")
@@ -40,9 +39,7 @@ impl Slug {
             }
         }
         let out = out.trim_end_matches('-');
-        Self::parse(out)
-            .or_else(|_| Self::parse(&format!("c-{out}")))
-            .ok()
+        Self::parse(out).or_else(|_| Self::parse(&format!("c-{out}"))).ok()
     }
 
     pub fn as_str(&self) -> &str {
@@ -93,10 +90,7 @@ mod tests {
 
     #[test]
     fn slugs_come_from_names() {
-        assert_eq!(
-            Slug::from_name("Partner ABC – EU").unwrap().as_str(),
-            "partner-abc-eu"
-        );
+        assert_eq!(Slug::from_name("Partner ABC – EU").unwrap().as_str(), "partner-abc-eu");
         assert_eq!(Slug::from_name("2024").unwrap().as_str(), "c-2024");
         assert!(Slug::from_name("–").is_none());
     }

@@ -1,3 +1,4 @@
-//! Work on timers: the sweeper.
+//! Work on timers: the sweeper and the usage flush.
 
 pub mod sweeper;
+pub mod usage;

@@ -10,23 +10,73 @@ pub struct Invitation {
     pub link: String,
     pub expires: String,
 }
-email_templates!(
-    Invitation,
-    "invitation",
-    "email/invitation.txt",
-    "email/invitation.html",
-    |m| format!("You are invited to Keyward by {}", m.inviter)
-);
+email_templates!(Invitation, "invitation", "email/invitation.txt", "email/invitation.html", |m| format!(
+    "You are invited to Keyward by {}",
+    m.inviter
+));
 
 /// A password reset link (1 hour).
 pub struct PasswordReset {
     pub link: String,
     pub expires: String,
 }
+email_templates!(PasswordReset, "password_reset", "email/password_reset.txt", "email/password_reset.html", |_m| {
+    "Reset your Keyward password".to_owned()
+});
+
+/// A profile API token was generated (seed 003: a confirmation email).
+pub struct ProfileTokenCreated {
+    pub name: String,
+    pub key: String,
+    pub expires: String,
+    pub profile_link: String,
+}
 email_templates!(
-    PasswordReset,
-    "password_reset",
-    "email/password_reset.txt",
-    "email/password_reset.html",
-    |_m| "Reset your Keyward password".to_owned()
+    ProfileTokenCreated,
+    "profile_token_created",
+    "email/profile_token_created.txt",
+    "email/profile_token_created.html",
+    |_m| "A new Keyward API token was created for your account".to_owned()
+);
+
+/// A profile API token was revoked: by its owner, by support, by an
+/// administrator switching the option off, or by expiry.
+pub struct ProfileTokenRevoked {
+    pub name: String,
+    pub key: String,
+    /// Who or what revoked it, as a sentence fragment: "you", "expiry", ...
+    pub by: String,
+    pub reason: Option<String>,
+    pub profile_link: String,
+}
+email_templates!(
+    ProfileTokenRevoked,
+    "profile_token_revoked",
+    "email/profile_token_revoked.txt",
+    "email/profile_token_revoked.html",
+    |m| if m.by == "expiry" {
+        "Your Keyward API token has expired and was deleted".to_owned()
+    } else {
+        "Your Keyward API token was revoked".to_owned()
+    }
+);
+
+/// A profile API token expires soon (14 days and 1 day before).
+pub struct ProfileTokenExpiring {
+    pub name: String,
+    pub key: String,
+    pub expires: String,
+    pub days: i64,
+    pub profile_link: String,
+}
+email_templates!(
+    ProfileTokenExpiring,
+    "profile_token_expiring",
+    "email/profile_token_expiring.txt",
+    "email/profile_token_expiring.html",
+    |m| if m.days <= 1 {
+        "Your Keyward API token expires tomorrow".to_owned()
+    } else {
+        format!("Your Keyward API token expires in {} days", m.days)
+    }
 );

@@ -22,12 +22,7 @@ pub trait Email {
 }
 
 /// Queues `email` for `to`. Call inside the transaction of the change.
-pub fn enqueue<E: Email>(
-    conn: &mut PgConnection,
-    now: OffsetDateTime,
-    to: &str,
-    email: &E,
-) -> Result<i64, AppError> {
+pub fn enqueue<E: Email>(conn: &mut PgConnection, now: OffsetDateTime, to: &str, email: &E) -> Result<i64, AppError> {
     let subject = email.subject();
     let text = email.text()?;
     let html = email.html()?;

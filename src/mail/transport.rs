@@ -27,8 +27,7 @@ impl Transport {
             }
             None => {
                 let dir = settings.mail_dir();
-                std::fs::create_dir_all(&dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
                 Ok(Self::File(AsyncFileTransport::<Tokio1Executor>::new(dir)))
             }
         }
@@ -48,22 +47,11 @@ impl Transport {
             .from(from)
             .to(to)
             .subject(msg.subject.clone())
-            .multipart(MultiPart::alternative_plain_html(
-                msg.body_text.clone(),
-                msg.body_html.clone(),
-            ))
+            .multipart(MultiPart::alternative_plain_html(msg.body_text.clone(), msg.body_html.clone()))
             .context("building the message")?;
         match self {
-            Self::Smtp(t) => t
-                .send(email)
-                .await
-                .map(drop)
-                .context("SMTP delivery failed"),
-            Self::File(t) => t
-                .send(email)
-                .await
-                .map(drop)
-                .context("writing the .eml file failed"),
+            Self::Smtp(t) => t.send(email).await.map(drop).context("SMTP delivery failed"),
+            Self::File(t) => t.send(email).await.map(drop).context("writing the .eml file failed"),
         }
     }
 }

@@ -31,17 +31,12 @@ pub async fn run(state: AppState, transport: Transport, mut shutdown: watch::Rec
 }
 
 /// Sends everything due now; returns how many were sent.
-pub async fn deliver_due(
-    state: &AppState,
-    transport: &Transport,
-) -> Result<usize, crate::error::AppError> {
+pub async fn deliver_due(state: &AppState, transport: &Transport) -> Result<usize, crate::error::AppError> {
     let mut sent = 0;
     loop {
         let now = state.now();
         let lease_until = now + LEASE;
-        let batch = state
-            .db(move |conn| Ok(OutboxMessage::claim_due(conn, now, lease_until, BATCH)?))
-            .await?;
+        let batch = state.db(move |conn| Ok(OutboxMessage::claim_due(conn, now, lease_until, BATCH)?)).await?;
         if batch.is_empty() {
             return Ok(sent);
         }
@@ -50,9 +45,7 @@ pub async fn deliver_due(
             match transport.send(&state.settings.mail_from, &msg).await {
                 Ok(()) => {
                     let now = state.now();
-                    state
-                        .db(move |conn| Ok(OutboxMessage::mark_sent(conn, id, now)?))
-                        .await?;
+                    state.db(move |conn| Ok(OutboxMessage::mark_sent(conn, id, now)?)).await?;
                     tracing::info!(outbox_id = id, template = %msg.template, "mail delivered");
                     sent += 1;
                 }
@@ -61,9 +54,7 @@ pub async fn deliver_due(
                     let retry_at = state.now() + delay;
                     let error = format!("{e:#}");
                     tracing::warn!(outbox_id = id, attempt = msg.attempts, retry_in = ?delay, error = %error, "mail delivery failed");
-                    state
-                        .db(move |conn| Ok(OutboxMessage::mark_failed(conn, id, retry_at, &error)?))
-                        .await?;
+                    state.db(move |conn| Ok(OutboxMessage::mark_failed(conn, id, retry_at, &error)?)).await?;
                 }
             }
         }
@@ -72,11 +63,8 @@ pub async fn deliver_due(
 
 /// `base`, doubled per earlier attempt, at most an hour.
 fn backoff(base: Duration, attempts: i32) -> Duration {
-    let exp = u32::try_from(attempts.saturating_sub(1))
-        .unwrap_or(0)
-        .min(20);
-    base.saturating_mul(2u32.saturating_pow(exp))
-        .min(MAX_BACKOFF)
+    let exp = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
+    base.saturating_mul(2u32.saturating_pow(exp)).min(MAX_BACKOFF)
 }
 
 #[cfg(test)]

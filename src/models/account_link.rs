@@ -46,10 +46,7 @@ impl AccountLink {
     }
 
     /// The link, locked, so that two submissions cannot both use it.
-    pub fn by_digest_for_update(
-        conn: &mut PgConnection,
-        digest: &[u8],
-    ) -> QueryResult<Option<AccountLink>> {
+    pub fn by_digest_for_update(conn: &mut PgConnection, digest: &[u8]) -> QueryResult<Option<AccountLink>> {
         account_links::table
             .filter(account_links::digest.eq(digest))
             .select(AccountLink::as_select())
@@ -67,10 +64,7 @@ impl AccountLink {
     }
 
     pub fn mark_used(conn: &mut PgConnection, id: i64, now: OffsetDateTime) -> QueryResult<()> {
-        diesel::update(account_links::table.find(id))
-            .set(account_links::used_at.eq(now))
-            .execute(conn)
-            .map(drop)
+        diesel::update(account_links::table.find(id)).set(account_links::used_at.eq(now)).execute(conn).map(drop)
     }
 
     /// A new link of a purpose replaces the unused ones.

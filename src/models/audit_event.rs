@@ -48,10 +48,7 @@ impl AuditEvent {
     }
 
     pub fn insert(conn: &mut PgConnection, new: &NewAuditEvent<'_>) -> QueryResult<()> {
-        diesel::insert_into(audit_events::table)
-            .values(new)
-            .execute(conn)
-            .map(drop)
+        diesel::insert_into(audit_events::table).values(new).execute(conn).map(drop)
     }
 
     /// Newest first, `limit` events with an id below `before`.
@@ -61,9 +58,7 @@ impl AuditEvent {
         before: Option<i64>,
         limit: i64,
     ) -> QueryResult<Vec<AuditEvent>> {
-        let mut q = audit_events::table
-            .select(AuditEvent::as_select())
-            .into_boxed();
+        let mut q = audit_events::table.select(AuditEvent::as_select()).into_boxed();
         if let Some(actor) = &filter.actor {
             q = q.filter(audit_events::actor.ilike(format!("%{}%", escape_like(actor))));
         }
@@ -85,11 +80,7 @@ impl AuditEvent {
     }
 
     pub fn distinct_actions(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
-        audit_events::table
-            .select(audit_events::action)
-            .distinct()
-            .order(audit_events::action)
-            .load(conn)
+        audit_events::table.select(audit_events::action).distinct().order(audit_events::action).load(conn)
     }
 }
 

@@ -7,18 +7,9 @@ use crate::schema::login_failures;
 pub struct LoginFailure;
 
 impl LoginFailure {
-    pub fn record(
-        conn: &mut PgConnection,
-        email: &str,
-        ip: &str,
-        now: OffsetDateTime,
-    ) -> QueryResult<()> {
+    pub fn record(conn: &mut PgConnection, email: &str, ip: &str, now: OffsetDateTime) -> QueryResult<()> {
         diesel::insert_into(login_failures::table)
-            .values((
-                login_failures::email.eq(email),
-                login_failures::ip.eq(ip),
-                login_failures::at.eq(now),
-            ))
+            .values((login_failures::email.eq(email), login_failures::ip.eq(ip), login_failures::at.eq(now)))
             .execute(conn)
             .map(drop)
     }
@@ -32,10 +23,7 @@ impl LoginFailure {
         login_failures::table
             .filter(login_failures::email.eq(email))
             .filter(login_failures::at.gt(since))
-            .select((
-                diesel::dsl::count_star(),
-                diesel::dsl::min(login_failures::at),
-            ))
+            .select((diesel::dsl::count_star(), diesel::dsl::min(login_failures::at)))
             .first(conn)
     }
 
@@ -47,10 +35,7 @@ impl LoginFailure {
         login_failures::table
             .filter(login_failures::ip.eq(ip))
             .filter(login_failures::at.gt(since))
-            .select((
-                diesel::dsl::count_star(),
-                diesel::dsl::min(login_failures::at),
-            ))
+            .select((diesel::dsl::count_star(), diesel::dsl::min(login_failures::at)))
             .first(conn)
     }
 

@@ -8,10 +8,12 @@ pub mod login_failure;
 pub mod org_settings;
 pub mod outbox;
 pub mod session;
+pub mod token;
 pub mod user;
 
 pub use account_link::{AccountLink, LinkPurpose};
 pub use audit_event::{AuditEvent, NewAuditEvent};
 pub use outbox::{NewOutboxMessage, OutboxMessage};
 pub use session::{NewSession, Session};
+pub use token::{NewTokenRow, Token, TokenStatus};
 pub use user::{NewUser, User};

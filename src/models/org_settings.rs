@@ -8,9 +8,7 @@ pub struct OrgSettings;
 
 impl OrgSettings {
     pub fn setup_code_digest(conn: &mut PgConnection) -> QueryResult<Option<Vec<u8>>> {
-        org_settings::table
-            .select(org_settings::setup_code_digest)
-            .first(conn)
+        org_settings::table.select(org_settings::setup_code_digest).first(conn)
     }
 
     pub fn set_setup_code_digest(
@@ -19,20 +17,28 @@ impl OrgSettings {
         now: OffsetDateTime,
     ) -> QueryResult<()> {
         diesel::update(org_settings::table)
-            .set((
-                org_settings::setup_code_digest.eq(digest),
-                org_settings::updated_at.eq(now),
-            ))
+            .set((org_settings::setup_code_digest.eq(digest), org_settings::updated_at.eq(now)))
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn personal_token_max_days(conn: &mut PgConnection) -> QueryResult<Option<i32>> {
+        org_settings::table.select(org_settings::personal_token_max_days).first(conn)
+    }
+
+    pub fn set_personal_token_max_days(
+        conn: &mut PgConnection,
+        days: Option<i32>,
+        now: OffsetDateTime,
+    ) -> QueryResult<()> {
+        diesel::update(org_settings::table)
+            .set((org_settings::personal_token_max_days.eq(days), org_settings::updated_at.eq(now)))
             .execute(conn)
             .map(drop)
     }
 
     /// Locks the settings row: serialises first-run setup.
     pub fn lock(conn: &mut PgConnection) -> QueryResult<()> {
-        org_settings::table
-            .select(org_settings::id)
-            .for_update()
-            .first::<bool>(conn)
-            .map(drop)
+        org_settings::table.select(org_settings::id).for_update().first::<bool>(conn).map(drop)
     }
 }

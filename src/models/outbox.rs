@@ -33,10 +33,7 @@ pub struct NewOutboxMessage<'a> {
 
 impl OutboxMessage {
     pub fn insert(conn: &mut PgConnection, new: &NewOutboxMessage<'_>) -> QueryResult<i64> {
-        diesel::insert_into(outbox::table)
-            .values(new)
-            .returning(outbox::id)
-            .get_result(conn)
+        diesel::insert_into(outbox::table).values(new).returning(outbox::id).get_result(conn)
     }
 
     /// Takes up to `limit` due messages for delivery: each is leased until
@@ -59,10 +56,7 @@ impl OutboxMessage {
                 .skip_locked()
                 .load(conn)?;
             diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-                .set((
-                    outbox::next_attempt_at.eq(lease_until),
-                    outbox::attempts.eq(outbox::attempts + 1),
-                ))
+                .set((outbox::next_attempt_at.eq(lease_until), outbox::attempts.eq(outbox::attempts + 1)))
                 .returning(OutboxMessage::as_returning())
                 .get_results(conn)
         })
@@ -81,33 +75,18 @@ impl OutboxMessage {
             .map(drop)
     }
 
-    pub fn mark_failed(
-        conn: &mut PgConnection,
-        id: i64,
-        retry_at: OffsetDateTime,
-        error: &str,
-    ) -> QueryResult<()> {
+    pub fn mark_failed(conn: &mut PgConnection, id: i64, retry_at: OffsetDateTime, error: &str) -> QueryResult<()> {
         diesel::update(outbox::table.find(id))
-            .set((
-                outbox::next_attempt_at.eq(retry_at),
-                outbox::last_error.eq(error),
-            ))
+            .set((outbox::next_attempt_at.eq(retry_at), outbox::last_error.eq(error)))
             .execute(conn)
             .map(drop)
     }
 
     pub fn recent(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<OutboxMessage>> {
-        outbox::table
-            .order(outbox::id.desc())
-            .limit(limit)
-            .select(OutboxMessage::as_select())
-            .load(conn)
+        outbox::table.order(outbox::id.desc()).limit(limit).select(OutboxMessage::as_select()).load(conn)
     }
 
     pub fn pending_count(conn: &mut PgConnection) -> QueryResult<i64> {
-        outbox::table
-            .filter(outbox::sent_at.is_null())
-            .count()
-            .get_result(conn)
+        outbox::table.filter(outbox::sent_at.is_null()).count().get_result(conn)
     }
 }

@@ -30,39 +30,23 @@ pub struct NewSession<'a> {
 
 impl Session {
     pub fn insert(conn: &mut PgConnection, new: &NewSession<'_>) -> QueryResult<Session> {
-        diesel::insert_into(sessions::table)
-            .values(new)
-            .returning(Session::as_returning())
-            .get_result(conn)
+        diesel::insert_into(sessions::table).values(new).returning(Session::as_returning()).get_result(conn)
     }
 
     pub fn by_digest(conn: &mut PgConnection, digest: &[u8]) -> QueryResult<Option<Session>> {
-        sessions::table
-            .filter(sessions::digest.eq(digest))
-            .select(Session::as_select())
-            .first(conn)
-            .optional()
+        sessions::table.filter(sessions::digest.eq(digest)).select(Session::as_select()).first(conn).optional()
     }
 
     pub fn touch(conn: &mut PgConnection, id: i64, now: OffsetDateTime) -> QueryResult<()> {
-        diesel::update(sessions::table.find(id))
-            .set(sessions::last_seen_at.eq(now))
-            .execute(conn)
-            .map(drop)
+        diesel::update(sessions::table.find(id)).set(sessions::last_seen_at.eq(now)).execute(conn).map(drop)
     }
 
     pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
-        diesel::delete(sessions::table.find(id))
-            .execute(conn)
-            .map(drop)
+        diesel::delete(sessions::table.find(id)).execute(conn).map(drop)
     }
 
     /// Ends every session of a user, except `keep` if given.
-    pub fn delete_for_user(
-        conn: &mut PgConnection,
-        user_id: i64,
-        keep: Option<i64>,
-    ) -> QueryResult<usize> {
+    pub fn delete_for_user(conn: &mut PgConnection, user_id: i64, keep: Option<i64>) -> QueryResult<usize> {
         let q = sessions::table.filter(sessions::user_id.eq(user_id));
         match keep {
             Some(id) => diesel::delete(q.filter(sessions::id.ne(id))).execute(conn),
@@ -75,13 +59,7 @@ impl Session {
         now: OffsetDateTime,
         idle_cutoff: OffsetDateTime,
     ) -> QueryResult<usize> {
-        diesel::delete(
-            sessions::table.filter(
-                sessions::expires_at
-                    .le(now)
-                    .or(sessions::last_seen_at.le(idle_cutoff)),
-            ),
-        )
-        .execute(conn)
+        diesel::delete(sessions::table.filter(sessions::expires_at.le(now).or(sessions::last_seen_at.le(idle_cutoff))))
+            .execute(conn)
     }
 }

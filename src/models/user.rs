@@ -48,11 +48,7 @@ impl User {
     }
 
     pub fn name(&self) -> &str {
-        if self.display_name.is_empty() {
-            &self.email
-        } else {
-            &self.display_name
-        }
+        if self.display_name.is_empty() { &self.email } else { &self.display_name }
     }
 
     pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<User> {
@@ -61,19 +57,11 @@ impl User {
 
     /// The row locked for the rest of the transaction.
     pub fn find_for_update(conn: &mut PgConnection, id: i64) -> QueryResult<User> {
-        users::table
-            .find(id)
-            .select(User::as_select())
-            .for_update()
-            .first(conn)
+        users::table.find(id).select(User::as_select()).for_update().first(conn)
     }
 
     pub fn by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<User>> {
-        users::table
-            .filter(users::email.eq(email))
-            .select(User::as_select())
-            .first(conn)
-            .optional()
+        users::table.filter(users::email.eq(email)).select(User::as_select()).first(conn).optional()
     }
 
     pub fn count(conn: &mut PgConnection) -> QueryResult<i64> {
@@ -81,17 +69,11 @@ impl User {
     }
 
     pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<User>> {
-        users::table
-            .order(users::email)
-            .select(User::as_select())
-            .load(conn)
+        users::table.order(users::email).select(User::as_select()).load(conn)
     }
 
     pub fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> QueryResult<User> {
-        diesel::insert_into(users::table)
-            .values(new)
-            .returning(User::as_returning())
-            .get_result(conn)
+        diesel::insert_into(users::table).values(new).returning(User::as_returning()).get_result(conn)
     }
 
     /// Active super admins other than `except`: the last one may not be
@@ -106,36 +88,21 @@ impl User {
             .get_result(conn)
     }
 
-    pub fn set_password_hash(
-        conn: &mut PgConnection,
-        id: i64,
-        hash: &str,
-        now: OffsetDateTime,
-    ) -> QueryResult<()> {
+    pub fn set_password_hash(conn: &mut PgConnection, id: i64, hash: &str, now: OffsetDateTime) -> QueryResult<()> {
         diesel::update(users::table.find(id))
             .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
             .execute(conn)
             .map(drop)
     }
 
-    pub fn set_role(
-        conn: &mut PgConnection,
-        id: i64,
-        role: Role,
-        now: OffsetDateTime,
-    ) -> QueryResult<()> {
+    pub fn set_role(conn: &mut PgConnection, id: i64, role: Role, now: OffsetDateTime) -> QueryResult<()> {
         diesel::update(users::table.find(id))
             .set((users::role.eq(role), users::updated_at.eq(now)))
             .execute(conn)
             .map(drop)
     }
 
-    pub fn set_active(
-        conn: &mut PgConnection,
-        id: i64,
-        active: bool,
-        now: OffsetDateTime,
-    ) -> QueryResult<()> {
+    pub fn set_active(conn: &mut PgConnection, id: i64, active: bool, now: OffsetDateTime) -> QueryResult<()> {
         diesel::update(users::table.find(id))
             .set((users::active.eq(active), users::updated_at.eq(now)))
             .execute(conn)
@@ -149,34 +116,19 @@ impl User {
         now: OffsetDateTime,
     ) -> QueryResult<()> {
         diesel::update(users::table.find(id))
-            .set((
-                users::api_token_allowed.eq(allowed),
-                users::updated_at.eq(now),
-            ))
+            .set((users::api_token_allowed.eq(allowed), users::updated_at.eq(now)))
             .execute(conn)
             .map(drop)
     }
 
-    pub fn set_display_name(
-        conn: &mut PgConnection,
-        id: i64,
-        name: &str,
-        now: OffsetDateTime,
-    ) -> QueryResult<()> {
+    pub fn set_display_name(conn: &mut PgConnection, id: i64, name: &str, now: OffsetDateTime) -> QueryResult<()> {
         diesel::update(users::table.find(id))
             .set((users::display_name.eq(name), users::updated_at.eq(now)))
             .execute(conn)
             .map(drop)
     }
 
-    pub fn record_sign_in(
-        conn: &mut PgConnection,
-        id: i64,
-        now: OffsetDateTime,
-    ) -> QueryResult<()> {
-        diesel::update(users::table.find(id))
-            .set(users::last_sign_in_at.eq(now))
-            .execute(conn)
-            .map(drop)
+    pub fn record_sign_in(conn: &mut PgConnection, id: i64, now: OffsetDateTime) -> QueryResult<()> {
+        diesel::update(users::table.find(id)).set(users::last_sign_in_at.eq(now)).execute(conn).map(drop)
     }
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
 
-use super::{Actor, audit, passwords};
+use super::{Actor, audit, passwords, tokens};
 use crate::crypto::{random_url_token, sha256};
 use crate::domain::{EmailAddress, Permission, Role};
 use crate::error::{AppError, FieldErrors};
@@ -16,6 +16,7 @@ use crate::models::login_failure::LoginFailure;
 use crate::models::org_settings::OrgSettings;
 use crate::models::{AccountLink, LinkPurpose, NewSession, NewUser, Session, User};
 use crate::state::AppState;
+use crate::tokens::notify::{Change, publish};
 
 pub const INVITE_TTL: Duration = Duration::hours(72);
 pub const RESET_TTL: Duration = Duration::hours(1);
@@ -25,10 +26,7 @@ pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
 
 /// While no user exists, makes a fresh one-time setup code (stored as a
 /// digest) and returns it to be printed; afterwards returns `None`.
-pub fn prepare_setup(
-    conn: &mut PgConnection,
-    now: OffsetDateTime,
-) -> Result<Option<String>, AppError> {
+pub fn prepare_setup(conn: &mut PgConnection, now: OffsetDateTime) -> Result<Option<String>, AppError> {
     conn.transaction(|conn| {
         OrgSettings::lock(conn)?;
         if User::count(conn)? > 0 {
@@ -57,9 +55,7 @@ impl NewAccount {
     /// Per-field messages for the email, name and password.
     fn check(&self) -> Result<EmailAddress, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let email = EmailAddress::parse(&self.email)
-            .map_err(|m| errors.insert("email".into(), m))
-            .ok();
+        let email = EmailAddress::parse(&self.email).map_err(|m| errors.insert("email".into(), m)).ok();
         if self.display_name.chars().count() > 100 {
             errors.insert("display_name".into(), "Use at most 100 characters.".into());
         }
@@ -95,17 +91,12 @@ pub async fn complete_setup(
         .tx(move |conn| {
             OrgSettings::lock(conn)?;
             if User::count(conn)? > 0 {
-                return Err(AppError::Gone(
-                    "Keyward is already set up: sign in instead.".into(),
-                ));
+                return Err(AppError::Gone("Keyward is already set up: sign in instead.".into()));
             }
             let stored = OrgSettings::setup_code_digest(conn)?;
             let matches = stored.is_some_and(|s| bool::from(s.ct_eq(&code_digest)));
             if !matches {
-                return Err(AppError::invalid(
-                    "code",
-                    "This is not the setup code printed when Keyward started.",
-                ));
+                return Err(AppError::invalid("code", "This is not the setup code printed when Keyward started."));
             }
             let user = User::insert(
                 conn,
@@ -122,14 +113,7 @@ pub async fn complete_setup(
             let actor = Actor::user(user.id, &user.email, user.role, ip.clone());
             audit::record(conn, now, &actor, "setup.completed", &user.email, json!({}))?;
             let cookie = start_session(conn, &settings, &user, now, ip.as_deref(), &user_agent)?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "session.signed_in",
-                &user.email,
-                json!({}),
-            )?;
+            audit::record(conn, now, &actor, "session.signed_in", &user.email, json!({}))?;
             Ok(SignedIn { user, cookie })
         })
         .await
@@ -137,26 +121,16 @@ pub async fn complete_setup(
 
 /// `keyward admin create`: a super admin from the shell (the first one, or
 /// another as break-glass).
-pub async fn create_super_admin(
-    state: &AppState,
-    email: &str,
-    password: SecretString,
-) -> Result<User, AppError> {
+pub async fn create_super_admin(state: &AppState, email: &str, password: SecretString) -> Result<User, AppError> {
     let email = EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
-    passwords::check_new(
-        password.expose_secret(),
-        password.expose_secret(),
-        email.as_str(),
-    )
-    .map_err(AppError::Validation)?;
+    passwords::check_new(password.expose_secret(), password.expose_secret(), email.as_str())
+        .map_err(AppError::Validation)?;
     let hash = passwords::hash(state, password).await?;
     let now = state.now();
     state
         .tx(move |conn| {
             if User::by_email(conn, email.as_str())?.is_some() {
-                return Err(AppError::conflict(format!(
-                    "A user with the email {email} already exists."
-                )));
+                return Err(AppError::conflict(format!("A user with the email {email} already exists.")));
             }
             let user = User::insert(
                 conn,
@@ -171,14 +145,7 @@ pub async fn create_super_admin(
             )?;
             OrgSettings::set_setup_code_digest(conn, None, now)?;
             let actor = Actor::system();
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "user.created",
-                &user.email,
-                json!({"role": user.role, "via": "cli"}),
-            )?;
+            audit::record(conn, now, &actor, "user.created", &user.email, json!({"role": user.role, "via": "cli"}))?;
             Ok(user)
         })
         .await
@@ -246,10 +213,7 @@ pub fn load_session(
     if now - session.last_seen_at > Duration::minutes(1) {
         Session::touch(conn, session.id, now)?;
     }
-    Ok(Some(SessionUser {
-        session_id: session.id,
-        user,
-    }))
+    Ok(Some(SessionUser { session_id: session.id, user }))
 }
 
 pub async fn sign_out(state: &AppState, actor: Actor, session_id: i64) -> Result<(), AppError> {
@@ -257,14 +221,7 @@ pub async fn sign_out(state: &AppState, actor: Actor, session_id: i64) -> Result
     state
         .tx(move |conn| {
             Session::delete(conn, session_id)?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "session.signed_out",
-                &actor.label,
-                json!({}),
-            )?;
+            audit::record(conn, now, &actor, "session.signed_out", &actor.label, json!({}))?;
             Ok(())
         })
         .await
@@ -326,12 +283,8 @@ pub async fn sign_in(
     // What was typed is only logged if it is an address: people type
     // passwords into the email field.
     let email = EmailAddress::parse(email_input).ok();
-    let key = email
-        .as_ref()
-        .map_or_else(|| email_input.trim().to_lowercase(), |e| e.to_string());
-    let label = email
-        .as_ref()
-        .map_or_else(|| "(not an email address)".to_owned(), |e| e.to_string());
+    let key = email.as_ref().map_or_else(|| email_input.trim().to_lowercase(), |e| e.to_string());
+    let label = email.as_ref().map_or_else(|| "(not an email address)".to_owned(), |e| e.to_string());
     let now = state.now();
     let limit = state.settings.login_failure_limit;
 
@@ -363,17 +316,9 @@ pub async fn sign_in(
             let signed_in = state
                 .tx(move |conn| {
                     LoginFailure::clear_email(conn, &user.email)?;
-                    let cookie =
-                        start_session(conn, &settings, &user, now, Some(&ip), &user_agent)?;
+                    let cookie = start_session(conn, &settings, &user, now, Some(&ip), &user_agent)?;
                     let actor = Actor::user(user.id, &user.email, user.role, Some(ip));
-                    audit::record(
-                        conn,
-                        now,
-                        &actor,
-                        "session.signed_in",
-                        &user.email,
-                        json!({}),
-                    )?;
+                    audit::record(conn, now, &actor, "session.signed_in", &user.email, json!({}))?;
                     Ok(SignedIn { user, cookie })
                 })
                 .await?;
@@ -388,20 +333,8 @@ pub async fn sign_in(
             state
                 .tx(move |conn| {
                     LoginFailure::record(conn, &key, &ip, now)?;
-                    let actor = Actor {
-                        user_id: None,
-                        label: label.clone(),
-                        role: None,
-                        ip: Some(ip),
-                    };
-                    audit::record(
-                        conn,
-                        now,
-                        &actor,
-                        "session.sign_in_failed",
-                        &label,
-                        json!({"reason": reason}),
-                    )?;
+                    let actor = Actor { user_id: None, label: label.clone(), role: None, ip: Some(ip) };
+                    audit::record(conn, now, &actor, "session.sign_in_failed", &label, json!({"reason": reason}))?;
                     Ok(())
                 })
                 .await?;
@@ -425,14 +358,7 @@ fn new_link(
     AccountLink::retire_unused(conn, user_id, purpose, now)?;
     let code = random_url_token();
     let expires = now + ttl;
-    AccountLink::insert(
-        conn,
-        user_id,
-        purpose,
-        &sha256(code.as_bytes()),
-        now,
-        expires,
-    )?;
+    AccountLink::insert(conn, user_id, purpose, &sha256(code.as_bytes()), now, expires)?;
     Ok((settings.link(&format!("/password/reset/{code}")), expires))
 }
 
@@ -448,22 +374,16 @@ fn usable_link(
     now: OffsetDateTime,
 ) -> Result<AccountLink, AppError> {
     match link {
-        None => Err(AppError::Gone(
-            "This link is not valid. Check that you opened the whole link from the email.".into(),
-        )),
-        Some(l) if l.used_at.is_some() => Err(AppError::Gone(
-            "This link has already been used. Each link works once: ask for a new one.".into(),
-        )),
-        Some(l) if l.expires_at <= now => Err(AppError::Gone(
-            "This link has expired: ask for a new one.".into(),
-        )),
+        None => {
+            Err(AppError::Gone("This link is not valid. Check that you opened the whole link from the email.".into()))
+        }
+        Some(l) if l.used_at.is_some() => {
+            Err(AppError::Gone("This link has already been used. Each link works once: ask for a new one.".into()))
+        }
+        Some(l) if l.expires_at <= now => Err(AppError::Gone("This link has expired: ask for a new one.".into())),
         Some(l) => {
             let user = User::find(conn, l.user_id)?;
-            if user.active {
-                Ok(l)
-            } else {
-                Err(AppError::Gone("This account has been deactivated.".into()))
-            }
+            if user.active { Ok(l) } else { Err(AppError::Gone("This account has been deactivated.".into())) }
         }
     }
 }
@@ -475,10 +395,7 @@ pub async fn inspect_link(state: &AppState, code: String) -> Result<LinkInfo, Ap
             let link = AccountLink::by_digest(conn, &sha256(code.as_bytes()))?;
             let link = usable_link(conn, link, now)?;
             let user = User::find(conn, link.user_id)?;
-            Ok(LinkInfo {
-                purpose: link.purpose,
-                email: user.email,
-            })
+            Ok(LinkInfo { purpose: link.purpose, email: user.email })
         })
         .await
 }
@@ -494,12 +411,8 @@ pub async fn use_link(
     ip: Option<String>,
 ) -> Result<LinkPurpose, AppError> {
     let info = inspect_link(state, code.clone()).await?;
-    passwords::check_new(
-        password.expose_secret(),
-        confirm.expose_secret(),
-        &info.email,
-    )
-    .map_err(AppError::Validation)?;
+    passwords::check_new(password.expose_secret(), confirm.expose_secret(), &info.email)
+        .map_err(AppError::Validation)?;
     let hash = passwords::hash(state, password).await?;
     let now = state.now();
     state
@@ -524,11 +437,7 @@ pub async fn use_link(
 
 /// Mails a reset link if the address belongs to an active user. The answer
 /// is the same either way, so the form does not reveal who has an account.
-pub async fn request_reset(
-    state: &AppState,
-    email_input: &str,
-    ip: Option<String>,
-) -> Result<(), AppError> {
+pub async fn request_reset(state: &AppState, email_input: &str, ip: Option<String>) -> Result<(), AppError> {
     let Ok(email) = EmailAddress::parse(email_input) else {
         return Ok(());
     };
@@ -542,26 +451,15 @@ pub async fn request_reset(
             if !user.active || user.pending() {
                 return Ok(());
             }
-            let (link, expires) =
-                new_link(conn, &settings, user.id, LinkPurpose::Reset, now, RESET_TTL)?;
+            let (link, expires) = new_link(conn, &settings, user.id, LinkPurpose::Reset, now, RESET_TTL)?;
             mail::enqueue(
                 conn,
                 now,
                 &user.email,
-                &messages::PasswordReset {
-                    link,
-                    expires: crate::clock::display(expires),
-                },
+                &messages::PasswordReset { link, expires: crate::clock::display(expires) },
             )?;
             let actor = Actor::anonymous(user.email.clone(), ip);
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "user.password_reset_requested",
-                &user.email,
-                json!({}),
-            )?;
+            audit::record(conn, now, &actor, "user.password_reset_requested", &user.email, json!({}))?;
             Ok(())
         })
         .await
@@ -571,12 +469,7 @@ pub async fn request_reset(
 
 /// Invites `email` with `role`: the user exists at once, without a password,
 /// and gets a single-use link (72 hours) to choose one.
-pub async fn invite(
-    state: &AppState,
-    actor: Actor,
-    email_input: &str,
-    role: Role,
-) -> Result<User, AppError> {
+pub async fn invite(state: &AppState, actor: Actor, email_input: &str, role: Role) -> Result<User, AppError> {
     actor.require(Permission::ManageUsers)?;
     let email = EmailAddress::parse(email_input).map_err(|m| AppError::invalid("email", m))?;
     let now = state.now();
@@ -584,10 +477,7 @@ pub async fn invite(
     state
         .tx(move |conn| {
             if User::by_email(conn, email.as_str())?.is_some() {
-                return Err(AppError::invalid(
-                    "email",
-                    format!("{email} already has an account."),
-                ));
+                return Err(AppError::invalid("email", format!("{email} already has an account.")));
             }
             let user = User::insert(
                 conn,
@@ -601,14 +491,7 @@ pub async fn invite(
                 },
             )?;
             send_invitation(conn, &settings, &actor, &user, now)?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "user.invited",
-                &user.email,
-                json!({"role": role}),
-            )?;
+            audit::record(conn, now, &actor, "user.invited", &user.email, json!({"role": role}))?;
             Ok(user)
         })
         .await
@@ -621,14 +504,7 @@ fn send_invitation(
     user: &User,
     now: OffsetDateTime,
 ) -> Result<(), AppError> {
-    let (link, expires) = new_link(
-        conn,
-        settings,
-        user.id,
-        LinkPurpose::Invite,
-        now,
-        INVITE_TTL,
-    )?;
+    let (link, expires) = new_link(conn, settings, user.id, LinkPurpose::Invite, now, INVITE_TTL)?;
     mail::enqueue(
         conn,
         now,
@@ -645,11 +521,7 @@ fn send_invitation(
 
 /// A new invitation link for someone who has not accepted yet; the old one
 /// stops working.
-pub async fn resend_invitation(
-    state: &AppState,
-    actor: Actor,
-    user_id: i64,
-) -> Result<User, AppError> {
+pub async fn resend_invitation(state: &AppState, actor: Actor, user_id: i64) -> Result<User, AppError> {
     actor.require(Permission::ManageUsers)?;
     let now = state.now();
     let settings = state.settings.clone();
@@ -657,30 +529,17 @@ pub async fn resend_invitation(
         .tx(move |conn| {
             let user = User::find_for_update(conn, user_id)?;
             if !user.pending() {
-                return Err(AppError::conflict(format!(
-                    "{} has already accepted the invitation.",
-                    user.email
-                )));
+                return Err(AppError::conflict(format!("{} has already accepted the invitation.", user.email)));
             }
             send_invitation(conn, &settings, &actor, &user, now)?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "user.invitation_resent",
-                &user.email,
-                json!({}),
-            )?;
+            audit::record(conn, now, &actor, "user.invitation_resent", &user.email, json!({}))?;
             Ok(user)
         })
         .await
 }
 
 fn keep_a_super_admin(conn: &mut PgConnection, user: &User) -> Result<(), AppError> {
-    if user.role == Role::SuperAdmin
-        && user.active
-        && User::other_active_super_admins(conn, user.id)? == 0
-    {
+    if user.role == Role::SuperAdmin && user.active && User::other_active_super_admins(conn, user.id)? == 0 {
         return Err(AppError::conflict(
             "Keyward needs at least one active super admin: make someone else super admin first.",
         ));
@@ -690,12 +549,7 @@ fn keep_a_super_admin(conn: &mut PgConnection, user: &User) -> Result<(), AppErr
 
 /// Changes a role. The user's sessions end, so the new role applies from
 /// their next sign-in with a new session id.
-pub async fn change_role(
-    state: &AppState,
-    actor: Actor,
-    user_id: i64,
-    role: Role,
-) -> Result<User, AppError> {
+pub async fn change_role(state: &AppState, actor: Actor, user_id: i64, role: Role) -> Result<User, AppError> {
     actor.require(Permission::ManageUsers)?;
     let now = state.now();
     state
@@ -709,26 +563,15 @@ pub async fn change_role(
             }
             User::set_role(conn, user.id, role, now)?;
             Session::delete_for_user(conn, user.id, None)?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "user.role_changed",
-                &user.email,
-                json!({"from": user.role, "to": role}),
-            )?;
+            publish(conn, &Change::User(user.id))?;
+            audit::record(conn, now, &actor, "user.role_changed", &user.email, json!({"from": user.role, "to": role}))?;
             Ok(User::find(conn, user.id)?)
         })
         .await
 }
 
 /// Deactivates (ending every session at once) or reactivates a user.
-pub async fn set_active(
-    state: &AppState,
-    actor: Actor,
-    user_id: i64,
-    active: bool,
-) -> Result<User, AppError> {
+pub async fn set_active(state: &AppState, actor: Actor, user_id: i64, active: bool) -> Result<User, AppError> {
     actor.require(Permission::ManageUsers)?;
     let now = state.now();
     state
@@ -742,18 +585,16 @@ pub async fn set_active(
                 Session::delete_for_user(conn, user.id, None)?;
             }
             User::set_active(conn, user.id, active, now)?;
-            let action = if active {
-                "user.reactivated"
-            } else {
-                "user.deactivated"
-            };
+            publish(conn, &Change::User(user.id))?;
+            let action = if active { "user.reactivated" } else { "user.deactivated" };
             audit::record(conn, now, &actor, action, &user.email, json!({}))?;
             Ok(User::find(conn, user.id)?)
         })
         .await
 }
 
-/// The per-user "API token allowed" switch.
+/// The per-user "API token allowed" switch. Switching it off revokes the
+/// user's profile API token (and tells them).
 pub async fn set_api_token_allowed(
     state: &AppState,
     actor: Actor,
@@ -762,6 +603,7 @@ pub async fn set_api_token_allowed(
 ) -> Result<User, AppError> {
     actor.require(Permission::ManageUsers)?;
     let now = state.now();
+    let settings = state.settings.clone();
     state
         .tx(move |conn| {
             let user = User::find_for_update(conn, user_id)?;
@@ -769,6 +611,10 @@ pub async fn set_api_token_allowed(
                 return Ok(user);
             }
             User::set_api_token_allowed(conn, user.id, allowed, now)?;
+            publish(conn, &Change::User(user.id))?;
+            if !allowed {
+                tokens::revoke_profile_on_switch_off(conn, &settings, now, &actor, user.id)?;
+            }
             audit::record(
                 conn,
                 now,
@@ -784,33 +630,19 @@ pub async fn set_api_token_allowed(
 
 // -------------------------------------------------------------- profile
 
-pub async fn update_profile(
-    state: &AppState,
-    actor: Actor,
-    display_name: String,
-) -> Result<(), AppError> {
+pub async fn update_profile(state: &AppState, actor: Actor, display_name: String) -> Result<(), AppError> {
     let Some(user_id) = actor.user_id else {
         return Err(AppError::forbidden("Sign in first."));
     };
     let name = display_name.trim().to_owned();
     if name.chars().count() > 100 {
-        return Err(AppError::invalid(
-            "display_name",
-            "Use at most 100 characters.",
-        ));
+        return Err(AppError::invalid("display_name", "Use at most 100 characters."));
     }
     let now = state.now();
     state
         .tx(move |conn| {
             User::set_display_name(conn, user_id, &name, now)?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "user.profile_updated",
-                &actor.label,
-                json!({}),
-            )?;
+            audit::record(conn, now, &actor, "user.profile_updated", &actor.label, json!({}))?;
             Ok(())
         })
         .await
@@ -832,13 +664,9 @@ pub async fn change_password(
     let user = state.db(move |conn| Ok(User::find(conn, user_id)?)).await?;
     let mut errors = FieldErrors::new();
     if !passwords::verify(state, user.password_hash.clone(), current).await? {
-        errors.insert(
-            "current".into(),
-            "This is not your current password.".into(),
-        );
+        errors.insert("current".into(), "This is not your current password.".into());
     }
-    if let Err(e) = passwords::check_new(new.expose_secret(), confirm.expose_secret(), &user.email)
-    {
+    if let Err(e) = passwords::check_new(new.expose_secret(), confirm.expose_secret(), &user.email) {
         errors.extend(e);
     }
     if !errors.is_empty() {
@@ -851,33 +679,15 @@ pub async fn change_password(
         .tx(move |conn| {
             User::set_password_hash(conn, user.id, &hash, now)?;
             Session::delete_for_user(conn, user.id, None)?;
-            let cookie = start_session(
-                conn,
-                &settings,
-                &user,
-                now,
-                actor.ip.as_deref(),
-                &user_agent,
-            )?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "user.password_changed",
-                &user.email,
-                json!({}),
-            )?;
+            let cookie = start_session(conn, &settings, &user, now, actor.ip.as_deref(), &user_agent)?;
+            audit::record(conn, now, &actor, "user.password_changed", &user.email, json!({}))?;
             Ok(cookie)
         })
         .await
 }
 
 /// Removes sign-in failures and sessions that can no longer matter.
-pub fn prune(
-    conn: &mut PgConnection,
-    settings: &crate::config::Settings,
-    now: OffsetDateTime,
-) -> Result<(), AppError> {
+pub fn prune(conn: &mut PgConnection, settings: &crate::config::Settings, now: OffsetDateTime) -> Result<(), AppError> {
     let idle = Duration::try_from(settings.session_idle).unwrap_or(Duration::hours(2));
     Session::delete_expired(conn, now, now - idle)?;
     LoginFailure::prune(conn, now - THROTTLE_WINDOW)?;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod passwords;
+pub mod tokens;
 
 use crate::domain::Role;
 
@@ -19,31 +20,16 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Self {
-        Self {
-            user_id: None,
-            label: "system".to_owned(),
-            role: None,
-            ip: None,
-        }
+        Self { user_id: None, label: "system".to_owned(), role: None, ip: None }
     }
 
     /// Someone not signed in (a sign-in attempt, a password reset).
     pub fn anonymous(label: impl Into<String>, ip: Option<String>) -> Self {
-        Self {
-            user_id: None,
-            label: label.into(),
-            role: None,
-            ip,
-        }
+        Self { user_id: None, label: label.into(), role: None, ip }
     }
 
     pub fn user(id: i64, email: &str, role: Role, ip: Option<String>) -> Self {
-        Self {
-            user_id: Some(id),
-            label: email.to_owned(),
-            role: Some(role),
-            ip,
-        }
+        Self { user_id: Some(id), label: email.to_owned(), role: Some(role), ip }
     }
 
     pub fn allows(&self, permission: crate::domain::Permission) -> bool {
@@ -51,16 +37,11 @@ impl Actor {
     }
 
     /// `Forbidden` unless the actor's role allows `permission`.
-    pub fn require(
-        &self,
-        permission: crate::domain::Permission,
-    ) -> Result<(), crate::error::AppError> {
+    pub fn require(&self, permission: crate::domain::Permission) -> Result<(), crate::error::AppError> {
         if self.allows(permission) {
             Ok(())
         } else {
-            Err(crate::error::AppError::forbidden(
-                "Your role does not allow this. Ask a super admin if you need it.",
-            ))
+            Err(crate::error::AppError::forbidden("Your role does not allow this. Ask a super admin if you need it."))
         }
     }
 }

@@ -23,8 +23,7 @@ fn argon2() -> Argon2<'static> {
 fn hash_now(password: &str) -> Result<String, AppError> {
     let mut salt = [0u8; 16];
     crate::crypto::fill_random(&mut salt);
-    let salt = SaltString::encode_b64(&salt)
-        .map_err(|e| AppError::internal(anyhow::anyhow!("salt: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::internal(anyhow::anyhow!("salt: {e}")))?;
     argon2()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -41,9 +40,7 @@ fn dummy_hash() -> &'static str {
 fn verify_now(hash: Option<&str>, password: &str) -> bool {
     let hash = hash.unwrap_or_else(|| dummy_hash());
     match PasswordHash::new(hash) {
-        Ok(parsed) => argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -59,11 +56,7 @@ pub async fn hash(state: &AppState, password: SecretString) -> Result<String, Ap
 
 /// Checks `password` against `hash`, or against a dummy hash when there is
 /// no user, taking the same time either way.
-pub async fn verify(
-    state: &AppState,
-    hash: Option<String>,
-    password: SecretString,
-) -> Result<bool, AppError> {
+pub async fn verify(state: &AppState, hash: Option<String>, password: SecretString) -> Result<bool, AppError> {
     let _slot = state
         .password_slots
         .acquire()
@@ -77,29 +70,16 @@ pub fn check_new(password: &str, confirm: &str, email: &str) -> Result<(), Field
     let mut errors = FieldErrors::new();
     let len = password.chars().count();
     if len < MIN_LEN {
-        errors.insert(
-            "password".into(),
-            format!("Use at least {MIN_LEN} characters."),
-        );
+        errors.insert("password".into(), format!("Use at least {MIN_LEN} characters."));
     } else if len > MAX_LEN {
-        errors.insert(
-            "password".into(),
-            format!("Use at most {MAX_LEN} characters."),
-        );
+        errors.insert("password".into(), format!("Use at most {MAX_LEN} characters."));
     } else if password.eq_ignore_ascii_case(email) {
-        errors.insert(
-            "password".into(),
-            "Do not use your email address as your password.".into(),
-        );
+        errors.insert("password".into(), "Do not use your email address as your password.".into());
     }
     if password != confirm {
         errors.insert("confirm".into(), "The two passwords do not match.".into());
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
 #[cfg(test)]

@@ -27,9 +27,7 @@ pub fn random_base62(n: usize) -> String {
     while out.len() < n {
         // The OS generator failing is not something to limp on from.
         #[allow(clippy::expect_used)]
-        OsRng
-            .try_fill_bytes(&mut buf)
-            .expect("the operating system's random number generator failed");
+        OsRng.try_fill_bytes(&mut buf).expect("the operating system's random number generator failed");
         for &b in &buf {
             if b < 248 && out.len() < n {
                 out.push(BASE62[usize::from(b % 62)] as char);
@@ -64,11 +62,7 @@ pub fn generate(kind: TokenKind) -> NewToken {
     token.push_str(&random);
     let sum = checksum(&token);
     token.extend(sum.iter().map(|&b| b as char));
-    NewToken {
-        kind,
-        key: random[..KEY_LEN].to_owned(),
-        secret: SecretString::from(token),
-    }
+    NewToken { kind, key: random[..KEY_LEN].to_owned(), secret: SecretString::from(token) }
 }
 
 /// A token string whose prefix and checksum are right. It may still be
@@ -82,10 +76,7 @@ pub struct Parsed<'a> {
 
 impl std::fmt::Debug for Parsed<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Parsed")
-            .field("kind", &self.kind)
-            .field("key", &self.key)
-            .finish_non_exhaustive()
+        f.debug_struct("Parsed").field("kind", &self.kind).field("key", &self.key).finish_non_exhaustive()
     }
 }
 
@@ -95,20 +86,13 @@ pub fn parse(token: &str) -> Result<Parsed<'_>, TokenError> {
     }
     let kind = TokenKind::from_prefix(token).ok_or(TokenError::Malformed)?;
     let (body, sum) = token.split_at(PREFIX_LEN + RANDOM_LEN);
-    if !body[PREFIX_LEN..]
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric())
-    {
+    if !body[PREFIX_LEN..].bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(TokenError::Malformed);
     }
     if sum.as_bytes() != checksum(body) {
         return Err(TokenError::Malformed);
     }
-    Ok(Parsed {
-        kind,
-        key: &body[PREFIX_LEN..PREFIX_LEN + KEY_LEN],
-        token,
-    })
+    Ok(Parsed { kind, key: &body[PREFIX_LEN..PREFIX_LEN + KEY_LEN], token })
 }
 
 /// Only the key part of a string that looks like a token key (for searches
@@ -148,11 +132,7 @@ mod tests {
             let mut bytes = s.as_bytes().to_vec();
             bytes[i] = if bytes[i] == b'a' { b'b' } else { b'a' };
             let changed = String::from_utf8(bytes).unwrap();
-            assert_eq!(
-                parse(&changed).unwrap_err(),
-                TokenError::Malformed,
-                "position {i}"
-            );
+            assert_eq!(parse(&changed).unwrap_err(), TokenError::Malformed, "position {i}");
         }
     }
 
@@ -177,11 +157,7 @@ mod tests {
         let sample = random_base62(62 * 200);
         for c in BASE62 {
             let n = sample.bytes().filter(|b| b == c).count();
-            assert!(
-                (100..=330).contains(&n),
-                "{} appeared {n} times",
-                *c as char
-            );
+            assert!((100..=330).contains(&n), "{} appeared {n} times", *c as char);
         }
     }
 

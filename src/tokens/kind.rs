@@ -78,10 +78,7 @@ impl TokenKind {
 
     /// The intake level tokens: one live token per scope, regenerated in place.
     pub fn is_level(self) -> bool {
-        matches!(
-            self,
-            Self::Global | Self::Campaign | Self::SourceForm | Self::SourcePing | Self::SourcePost
-        )
+        matches!(self, Self::Global | Self::Campaign | Self::SourceForm | Self::SourcePing | Self::SourcePost)
     }
 
     /// The source token kinds, in screen order.
@@ -96,10 +93,7 @@ mod tests {
     fn prefixes_are_distinct_and_parse_back() {
         for kind in TokenKind::ALL {
             assert_eq!(kind.prefix().len(), 7);
-            assert_eq!(
-                TokenKind::from_prefix(&format!("{}abc", kind.prefix())),
-                Some(*kind)
-            );
+            assert_eq!(TokenKind::from_prefix(&format!("{}abc", kind.prefix())), Some(*kind));
         }
         assert_eq!(TokenKind::from_prefix("kw_xyz_abc"), None);
         assert_eq!(TokenKind::from_prefix("kw_"), None);

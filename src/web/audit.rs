@@ -27,15 +27,9 @@ pub struct AuditQuery {
 impl AuditQuery {
     fn filter(&self) -> AuditFilter {
         let clean = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| s.chars().take(200).collect())
+            v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect())
         };
-        AuditFilter {
-            actor: clean(&self.actor),
-            action: clean(&self.action),
-        }
+        AuditFilter { actor: clean(&self.actor), action: clean(&self.action) }
     }
 }
 
@@ -74,23 +68,14 @@ pub async fn list(
     let before = query.before;
     let f = filter.clone();
     let (mut events, actions) = state
-        .db(move |conn| {
-            Ok((
-                AuditEvent::page(conn, &f, before, PAGE + 1)?,
-                AuditEvent::distinct_actions(conn)?,
-            ))
-        })
+        .db(move |conn| Ok((AuditEvent::page(conn, &f, before, PAGE + 1)?, AuditEvent::distinct_actions(conn)?)))
         .await?;
     let more = events.len() as i64 > PAGE;
     events.truncate(PAGE as usize);
     let fq = filter_query(&filter);
     let older = more.then(|| {
         let last = events.last().map_or(0, |e| e.id);
-        if fq.is_empty() {
-            format!("?before={last}")
-        } else {
-            format!("?{fq}&before={last}")
-        }
+        if fq.is_empty() { format!("?before={last}") } else { format!("?{fq}&before={last}") }
     });
     render(&AuditPage {
         layout,
@@ -113,8 +98,7 @@ pub async fn csv(
 ) -> Result<HttpResponse, AppError> {
     console.user.require(Permission::ViewAudit)?;
     let filter = query.filter();
-    let header_row =
-        crate::csv_util::record(["id", "at", "actor", "action", "target", "ip", "details"]);
+    let header_row = crate::csv_util::record(["id", "at", "actor", "action", "target", "ip", "details"]);
     let state = state.into_inner();
     let body = stream::unfold(Some((None::<i64>, Some(header_row))), move |cursor| {
         let state = state.clone();
@@ -122,9 +106,7 @@ pub async fn csv(
         async move {
             let (before, header_row) = cursor?;
             let mut out = header_row.unwrap_or_default();
-            let batch = state
-                .db(move |conn| Ok(AuditEvent::page(conn, &filter, before, CSV_BATCH)?))
-                .await;
+            let batch = state.db(move |conn| Ok(AuditEvent::page(conn, &filter, before, CSV_BATCH)?)).await;
             let events = match batch {
                 Ok(events) => events,
                 Err(e) => return Some((Err(actix_web::Error::from(e)), None)),
@@ -140,16 +122,12 @@ pub async fn csv(
                     e.details.to_string().as_str(),
                 ]));
             }
-            let next =
-                (events.len() as i64 == CSV_BATCH).then(|| (events.last().map(|e| e.id), None));
+            let next = (events.len() as i64 == CSV_BATCH).then(|| (events.last().map(|e| e.id), None));
             Some((Ok(web::Bytes::from(out)), next))
         }
     });
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"keyward-audit.csv\"",
-        ))
+        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"keyward-audit.csv\""))
         .streaming(body))
 }

@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::session::{SESSION_COOKIE, client_ip, user_agent};
 use super::{
-    Console, Flash, Layout, View, field_errors, redirect_with, render, render_status, safe_next,
-    see_other, session_cookie,
+    Console, Flash, Layout, View, field_errors, redirect_with, render, render_status, safe_next, see_other,
+    session_cookie,
 };
 use crate::error::{AppError, FieldErrors};
 use crate::models::LinkPurpose;
@@ -44,25 +44,12 @@ pub async fn login_form(
     let next = safe_next(query.next.as_deref());
     // Already signed in: straight on.
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
-        let (settings, now, value) = (
-            state.settings.clone(),
-            state.now(),
-            cookie.value().to_owned(),
-        );
-        if state
-            .db(move |conn| accounts::load_session(conn, &settings, &value, now))
-            .await?
-            .is_some()
-        {
+        let (settings, now, value) = (state.settings.clone(), state.now(), cookie.value().to_owned());
+        if state.db(move |conn| accounts::load_session(conn, &settings, &value, now)).await?.is_some() {
             return Ok(see_other(&next));
         }
     }
-    render(&LoginPage {
-        layout: Layout::anonymous(view, "Sign in"),
-        email: String::new(),
-        next,
-        error: None,
-    })
+    render(&LoginPage { layout: Layout::anonymous(view, "Sign in"), email: String::new(), next, error: None })
 }
 
 #[derive(Deserialize)]
@@ -81,35 +68,22 @@ pub async fn login(
     web::Form(form): web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let next = safe_next(form.next.as_deref());
-    let result = accounts::sign_in(
-        &state,
-        &form.email,
-        SecretString::from(form.password),
-        client_ip(&req),
-        user_agent(&req),
-    )
-    .await;
+    let result =
+        accounts::sign_in(&state, &form.email, SecretString::from(form.password), client_ip(&req), user_agent(&req))
+            .await;
     let (status, error, retry_after) = match result {
         Ok(signed_in) => {
             let mut res = see_other(&next);
-            res.add_cookie(&session_cookie(&state, signed_in.cookie))
-                .map_err(AppError::internal)?;
+            res.add_cookie(&session_cookie(&state, signed_in.cookie)).map_err(AppError::internal)?;
             return Ok(res);
         }
         Err(SignInError::App(e)) => return Err(e),
-        Err(e @ SignInError::Throttled(seconds)) => {
-            (StatusCode::TOO_MANY_REQUESTS, e.to_string(), Some(seconds))
-        }
+        Err(e @ SignInError::Throttled(seconds)) => (StatusCode::TOO_MANY_REQUESTS, e.to_string(), Some(seconds)),
         Err(e) => (StatusCode::UNAUTHORIZED, e.to_string(), None),
     };
     let mut res = render_status(
         status,
-        &LoginPage {
-            layout: Layout::anonymous(view, "Sign in"),
-            email: form.email,
-            next,
-            error: Some(error),
-        },
+        &LoginPage { layout: Layout::anonymous(view, "Sign in"), email: form.email, next, error: Some(error) },
     )?;
     if let Some(seconds) = retry_after
         && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
@@ -119,10 +93,7 @@ pub async fn login(
     Ok(res)
 }
 
-pub async fn logout(
-    state: web::Data<AppState>,
-    console: Console,
-) -> Result<HttpResponse, AppError> {
+pub async fn logout(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
     accounts::sign_out(&state, console.user.actor(), console.user.session_id).await?;
     let mut res = redirect_with(&state, "/login", Flash::success("You are signed out."));
     let mut removal = session_cookie(&state, String::new());
@@ -140,11 +111,7 @@ struct ForgotPage {
 }
 
 pub async fn forgot_form(view: View) -> Result<HttpResponse, AppError> {
-    render(&ForgotPage {
-        layout: Layout::anonymous(view, "Forgot your password?"),
-        email: String::new(),
-        sent: false,
-    })
+    render(&ForgotPage { layout: Layout::anonymous(view, "Forgot your password?"), email: String::new(), sent: false })
 }
 
 #[derive(Deserialize)]
@@ -160,11 +127,7 @@ pub async fn forgot(
     web::Form(form): web::Form<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
     accounts::request_reset(&state, &form.email, Some(client_ip(&req))).await?;
-    render(&ForgotPage {
-        layout: Layout::anonymous(view, "Check your email"),
-        email: form.email,
-        sent: true,
-    })
+    render(&ForgotPage { layout: Layout::anonymous(view, "Check your email"), email: form.email, sent: true })
 }
 
 #[derive(Template)]
@@ -178,17 +141,8 @@ struct ResetPage {
 
 fn reset_page(view: View, purpose: LinkPurpose, email: String, errors: FieldErrors) -> ResetPage {
     let invitation = purpose == LinkPurpose::Invite;
-    let title = if invitation {
-        "Welcome to Keyward"
-    } else {
-        "Choose a new password"
-    };
-    ResetPage {
-        layout: Layout::anonymous(view, title),
-        invitation,
-        email,
-        errors,
-    }
+    let title = if invitation { "Welcome to Keyward" } else { "Choose a new password" };
+    ResetPage { layout: Layout::anonymous(view, title), invitation, email, errors }
 }
 
 pub async fn reset_form(
@@ -197,12 +151,7 @@ pub async fn reset_form(
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let info = accounts::inspect_link(&state, code.into_inner()).await?;
-    render(&reset_page(
-        view,
-        info.purpose,
-        info.email,
-        FieldErrors::new(),
-    ))
+    render(&reset_page(view, info.purpose, info.email, FieldErrors::new()))
 }
 
 #[derive(Deserialize)]
@@ -240,10 +189,7 @@ pub async fn reset(
         }
         Err(e) => {
             let errors = field_errors(e)?;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &reset_page(view, info.purpose, info.email, errors),
-            )
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &reset_page(view, info.purpose, info.email, errors))
         }
     }
 }

@@ -32,10 +32,7 @@ pub fn security_headers(secure: bool) -> DefaultHeaders {
         .add((header::REFERRER_POLICY, "no-referrer"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"));
     if secure {
-        headers.add((
-            header::STRICT_TRANSPORT_SECURITY,
-            "max-age=31536000; includeSubDomains",
-        ))
+        headers.add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"))
     } else {
         headers
     }
@@ -49,8 +46,7 @@ async fn read_limited(req: &mut ServiceRequest, limit: usize) -> Result<web::Byt
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| AppError::bad_request(format!("could not read the request body: {e}")))?;
+        let chunk = chunk.map_err(|e| AppError::bad_request(format!("could not read the request body: {e}")))?;
         if body.len() + chunk.len() > limit {
             return Err(AppError::PayloadTooLarge { limit });
         }
@@ -72,33 +68,23 @@ pub async fn console_guard(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(req
-            .error_response(AppError::internal(anyhow::anyhow!(
-                "AppState is not registered"
-            )))
+            .error_response(AppError::internal(anyhow::anyhow!("AppState is not registered")))
             .map_into_right_body());
     };
-    let existing = req
-        .cookie(CSRF_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|v| (32..=64).contains(&v.len()));
+    let existing = req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| (32..=64).contains(&v.len()));
     let fresh = existing.is_none();
     let csrf_cookie = existing.unwrap_or_else(crate::crypto::random_url_token);
-    let session = req
-        .cookie(SESSION_COOKIE)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
+    let session = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     let binding = format!("{csrf_cookie}.{session}");
-    req.extensions_mut()
-        .insert(CsrfToken(state.keys.csrf_token(binding.as_bytes())));
+    req.extensions_mut().insert(CsrfToken(state.keys.csrf_token(binding.as_bytes())));
 
     if is_unsafe(req.method()) {
         let body = match read_limited(&mut req, FORM_LIMIT).await {
             Ok(body) => body,
             Err(e) => return Ok(req.error_response(e).map_into_right_body()),
         };
-        let valid = !fresh
-            && form_field(&body, "csrf_token")
-                .is_some_and(|t| state.keys.csrf_matches(binding.as_bytes(), &t));
+        let valid =
+            !fresh && form_field(&body, "csrf_token").is_some_and(|t| state.keys.csrf_matches(binding.as_bytes(), &t));
         if !valid {
             tracing::warn!(path = %req.path(), "refused a console request without a valid CSRF token");
             return Ok(req.error_response(AppError::Csrf).map_into_right_body());
@@ -124,8 +110,7 @@ pub async fn console_guard(
     }
     // Console pages may show a secret once: no cache keeps a copy.
     if !res.headers().contains_key(header::CACHE_CONTROL) {
-        res.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(res.map_into_left_body())
 }

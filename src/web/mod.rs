@@ -4,11 +4,14 @@
 
 pub mod audit;
 pub mod auth;
+pub mod confirm;
 pub mod dashboard;
 pub mod middleware;
 pub mod outbox;
+pub mod personal_tokens;
 pub mod profile;
 pub mod session;
+pub mod settings;
 pub mod setup;
 pub mod users;
 
@@ -37,22 +40,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/password/reset/{code}", web::post().to(auth::reset))
         .route("/profile", web::get().to(profile::show))
         .route("/profile", web::post().to(profile::update))
-        .route(
-            "/profile/password",
-            web::post().to(profile::change_password),
-        )
+        .route("/profile/password", web::post().to(profile::change_password))
+        .route("/profile/api-token", web::post().to(profile::generate_api_token))
+        .route("/profile/api-token/revoke", web::get().to(profile::confirm_revoke_api_token))
+        .route("/profile/api-token/revoke", web::post().to(profile::revoke_api_token))
+        .route("/profile/tokens", web::get().to(personal_tokens::list))
+        .route("/profile/tokens", web::post().to(personal_tokens::create))
+        .route("/profile/tokens/new", web::get().to(personal_tokens::new))
+        .route("/profile/tokens/{id}/active", web::post().to(personal_tokens::set_active))
+        .route("/profile/tokens/{id}/delete", web::get().to(personal_tokens::confirm_delete))
+        .route("/profile/tokens/{id}/delete", web::post().to(personal_tokens::delete))
+        .route("/settings/token-policy", web::get().to(settings::policy))
+        .route("/settings/token-policy", web::post().to(settings::save_policy))
         .route("/users", web::get().to(users::list))
         .route("/users", web::post().to(users::invite))
         .route("/users/{id}/role", web::post().to(users::change_role))
         .route("/users/{id}/active", web::post().to(users::set_active))
-        .route(
-            "/users/{id}/api-token-allowed",
-            web::post().to(users::set_api_token_allowed),
-        )
-        .route(
-            "/users/{id}/invitation",
-            web::post().to(users::resend_invitation),
-        )
+        .route("/users/{id}/api-token-allowed", web::post().to(users::set_api_token_allowed))
+        .route("/users/{id}/invitation", web::post().to(users::resend_invitation))
         .route("/audit", web::get().to(audit::list))
         .route("/audit.csv", web::get().to(audit::csv))
         .route("/dev/outbox", web::get().to(outbox::list))
@@ -66,16 +71,12 @@ pub fn render<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
 
 pub fn render_status<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
     let body = page.render()?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
 /// 303 See Other: the answer to a form POST.
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
 /// 303 to `location`, with a message for the next page.
@@ -87,8 +88,7 @@ pub fn redirect_with(state: &AppState, location: &str, flash: Flash) -> HttpResp
 
 /// The session cookie for a new session id.
 pub fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
-    let max_age = time::Duration::try_from(state.settings.session_absolute)
-        .unwrap_or(time::Duration::hours(12));
+    let max_age = time::Duration::try_from(state.settings.session_absolute).unwrap_or(time::Duration::hours(12));
     Cookie::build(session::SESSION_COOKIE, value)
         .path("/")
         .http_only(true)
@@ -129,9 +129,7 @@ pub fn field_errors(e: AppError) -> Result<FieldErrors, AppError> {
 
 /// A checkbox: present (any value) means on.
 pub fn checkbox(value: &Option<String>) -> bool {
-    value
-        .as_deref()
-        .is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+    value.as_deref().is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
 #[cfg(test)]
@@ -141,14 +139,7 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
         assert_eq!(safe_next(Some("/users?x=1")), "/users?x=1");
-        for bad in [
-            "//evil.example",
-            "/\\evil.example",
-            "https://evil.example",
-            "evil",
-            "/a\\b",
-            "/\nx",
-        ] {
+        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "evil", "/a\\b", "/\nx"] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_next(None), "/");

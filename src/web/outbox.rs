@@ -70,9 +70,7 @@ fn read_files(dir: PathBuf) -> Vec<MailFile> {
 pub async fn list(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
     console.user.require(Permission::ManageUsers)?;
     let (_, layout) = console.layout("Outbox", "outbox");
-    let queue = state
-        .db(|conn| Ok(OutboxMessage::recent(conn, 100)?))
-        .await?;
+    let queue = state.db(|conn| Ok(OutboxMessage::recent(conn, 100)?)).await?;
     let dir = state.settings.mail_dir();
     let smtp = state.settings.smtp_url.is_some();
     let files = if smtp {
@@ -81,13 +79,7 @@ pub async fn list(state: web::Data<AppState>, console: Console) -> Result<HttpRe
         let d = dir.clone();
         crate::db::blocking(move || Ok(read_files(d))).await?
     };
-    render(&OutboxPage {
-        layout,
-        queue,
-        files,
-        smtp,
-        dir: dir.display().to_string(),
-    })
+    render(&OutboxPage { layout, queue, files, smtp, dir: dir.display().to_string() })
 }
 
 #[derive(Template)]
@@ -108,17 +100,13 @@ pub async fn show(
     // A bare file name: no way out of the mail directory.
     let valid = name.ends_with(".eml")
         && name.len() < 100
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
         && !name.contains("..");
     if !valid {
         return Err(AppError::NotFound);
     }
     let path = state.settings.mail_dir().join(&name);
-    let raw =
-        crate::db::blocking(move || std::fs::read_to_string(path).map_err(|_| AppError::NotFound))
-            .await?;
+    let raw = crate::db::blocking(move || std::fs::read_to_string(path).map_err(|_| AppError::NotFound)).await?;
     let (_, layout) = console.layout(format!("Message {name}"), "outbox");
     render(&MessagePage { layout, name, raw })
 }

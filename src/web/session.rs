@@ -25,17 +25,11 @@ pub fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
 /// The client's address: the TCP peer, or the proxy's `X-Forwarded-For`
 /// when `KEYWARD_TRUST_PROXY` says a proxy sets it.
 pub fn client_ip(req: &HttpRequest) -> String {
-    let trust_proxy = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.settings.trust_proxy);
+    let trust_proxy = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.settings.trust_proxy);
     let info = req.connection_info();
-    let addr = if trust_proxy {
-        info.realip_remote_addr().map(str::to_owned)
-    } else {
-        info.peer_addr().map(str::to_owned)
-    };
-    addr.map(|a| strip_port(&a).to_owned())
-        .unwrap_or_else(|| "unknown".to_owned())
+    let addr =
+        if trust_proxy { info.realip_remote_addr().map(str::to_owned) } else { info.peer_addr().map(str::to_owned) };
+    addr.map(|a| strip_port(&a).to_owned()).unwrap_or_else(|| "unknown".to_owned())
 }
 
 fn strip_port(addr: &str) -> &str {
@@ -51,11 +45,7 @@ fn strip_port(addr: &str) -> &str {
 }
 
 pub fn user_agent(req: &HttpRequest) -> String {
-    req.headers()
-        .get(actix_web::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
+    req.headers().get(actix_web::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
 }
 
 /// The signed-in user of a console request. Extracting it checks the
@@ -70,12 +60,7 @@ pub struct CurrentUser {
 
 impl CurrentUser {
     pub fn actor(&self) -> Actor {
-        Actor::user(
-            self.user.id,
-            &self.user.email,
-            self.user.role,
-            Some(self.ip.clone()),
-        )
+        Actor::user(self.user.id, &self.user.email, self.user.role, Some(self.ip.clone()))
     }
 
     pub fn role(&self) -> Role {
@@ -103,10 +88,7 @@ impl FromRequest for CurrentUser {
                 return Ok(user.clone());
             }
             let next = if req.method() == actix_web::http::Method::GET {
-                req.uri()
-                    .path_and_query()
-                    .map_or("/", |p| p.as_str())
-                    .to_owned()
+                req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned()
             } else {
                 "/".to_owned()
             };
@@ -141,17 +123,11 @@ pub struct Flash {
 
 impl Flash {
     pub fn success(message: impl Into<String>) -> Self {
-        Self {
-            kind: "success",
-            message: message.into(),
-        }
+        Self { kind: "success", message: message.into() }
     }
 
     pub fn error(message: impl Into<String>) -> Self {
-        Self {
-            kind: "error",
-            message: message.into(),
-        }
+        Self { kind: "error", message: message.into() }
     }
 
     fn encode(&self) -> String {
@@ -165,25 +141,16 @@ impl Flash {
             "error" => "error",
             _ => return None,
         };
-        Some(Self {
-            kind,
-            message: message.to_owned(),
-        })
+        Some(Self { kind, message: message.to_owned() })
     }
 
     /// The signed cookie that carries this message to the next page.
     pub fn cookie(&self, keys: &crate::crypto::Keys) -> Cookie<'static> {
         let mut jar = CookieJar::new();
         jar.signed_mut(keys.cookie_key()).add(
-            Cookie::build(FLASH_COOKIE, self.encode())
-                .path("/")
-                .http_only(true)
-                .same_site(SameSite::Lax)
-                .finish(),
+            Cookie::build(FLASH_COOKIE, self.encode()).path("/").http_only(true).same_site(SameSite::Lax).finish(),
         );
-        jar.get(FLASH_COOKIE)
-            .cloned()
-            .unwrap_or_else(|| Cookie::new(FLASH_COOKIE, ""))
+        jar.get(FLASH_COOKIE).cloned().unwrap_or_else(|| Cookie::new(FLASH_COOKIE, ""))
     }
 
     fn from_request(req: &HttpRequest, keys: &crate::crypto::Keys) -> Option<Self> {
@@ -208,14 +175,8 @@ pub struct View {
 
 impl View {
     pub fn of(req: &HttpRequest) -> Self {
-        let csrf = req
-            .extensions()
-            .get::<CsrfToken>()
-            .map(|t| t.0.clone())
-            .unwrap_or_default();
-        let flash = req
-            .app_data::<web::Data<AppState>>()
-            .and_then(|s| Flash::from_request(req, &s.keys));
+        let csrf = req.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let flash = req.app_data::<web::Data<AppState>>().and_then(|s| Flash::from_request(req, &s.keys));
         Self { csrf, flash }
     }
 }
@@ -254,21 +215,10 @@ pub struct Layout {
 
 impl Layout {
     pub fn anonymous(view: View, title: impl Into<String>) -> Self {
-        Self {
-            title: title.into(),
-            section: "",
-            csrf: view.csrf,
-            flash: view.flash,
-            nav: None,
-        }
+        Self { title: title.into(), section: "", csrf: view.csrf, flash: view.flash, nav: None }
     }
 
-    pub fn for_user(
-        view: View,
-        user: &CurrentUser,
-        title: impl Into<String>,
-        section: &'static str,
-    ) -> Self {
+    pub fn for_user(view: View, user: &CurrentUser, title: impl Into<String>, section: &'static str) -> Self {
         let u = &user.user;
         Self {
             title: title.into(),
@@ -277,12 +227,7 @@ impl Layout {
             flash: view.flash,
             nav: Some(Nav {
                 name: u.name().to_owned(),
-                initial: u
-                    .name()
-                    .chars()
-                    .next()
-                    .map(|c| c.to_uppercase().to_string())
-                    .unwrap_or_default(),
+                initial: u.name().chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default(),
                 email: u.email.clone(),
                 role: u.role.label(),
                 users: u.role.allows(Permission::ManageUsers),
@@ -315,12 +260,7 @@ impl FromRequest for Console {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let view = View::of(req);
         let user = CurrentUser::from_request(req, payload);
-        Box::pin(async move {
-            Ok(Console {
-                user: user.await?,
-                view,
-            })
-        })
+        Box::pin(async move { Ok(Console { user: user.await?, view }) })
     }
 }
 

@@ -8,10 +8,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::session::{client_ip, user_agent};
-use super::{
-    Flash, Layout, View, field_errors, redirect_with, render, render_status, see_other,
-    session_cookie,
-};
+use super::{Flash, Layout, View, field_errors, redirect_with, render, render_status, see_other, session_cookie};
 use crate::error::{AppError, FieldErrors};
 use crate::services::accounts::{self, NewAccount};
 use crate::state::AppState;
@@ -68,15 +65,7 @@ pub async fn submit(
         password: SecretString::from(std::mem::take(&mut form.password)),
         confirm: SecretString::from(std::mem::take(&mut form.confirm)),
     };
-    match accounts::complete_setup(
-        &state,
-        &form.code,
-        account,
-        Some(client_ip(&req)),
-        user_agent(&req),
-    )
-    .await
-    {
+    match accounts::complete_setup(&state, &form.code, account, Some(client_ip(&req)), user_agent(&req)).await {
         Ok(signed_in) => {
             let mut res = redirect_with(
                 &state,
@@ -86,19 +75,14 @@ pub async fn submit(
                     signed_in.user.name()
                 )),
             );
-            res.add_cookie(&session_cookie(&state, signed_in.cookie))
-                .map_err(AppError::internal)?;
+            res.add_cookie(&session_cookie(&state, signed_in.cookie)).map_err(AppError::internal)?;
             Ok(res)
         }
         Err(e) => {
             let errors = field_errors(e)?;
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &SetupPage {
-                    layout: Layout::anonymous(view, "Set up Keyward"),
-                    form,
-                    errors,
-                },
+                &SetupPage { layout: Layout::anonymous(view, "Set up Keyward"), form, errors },
             )
         }
     }

@@ -42,24 +42,11 @@ async fn page(
     console.user.require(Permission::ManageUsers)?;
     let (user, layout) = console.layout("Users", "users");
     let users = state.db(|conn| Ok(User::list(conn)?)).await?;
-    render_status(
-        status,
-        &UsersPage {
-            layout,
-            users,
-            me: user.user.id,
-            roles: Role::ALL,
-            form,
-            errors,
-        },
-    )
+    render_status(status, &UsersPage { layout, users, me: user.user.id, roles: Role::ALL, form, errors })
 }
 
 pub async fn list(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
-    let form = InviteForm {
-        email: String::new(),
-        role: Role::Member.as_str().to_owned(),
-    };
+    let form = InviteForm { email: String::new(), role: Role::Member.as_str().to_owned() };
     page(&state, console, StatusCode::OK, form, FieldErrors::new()).await
 }
 
@@ -73,35 +60,18 @@ pub async fn invite(
         Ok(role) => role,
         Err(_) => {
             let errors = FieldErrors::from([("role".to_owned(), "Choose a role.".to_owned())]);
-            return page(
-                &state,
-                console,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form,
-                errors,
-            )
-            .await;
+            return page(&state, console, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
         }
     };
     match accounts::invite(&state, console.user.actor(), &form.email, role).await {
         Ok(user) => Ok(redirect_with(
             &state,
             "/users",
-            Flash::success(format!(
-                "Invitation sent to {}. The link works once, for 72 hours.",
-                user.email
-            )),
+            Flash::success(format!("Invitation sent to {}. The link works once, for 72 hours.", user.email)),
         )),
         Err(e) => {
             let errors = field_errors(e)?;
-            page(
-                &state,
-                console,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form,
-                errors,
-            )
-            .await
+            page(&state, console, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await
         }
     }
 }
@@ -122,11 +92,7 @@ pub async fn change_role(
     Ok(redirect_with(
         &state,
         "/users",
-        Flash::success(format!(
-            "{} is now {}. Their sessions have ended.",
-            user.email,
-            user.role.label()
-        )),
+        Flash::success(format!("{} is now {}. Their sessions have ended.", user.email, user.role.label())),
     ))
 }
 
@@ -158,9 +124,7 @@ pub async fn set_api_token_allowed(
     web::Form(form): web::Form<SwitchForm>,
 ) -> Result<HttpResponse, AppError> {
     let allowed = checkbox(&form.value);
-    let user =
-        accounts::set_api_token_allowed(&state, console.user.actor(), id.into_inner(), allowed)
-            .await?;
+    let user = accounts::set_api_token_allowed(&state, console.user.actor(), id.into_inner(), allowed).await?;
     let message = if user.api_token_allowed {
         format!("{} may generate a profile API token.", user.email)
     } else {
@@ -178,9 +142,6 @@ pub async fn resend_invitation(
     Ok(redirect_with(
         &state,
         "/users",
-        Flash::success(format!(
-            "A new invitation is on its way to {}; the old link no longer works.",
-            user.email
-        )),
+        Flash::success(format!("A new invitation is on its way to {}; the old link no longer works.", user.email)),
     ))
 }

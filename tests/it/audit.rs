@@ -10,37 +10,17 @@ use crate::helpers::{ADMIN_EMAIL, TestApp};
 async fn sign_ins_invitations_role_changes_and_deactivations_are_recorded_with_who_and_where() {
     let app = TestApp::spawn().await;
     let admin = app.setup_admin().await;
-    let _ = app
-        .agent()
-        .submit(
-            "/login",
-            "/login",
-            &[("email", ADMIN_EMAIL), ("password", "nope")],
-        )
-        .await;
-    let _ = app
-        .agent()
-        .submit(
-            "/login",
-            "/login",
-            &[("email", "my password!"), ("password", "x")],
-        )
-        .await;
-    let bob = app
-        .user_with_role(&admin, "bob@example.com", "member")
-        .await;
+    let _ = app.agent().submit("/login", "/login", &[("email", ADMIN_EMAIL), ("password", "nope")]).await;
+    let _ = app.agent().submit("/login", "/login", &[("email", "my password!"), ("password", "x")]).await;
+    let bob = app.user_with_role(&admin, "bob@example.com", "member").await;
     drop(bob);
     let id: i64 = keyward::schema::users::table
         .filter(keyward::schema::users::email.eq("bob@example.com"))
         .select(keyward::schema::users::id)
         .first(&mut app.conn())
         .unwrap();
-    admin
-        .submit("/users", &format!("/users/{id}/role"), &[("role", "admin")])
-        .await;
-    admin
-        .submit("/users", &format!("/users/{id}/active"), &[])
-        .await;
+    admin.submit("/users", &format!("/users/{id}/role"), &[("role", "admin")]).await;
+    admin.submit("/users", &format!("/users/{id}/active"), &[]).await;
 
     let actions = app.audit_actions();
     for expected in [
@@ -52,19 +32,12 @@ async fn sign_ins_invitations_role_changes_and_deactivations_are_recorded_with_w
         "user.role_changed",
         "user.deactivated",
     ] {
-        assert!(
-            actions.iter().any(|a| a == expected),
-            "{expected} missing from {actions:?}"
-        );
+        assert!(actions.iter().any(|a| a == expected), "{expected} missing from {actions:?}");
     }
 
     let (status, page) = admin.page("/audit").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        page.contains("user.role_changed")
-            && page.contains("bob@example.com")
-            && page.contains("127.0.0.1")
-    );
+    assert!(page.contains("user.role_changed") && page.contains("bob@example.com") && page.contains("127.0.0.1"));
     let unescaped = page.replace("&#34;", "\"").replace("&quot;", "\"");
     assert!(unescaped.contains(r#"{"from":"member","to":"admin"}"#));
     // What was typed in the email field is not logged unless it is an address.
@@ -91,14 +64,8 @@ async fn the_audit_log_pages_by_keyset_without_repeats() {
         .unwrap();
     }
     let (_, first) = admin.page("/audit").await;
-    let older = first
-        .split("href=\"/audit?before=")
-        .nth(1)
-        .expect("an Older link")
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let older =
+        first.split("href=\"/audit?before=").nth(1).expect("an Older link").split('"').next().unwrap().to_owned();
     let (_, second) = admin.page(&format!("/audit?before={older}")).await;
     let emails = |page: &str| -> Vec<String> {
         page.match_indices("@example.com")
@@ -109,39 +76,20 @@ async fn the_audit_log_pages_by_keyset_without_repeats() {
     let a = emails(&first);
     let b = emails(&second);
     assert!(!a.is_empty() && !b.is_empty());
-    assert!(
-        a.iter().all(|e| !b.contains(e)),
-        "no event shows on both pages"
-    );
+    assert!(a.iter().all(|e| !b.contains(e)), "no event shows on both pages");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_csv_is_an_attachment_with_formulas_neutralised() {
     let app = TestApp::spawn().await;
     let admin = app.setup_admin().await;
-    let res = admin
-        .submit(
-            "/users",
-            "/users",
-            &[("email", "=cmd@example.com"), ("role", "member")],
-        )
-        .await;
+    let res = admin.submit("/users", "/users", &[("email", "=cmd@example.com"), ("role", "member")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     let res = admin.get("/audit.csv?action=user.invited").await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(
-        res.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
-            .starts_with("attachment")
-    );
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
+    assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let csv = res.text().await.unwrap();
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("id,at,actor,action,target,ip,details"));
@@ -155,11 +103,7 @@ async fn the_audit_log_cannot_be_rewritten() {
     let app = TestApp::spawn().await;
     let _admin = app.setup_admin().await;
     let mut conn = app.conn();
-    for sql in [
-        "UPDATE audit_events SET actor = 'someone else'",
-        "DELETE FROM audit_events",
-        "TRUNCATE audit_events",
-    ] {
+    for sql in ["UPDATE audit_events SET actor = 'someone else'", "DELETE FROM audit_events", "TRUNCATE audit_events"] {
         let err = diesel::sql_query(sql).execute(&mut conn).unwrap_err();
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
     }
@@ -171,17 +115,10 @@ async fn members_and_admins_cannot_read_the_audit_log() {
     let app = TestApp::spawn().await;
     let admin = app.setup_admin().await;
     for role in ["member", "admin"] {
-        let agent = app
-            .user_with_role(&admin, &format!("{role}-user@example.com"), role)
-            .await;
+        let agent = app.user_with_role(&admin, &format!("{role}-user@example.com"), role).await;
         assert_eq!(agent.get("/audit").await.status(), StatusCode::FORBIDDEN);
-        assert_eq!(
-            agent.get("/audit.csv").await.status(),
-            StatusCode::FORBIDDEN
-        );
+        assert_eq!(agent.get("/audit.csv").await.status(), StatusCode::FORBIDDEN);
     }
-    let support = app
-        .user_with_role(&admin, "support-user@example.com", "support")
-        .await;
+    let support = app.user_with_role(&admin, "support-user@example.com", "support").await;
     assert_eq!(support.get("/audit").await.status(), StatusCode::OK);
 }

@@ -30,17 +30,13 @@ impl Browser {
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| {
-                format!("cannot start {CHROMEDRIVER}: install chromium-driver (.ci/run does)")
-            })?;
+            .with_context(|| format!("cannot start {CHROMEDRIVER}: install chromium-driver (.ci/run does)"))?;
         let stdout = driver.stdout.take().context("chromedriver stdout")?;
         let mut lines = BufReader::new(stdout).lines();
         let port = tokio::time::timeout(Duration::from_secs(30), async {
             while let Some(line) = lines.next_line().await? {
                 if let Some(rest) = line.split("started successfully on port ").nth(1) {
-                    return Ok::<_, anyhow::Error>(
-                        rest.trim_end_matches('.').trim().parse::<u16>()?,
-                    );
+                    return Ok::<_, anyhow::Error>(rest.trim_end_matches('.').trim().parse::<u16>()?);
                 }
             }
             anyhow::bail!("chromedriver exited before it was ready")
@@ -50,8 +46,7 @@ impl Browser {
         // Keep reading its output so it never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
 
-        let profile =
-            std::env::temp_dir().join(format!("kw-chrome-{}", keyward::tokens::random_base62(10)));
+        let profile = std::env::temp_dir().join(format!("kw-chrome-{}", keyward::tokens::random_base62(10)));
         let args = vec![
             "--headless".to_owned(),
             "--no-sandbox".to_owned(),
@@ -65,33 +60,18 @@ impl Browser {
             format!("--user-data-dir={}", profile.display()),
         ];
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".to_owned(),
-            serde_json::json!({ "binary": CHROMIUM, "args": args }),
-        );
+        caps.insert("goog:chromeOptions".to_owned(), serde_json::json!({ "binary": CHROMIUM, "args": args }));
         let client = ClientBuilder::native()
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .context("cannot open a WebDriver session")?;
-        Ok(Self {
-            client,
-            driver,
-            profile,
-            base: base.to_owned(),
-        })
+        Ok(Self { client, driver, profile, base: base.to_owned() })
     }
 
     pub async fn goto(&self, path: &str) -> Result<()> {
-        let url = if path.starts_with("http") {
-            path.to_owned()
-        } else {
-            format!("{}{path}", self.base)
-        };
-        self.client
-            .goto(&url)
-            .await
-            .with_context(|| format!("goto {url}"))
+        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) };
+        self.client.goto(&url).await.with_context(|| format!("goto {url}"))
     }
 
     pub async fn find(&self, css: &str) -> Result<Element> {
@@ -106,17 +86,11 @@ impl Browser {
     pub async fn fill(&self, css: &str, value: &str) -> Result<()> {
         let el = self.find(css).await?;
         el.clear().await.ok();
-        el.send_keys(value)
-            .await
-            .with_context(|| format!("typing into {css}"))
+        el.send_keys(value).await.with_context(|| format!("typing into {css}"))
     }
 
     pub async fn click(&self, css: &str) -> Result<()> {
-        self.find(css)
-            .await?
-            .click()
-            .await
-            .with_context(|| format!("clicking {css}"))
+        self.find(css).await?.click().await.with_context(|| format!("clicking {css}"))
     }
 
     pub async fn text(&self, css: &str) -> Result<String> {

@@ -9,9 +9,7 @@ use crate::helpers::{ADMIN_EMAIL, PASSWORD, TestApp};
 async fn setup_invite_accept_and_a_403_in_the_browser() {
     let app = TestApp::spawn().await;
     let code = app.setup_code.clone().unwrap();
-    let b = Browser::start(&app.base)
-        .await
-        .expect("start headless Chromium");
+    let b = Browser::start(&app.base).await.expect("start headless Chromium");
     let result = async {
         b.goto("/").await?;
         b.wait_for_path("/setup").await?;
@@ -35,22 +33,11 @@ async fn setup_invite_accept_and_a_403_in_the_browser() {
 
         b.click("nav.mainnav a[href='/users']").await?;
         b.wait_for_path("/users").await?;
-        b.fill(
-            "form[action='/users'] input[name=email]",
-            "newbie@example.com",
-        )
-        .await?;
-        b.find("form[action='/users'] select[name=role] option[value=member]")
-            .await?
-            .click()
-            .await?;
+        b.fill("form[action='/users'] input[name=email]", "newbie@example.com").await?;
+        b.find("form[action='/users'] select[name=role] option[value=member]").await?.click().await?;
         b.click("form[action='/users'] button[type=submit]").await?;
         b.wait_for_path("/users").await?;
-        anyhow::ensure!(
-            b.body_text()
-                .await?
-                .contains("Invitation sent to newbie@example.com")
-        );
+        anyhow::ensure!(b.body_text().await?.contains("Invitation sent to newbie@example.com"));
         anyhow::ensure!(b.body_text().await?.contains("Invitation pending"));
 
         b.click(".usermenu summary").await?;
@@ -69,10 +56,7 @@ async fn setup_invite_accept_and_a_403_in_the_browser() {
         b.fill("input[name=password]", "newbie password 1").await?;
         b.click("form[action='/login'] button[type=submit]").await?;
         b.wait_for_path("/").await?;
-        anyhow::ensure!(
-            b.find("nav.mainnav a[href='/users']").await.is_err(),
-            "a member sees no Users link"
-        );
+        anyhow::ensure!(b.find("nav.mainnav a[href='/users']").await.is_err(), "a member sees no Users link");
 
         b.goto("/users").await?;
         let text = b.body_text().await?;

@@ -50,20 +50,11 @@ fn admin_create_makes_a_super_admin_from_the_shell() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{password}\n").as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     };
     let out = run("root@example.com", "a long enough password");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Created super admin root@example.com"));
 
     let out = run("root@example.com", "a long enough password");
@@ -73,12 +64,7 @@ fn admin_create_makes_a_super_admin_from_the_shell() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
 
-    let out = keyward()
-        .arg("migrate")
-        .env("DATABASE_URL", &db.url)
-        .env("KEYWARD_DATA_DIR", &dir)
-        .output()
-        .unwrap();
+    let out = keyward().arg("migrate").env("DATABASE_URL", &db.url).env("KEYWARD_DATA_DIR", &dir).output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
     let _ = std::fs::remove_dir_all(dir);
@@ -88,37 +74,23 @@ fn admin_create_makes_a_super_admin_from_the_shell() {
 async fn a_super_admin_made_by_the_cli_can_sign_in() {
     let app = TestApp::spawn().await;
     let mut child = keyward()
-        .args([
-            "admin",
-            "create",
-            "--email",
-            "cli@example.com",
-            "--password-stdin",
-        ])
+        .args(["admin", "create", "--email", "cli@example.com", "--password-stdin"])
         .env("DATABASE_URL", app.db_url())
         .env("KEYWARD_DATA_DIR", &app.data_dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a long enough password\n")
-        .unwrap();
+    child.stdin.take().unwrap().write_all(b"a long enough password\n").unwrap();
     assert!(child.wait().unwrap().success());
-    app.agent()
-        .sign_in("cli@example.com", "a long enough password")
-        .await;
+    app.agent().sign_in("cli@example.com", "a long enough password").await;
 }
 
 /// `keyward serve` with no DATABASE_URL runs its own cluster and stops it on
 /// SIGTERM, leaving no postgres process behind.
 #[test]
 fn the_embedded_cluster_starts_with_serve_and_stops_with_it() {
-    let dir =
-        std::env::temp_dir().join(format!("kw-embedded-{}", keyward::tokens::random_base62(8)));
+    let dir = std::env::temp_dir().join(format!("kw-embedded-{}", keyward::tokens::random_base62(8)));
     let mut child = keyward()
         .arg("serve")
         .env("KEYWARD_DATA_DIR", &dir)
@@ -149,18 +121,11 @@ fn the_embedded_cluster_starts_with_serve_and_stops_with_it() {
     assert!(postgres_running_for(&cluster), "the embedded cluster runs");
     assert!(cluster.join("PG_VERSION").exists());
 
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "clean exit on SIGTERM: {status}");
     std::thread::sleep(Duration::from_millis(200));
-    assert!(
-        !postgres_running_for(&cluster),
-        "no postgres process is left behind"
-    );
+    assert!(!postgres_running_for(&cluster), "no postgres process is left behind");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -171,10 +136,7 @@ fn http_get(port: u16, path: &str) -> String {
         let attempt = (|| -> std::io::Result<String> {
             let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
             stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-            write!(
-                stream,
-                "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-            )?;
+            write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
             let mut response = String::new();
             stream.read_to_string(&mut response)?;
             Ok(response)

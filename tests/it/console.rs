@@ -18,25 +18,11 @@ async fn health_answers_ok_once_the_database_is_reachable() {
 async fn every_response_carries_the_security_headers() {
     let app = TestApp::spawn().await;
     let agent = app.agent();
-    for path in [
-        "/login",
-        "/healthz",
-        "/static/app.css",
-        "/no-such-page",
-        "/api/v1/nothing",
-        "/setup",
-    ] {
+    for path in ["/login", "/healthz", "/static/app.css", "/no-such-page", "/api/v1/nothing", "/setup"] {
         let res = agent.get(path).await;
         let h = res.headers();
-        let csp = h
-            .get("content-security-policy")
-            .unwrap_or_else(|| panic!("{path}: no CSP"))
-            .to_str()
-            .unwrap();
-        assert!(
-            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
-            "{path}: {csp}"
-        );
+        let csp = h.get("content-security-policy").unwrap_or_else(|| panic!("{path}: no CSP")).to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
@@ -54,17 +40,9 @@ async fn secure_cookies_come_with_hsts() {
     })
     .await;
     let res = app.agent().get("/login").await;
-    assert!(
-        res.headers()["strict-transport-security"]
-            .to_str()
-            .unwrap()
-            .contains("max-age=")
-    );
+    assert!(res.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
     let cookie = res.headers()["set-cookie"].to_str().unwrap();
-    assert!(
-        cookie.contains("Secure") && cookie.contains("HttpOnly"),
-        "{cookie}"
-    );
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly"), "{cookie}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,31 +51,12 @@ async fn static_assets_have_an_etag_and_answer_304_when_unchanged() {
     let agent = app.agent();
     let res = agent.get("/static/app.js").await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .contains("javascript")
-    );
-    assert!(
-        res.headers()["cache-control"]
-            .to_str()
-            .unwrap()
-            .contains("max-age")
-    );
+    assert!(res.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    assert!(res.headers()["cache-control"].to_str().unwrap().contains("max-age"));
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
-    let again = agent
-        .client
-        .get(app.url("/static/app.js"))
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let again = agent.client.get(app.url("/static/app.js")).header("if-none-match", &etag).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
-    assert_eq!(
-        agent.get("/static/../Cargo.toml").await.status(),
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(agent.get("/static/../Cargo.toml").await.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,12 +65,7 @@ async fn unknown_pages_are_404_html_and_unknown_api_routes_are_404_json() {
     let agent = app.agent();
     let res = agent.get("/nowhere").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let res = agent.get("/api/v1/nowhere").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let body: serde_json::Value = res.json().await.unwrap();
@@ -125,44 +79,23 @@ async fn a_post_without_a_valid_csrf_token_is_refused_and_changes_nothing() {
     let before = app.audit_actions().len();
 
     // No token at all.
-    let res = admin
-        .post_raw("/users", &[("email", "eve@example.com"), ("role", "admin")])
-        .await;
+    let res = admin.post_raw("/users", &[("email", "eve@example.com"), ("role", "admin")]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(res.text().await.unwrap().contains("CSRF"));
     // A made-up token.
-    let res = admin
-        .post_raw(
-            "/users",
-            &[
-                ("csrf_token", "forged"),
-                ("email", "eve@example.com"),
-                ("role", "admin"),
-            ],
-        )
-        .await;
+    let res =
+        admin.post_raw("/users", &[("csrf_token", "forged"), ("email", "eve@example.com"), ("role", "admin")]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // Another browser's token.
     let other = app.agent();
     let token = other.csrf("/login").await;
-    let res = admin
-        .post_raw(
-            "/users",
-            &[
-                ("csrf_token", &token),
-                ("email", "eve@example.com"),
-                ("role", "admin"),
-            ],
-        )
-        .await;
+    let res =
+        admin.post_raw("/users", &[("csrf_token", &token), ("email", "eve@example.com"), ("role", "admin")]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
     let users: i64 = {
         use diesel::prelude::*;
-        keyward::schema::users::table
-            .count()
-            .get_result(&mut app.conn())
-            .unwrap()
+        keyward::schema::users::table.count().get_result(&mut app.conn()).unwrap()
     };
     assert_eq!(users, 1, "no user was created");
     assert_eq!(app.audit_actions().len(), before, "nothing was recorded");
@@ -176,20 +109,10 @@ async fn the_login_form_needs_its_csrf_token_too() {
     let agent = app.agent();
     let _ = agent.page("/login").await;
     let res = agent
-        .post_raw(
-            "/login",
-            &[
-                ("email", crate::helpers::ADMIN_EMAIL),
-                ("password", crate::helpers::PASSWORD),
-            ],
-        )
+        .post_raw("/login", &[("email", crate::helpers::ADMIN_EMAIL), ("password", crate::helpers::PASSWORD)])
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(
-        res.headers()
-            .get("set-cookie")
-            .is_none_or(|c| !c.to_str().unwrap().contains("kw_session="))
-    );
+    assert!(res.headers().get("set-cookie").is_none_or(|c| !c.to_str().unwrap().contains("kw_session=")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,15 +122,7 @@ async fn a_form_over_the_size_limit_is_refused_with_413_and_changes_nothing() {
     let token = admin.csrf("/users").await;
     let huge = "x".repeat(100 * 1024);
     let res = admin
-        .post_raw(
-            "/users",
-            &[
-                ("csrf_token", &token),
-                ("email", "big@example.com"),
-                ("role", "admin"),
-                ("pad", &huge),
-            ],
-        )
+        .post_raw("/users", &[("csrf_token", &token), ("email", "big@example.com"), ("role", "admin"), ("pad", &huge)])
         .await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let (_, page) = admin.page("/users").await;
@@ -218,22 +133,15 @@ async fn a_form_over_the_size_limit_is_refused_with_413_and_changes_nothing() {
 async fn after_sign_in_only_local_paths_are_followed() {
     let app = TestApp::spawn().await;
     let _admin = app.setup_admin().await;
-    for (next, expected) in [
-        ("/audit", "/audit"),
-        ("//evil.example/x", "/"),
-        ("https://evil.example", "/"),
-        ("/\\evil.example", "/"),
-    ] {
+    for (next, expected) in
+        [("/audit", "/audit"), ("//evil.example/x", "/"), ("https://evil.example", "/"), ("/\\evil.example", "/")]
+    {
         let agent = app.agent();
         let res = agent
             .submit(
                 "/login",
                 "/login",
-                &[
-                    ("email", crate::helpers::ADMIN_EMAIL),
-                    ("password", crate::helpers::PASSWORD),
-                    ("next", next),
-                ],
+                &[("email", crate::helpers::ADMIN_EMAIL), ("password", crate::helpers::PASSWORD), ("next", next)],
             )
             .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER);

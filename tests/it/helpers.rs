@@ -4,7 +4,7 @@
 //! production.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use keyward::clock::Clock;
 use keyward::config::{Settings, Source};
 use keyward::startup::Application;
+use keyward::state::AppState;
 use reqwest::StatusCode;
 use reqwest::cookie::{CookieStore as _, Jar};
 use reqwest::redirect::Policy;
@@ -23,8 +24,7 @@ pub const PASSWORD: &str = "correct horse battery";
 
 /// The PostgreSQL server tests create their databases on.
 fn admin_url() -> String {
-    std::env::var("KEYWARD_TEST_PG")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+    std::env::var("KEYWARD_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
 }
 
 /// A test's own database, dropped (connections and all) when this goes.
@@ -35,19 +35,11 @@ pub struct TestDb {
 
 impl TestDb {
     pub fn create() -> Self {
-        let name = format!(
-            "kw_test_{}",
-            keyward::tokens::random_base62(12).to_lowercase()
-        );
-        let mut conn = PgConnection::establish(&format!("{}/postgres", admin_url()))
-            .expect("connect to the test PostgreSQL");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .expect("create the test database");
-        Self {
-            url: format!("{}/{name}", admin_url()),
-            name,
-        }
+        let name = format!("kw_test_{}", keyward::tokens::random_base62(12).to_lowercase());
+        let mut conn =
+            PgConnection::establish(&format!("{}/postgres", admin_url())).expect("connect to the test PostgreSQL");
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create the test database");
+        Self { url: format!("{}/{name}", admin_url()), name }
     }
 
     pub fn conn(&self) -> PgConnection {
@@ -61,8 +53,7 @@ impl Drop for TestDb {
         // Off the async runtime: a plain thread with a plain connection.
         let _ = std::thread::spawn(move || {
             if let Ok(mut conn) = PgConnection::establish(&format!("{}/postgres", admin_url())) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn);
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
             }
         })
         .join();
@@ -91,6 +82,7 @@ pub struct Leftovers {
 
 pub struct TestApp {
     pub base: String,
+    pub state: AppState,
     pub clock: Clock,
     pub smtp: SmtpSink,
     pub setup_code: Option<String>,
@@ -107,19 +99,14 @@ impl TestApp {
     }
 
     pub async fn spawn_with(options: Options) -> Self {
+        install_log_capture();
         let (db, master_key, data_dir, smtp) = match options.reuse {
             Some(l) => (l.db, l.master_key, l.data_dir, l.smtp),
             None => {
                 let db = tokio::task::spawn_blocking(TestDb::create).await.unwrap();
-                let master_key: String = (0..32)
-                    .map(|_| format!("{:02x}", rand::random::<u8>()))
-                    .collect();
+                let master_key: String = (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
                 let data_dir = std::env::temp_dir().join(format!("kw-it-{}", db.name));
-                let smtp = if options.smtp_down {
-                    SmtpSink::reserved().await
-                } else {
-                    SmtpSink::start().await
-                };
+                let smtp = if options.smtp_down { SmtpSink::reserved().await } else { SmtpSink::start().await };
                 (db, master_key, data_dir, smtp)
             }
         };
@@ -142,20 +129,18 @@ impl TestApp {
             pairs.retain(|(existing, _)| existing != &k);
             pairs.push((k, v));
         }
-        let settings = Settings::load(&Source::from_pairs(
-            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        ))
-        .expect("test settings");
+        let settings = Settings::load(&Source::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+            .expect("test settings");
         let clock = Clock::system();
-        let app = Application::build_with_clock(settings, clock.clone())
-            .await
-            .expect("build the app");
+        let app = Application::build_with_clock(settings, clock.clone()).await.expect("build the app");
         let port = app.port();
+        let state = app.state().clone();
         let setup_code = app.setup_code().map(str::to_owned);
         let handle = app.handle();
         let task = tokio::spawn(app.run_until_stopped());
         Self {
             base: format!("http://127.0.0.1:{port}"),
+            state,
             clock,
             smtp,
             setup_code,
@@ -171,6 +156,11 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// The master key the app runs with (for CLI runs against its data).
+    pub fn master_key(&self) -> &str {
+        &self.master_key
+    }
+
     pub fn db_url(&self) -> String {
         self.db.as_ref().map(|d| d.url.clone()).unwrap_or_default()
     }
@@ -184,11 +174,7 @@ impl TestApp {
         let jar = Arc::new(Jar::default());
         Agent {
             base: self.base.clone(),
-            client: reqwest::Client::builder()
-                .cookie_provider(jar.clone())
-                .redirect(Policy::none())
-                .build()
-                .unwrap(),
+            client: reqwest::Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().unwrap(),
             jar,
         }
     }
@@ -210,10 +196,7 @@ impl TestApp {
     /// Completes first-run setup; returns the signed-in super admin.
     pub async fn setup_admin(&self) -> Agent {
         let agent = self.agent();
-        let code = self
-            .setup_code
-            .clone()
-            .expect("a fresh app has a setup code");
+        let code = self.setup_code.clone().expect("a fresh app has a setup code");
         let res = agent
             .submit(
                 "/setup",
@@ -234,29 +217,13 @@ impl TestApp {
     /// Invites `email` as `role` (as `admin`), accepts the mailed link with
     /// [`PASSWORD`], signs in, and returns that user's agent.
     pub async fn user_with_role(&self, admin: &Agent, email: &str, role: &str) -> Agent {
-        let res = admin
-            .submit("/users", "/users", &[("email", email), ("role", role)])
-            .await;
-        assert_eq!(
-            res.status(),
-            StatusCode::SEE_OTHER,
-            "invitation should succeed"
-        );
+        let res = admin.submit("/users", "/users", &[("email", email), ("role", role)]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "invitation should succeed");
         let mail = self.smtp.wait_for(email, "invited").await;
         let link = mail.link_path(&self.base);
         let agent = self.agent();
-        let res = agent
-            .submit(
-                &link,
-                &link,
-                &[("password", PASSWORD), ("confirm", PASSWORD)],
-            )
-            .await;
-        assert_eq!(
-            res.status(),
-            StatusCode::SEE_OTHER,
-            "setting the password should succeed"
-        );
+        let res = agent.submit(&link, &link, &[("password", PASSWORD), ("confirm", PASSWORD)]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "setting the password should succeed");
         agent.sign_in(email, PASSWORD).await;
         agent
     }
@@ -264,11 +231,7 @@ impl TestApp {
     /// Audit actions recorded so far, oldest first.
     pub fn audit_actions(&self) -> Vec<String> {
         use keyward::schema::audit_events::dsl::*;
-        audit_events
-            .order(id.asc())
-            .select(action)
-            .load(&mut self.conn())
-            .unwrap()
+        audit_events.order(id.asc()).select(action).load(&mut self.conn()).unwrap()
     }
 }
 
@@ -302,11 +265,7 @@ impl Agent {
     }
 
     pub fn url(&self, path: &str) -> String {
-        if path.starts_with("http") {
-            path.to_owned()
-        } else {
-            format!("{}{path}", self.base)
-        }
+        if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) }
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -327,47 +286,78 @@ impl Agent {
     }
 
     /// POSTs a form to `action` the way a browser would after loading `page`.
-    pub async fn submit(
-        &self,
-        page: &str,
-        action: &str,
-        fields: &[(&str, &str)],
-    ) -> reqwest::Response {
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let token = self.csrf(page).await;
         let mut form: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
         form.extend_from_slice(fields);
-        self.client
-            .post(self.url(action))
-            .form(&form)
-            .send()
-            .await
-            .expect("POST")
+        self.client.post(self.url(action)).form(&form).send().await.expect("POST")
     }
 
     /// A raw form POST, with no CSRF token added.
     pub async fn post_raw(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(self.url(action))
-            .form(fields)
-            .send()
-            .await
-            .expect("POST")
+        self.client.post(self.url(action)).form(fields).send().await.expect("POST")
+    }
+
+    /// Creates a personal token on /profile/tokens: (token key, token).
+    pub async fn create_personal_token(&self, description: &str) -> (String, String) {
+        let res = self.submit("/profile/tokens", "/profile/tokens", &[("description", description)]).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "creating a personal token");
+        let body = res.text().await.unwrap();
+        (value_of(&body, "created-key").unwrap(), value_of(&body, "created-token").unwrap())
+    }
+
+    /// Generates the profile API token on /profile; returns the secret.
+    pub async fn generate_profile_token(&self) -> String {
+        let res = self.submit("/profile", "/profile/api-token", &[]).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "generating the profile token");
+        value_of(&res.text().await.unwrap(), "new-token").unwrap()
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) {
-        let res = self
-            .submit(
-                "/login",
-                "/login",
-                &[("email", email), ("password", password)],
-            )
-            .await;
-        assert_eq!(
-            res.status(),
-            StatusCode::SEE_OTHER,
-            "sign-in of {email} should succeed"
-        );
+        let res = self.submit("/login", "/login", &[("email", email), ("password", password)]).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {email} should succeed");
     }
+}
+
+/// Everything the apps of this test run logged (all tests share it).
+static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn install_log_capture() {
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let writer = buf.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("warn,keyward=debug")
+            .with_ansi(false)
+            .with_writer(move || LogWriter(writer.clone()))
+            .try_init();
+        buf
+    });
+}
+
+pub fn logs() -> String {
+    LOGS.get().map(|b| String::from_utf8_lossy(&b.lock().unwrap()).into_owned()).unwrap_or_default()
+}
+
+/// The `value` of the element with this id in a page.
+pub fn value_of(body: &str, id: &str) -> Option<String> {
+    let marker = format!("id=\"{id}\" value=\"");
+    let start = body.find(&marker)? + marker.len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_owned())
 }
 
 pub fn csrf_in(body: &str) -> Option<String> {
@@ -378,10 +368,7 @@ pub fn csrf_in(body: &str) -> Option<String> {
 }
 
 pub fn location(res: &reqwest::Response) -> String {
-    res.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
+    res.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
 }
 
 /// Polls `check` until it is true or `timeout` passes.
@@ -400,4 +387,16 @@ where
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// An API client without cookies.
+pub fn api() -> reqwest::Client {
+    reqwest::Client::builder().redirect(Policy::none()).build().unwrap()
+}
+
+/// GET with a bearer token: status and JSON body (Null when not JSON).
+pub async fn api_get(url: &str, token: &str) -> (StatusCode, serde_json::Value) {
+    let res = api().get(url).bearer_auth(token).send().await.unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
 }

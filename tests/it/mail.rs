@@ -27,10 +27,7 @@ pub struct Mail {
 impl Mail {
     /// The first Keyward link in the text part, as a path.
     pub fn link_path(&self, base: &str) -> String {
-        let start = self
-            .text
-            .find(base)
-            .unwrap_or_else(|| panic!("no link to {base} in: {}", self.text));
+        let start = self.text.find(base).unwrap_or_else(|| panic!("no link to {base} in: {}", self.text));
         let rest = &self.text[start + base.len()..];
         let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
         rest[..end].to_owned()
@@ -43,8 +40,7 @@ fn script() -> PathBuf {
 
 impl SmtpSink {
     pub async fn start() -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("kw-smtp-{}", keyward::tokens::random_base62(10)));
+        let dir = std::env::temp_dir().join(format!("kw-smtp-{}", keyward::tokens::random_base62(10)));
         Self::start_on(dir, 0).await
     }
 
@@ -58,20 +54,12 @@ impl SmtpSink {
 
     /// A placeholder for a sink handed on elsewhere.
     pub fn detached() -> Self {
-        Self {
-            port: 0,
-            dir: PathBuf::new(),
-            child: None,
-        }
+        Self { port: 0, dir: PathBuf::new(), child: None }
     }
 
     async fn start_on(dir: PathBuf, port: u16) -> Self {
         let (child, port) = spawn_server(&dir, port).await;
-        Self {
-            port,
-            dir,
-            child: Some(child),
-        }
+        Self { port, dir, child: Some(child) }
     }
 
     /// Takes the server down (an outage).
@@ -91,26 +79,15 @@ impl SmtpSink {
 
     pub fn messages(&self) -> Vec<Mail> {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(&self.dir)
-            .map(|d| {
-                d.flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-                    .collect()
-            })
+            .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect())
             .unwrap_or_default();
         paths.sort();
-        paths
-            .into_iter()
-            .map(|p| parse(&std::fs::read(p).unwrap()))
-            .collect()
+        paths.into_iter().map(|p| parse(&std::fs::read(p).unwrap())).collect()
     }
 
     /// Messages to `to`, in arrival order.
     pub fn to(&self, to: &str) -> Vec<Mail> {
-        self.messages()
-            .into_iter()
-            .filter(|m| m.to.contains(to))
-            .collect()
+        self.messages().into_iter().filter(|m| m.to.contains(to)).collect()
     }
 
     /// Waits (up to 15 s) for a message to `to` whose subject contains
@@ -119,20 +96,11 @@ impl SmtpSink {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         let wanted = subject.to_lowercase();
         loop {
-            if let Some(m) = self
-                .to(to)
-                .into_iter()
-                .rev()
-                .find(|m| m.subject.to_lowercase().contains(&wanted))
-            {
+            if let Some(m) = self.to(to).into_iter().rev().find(|m| m.subject.to_lowercase().contains(&wanted)) {
                 return m;
             }
             if tokio::time::Instant::now() > deadline {
-                let seen: Vec<String> = self
-                    .messages()
-                    .iter()
-                    .map(|m| format!("{} / {}", m.to, m.subject))
-                    .collect();
+                let seen: Vec<String> = self.messages().iter().map(|m| format!("{} / {}", m.to, m.subject)).collect();
                 panic!("no mail to {to} about {subject:?} within 15 s; received: {seen:?}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -189,13 +157,7 @@ fn parse(raw: &[u8]) -> Mail {
     let mut text = String::new();
     let mut html = String::new();
     collect_parts(&parsed, &mut text, &mut html);
-    Mail {
-        to: header("To"),
-        subject: header("Subject"),
-        text,
-        html,
-        raw: String::from_utf8_lossy(raw).into_owned(),
-    }
+    Mail { to: header("To"), subject: header("Subject"), text, html, raw: String::from_utf8_lossy(raw).into_owned() }
 }
 
 fn collect_parts(part: &mailparse::ParsedMail<'_>, text: &mut String, html: &mut String) {

@@ -9,6 +9,8 @@ mod mail;
 mod accounts;
 mod audit;
 mod browser_accounts;
+mod browser_tokens;
 mod cli;
 mod console;
 mod outbox;
+mod tokens;

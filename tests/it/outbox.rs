@@ -9,44 +9,24 @@ use crate::helpers::{Options, TestApp, eventually};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_smtp_server_down_an_invitation_waits_and_arrives_once_it_is_back() {
-    let mut app = TestApp::spawn_with(Options {
-        smtp_down: true,
-        ..Default::default()
-    })
-    .await;
+    let mut app = TestApp::spawn_with(Options { smtp_down: true, ..Default::default() }).await;
     let admin = app.setup_admin().await;
-    let res = admin
-        .submit(
-            "/users",
-            "/users",
-            &[("email", "patient@example.com"), ("role", "member")],
-        )
-        .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::SEE_OTHER,
-        "the invitation itself succeeds"
-    );
+    let res = admin.submit("/users", "/users", &[("email", "patient@example.com"), ("role", "member")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "the invitation itself succeeds");
 
     // Delivery is attempted and fails, and the message stays queued.
     let mut conn = app.conn();
     let failed = eventually(Duration::from_secs(10), || {
         let attempts: i32 = {
             use diesel::prelude::*;
-            keyward::schema::outbox::table
-                .select(keyward::schema::outbox::attempts)
-                .first(&mut conn)
-                .unwrap_or(0)
+            keyward::schema::outbox::table.select(keyward::schema::outbox::attempts).first(&mut conn).unwrap_or(0)
         };
         async move { attempts >= 2 }
     })
     .await;
     assert!(failed, "the worker retries");
     let (_, page) = admin.page("/dev/outbox").await;
-    assert!(
-        page.contains("patient@example.com") && page.contains("Retrying"),
-        "{page}"
-    );
+    assert!(page.contains("patient@example.com") && page.contains("Retrying"), "{page}");
 
     app.smtp.restart().await;
     let mail = app.smtp.wait_for("patient@example.com", "invited").await;
@@ -57,27 +37,13 @@ async fn with_the_smtp_server_down_an_invitation_waits_and_arrives_once_it_is_ba
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_queued_before_a_restart_is_delivered_after_it() {
-    let app = TestApp::spawn_with(Options {
-        smtp_down: true,
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with(Options { smtp_down: true, ..Default::default() }).await;
     let admin = app.setup_admin().await;
-    admin
-        .submit(
-            "/users",
-            "/users",
-            &[("email", "later@example.com"), ("role", "member")],
-        )
-        .await;
+    admin.submit("/users", "/users", &[("email", "later@example.com"), ("role", "member")]).await;
     let mut leftovers = app.stop_keeping_data().await;
     leftovers.smtp.restart().await;
 
-    let app = TestApp::spawn_with(Options {
-        reuse: Some(leftovers),
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with(Options { reuse: Some(leftovers), ..Default::default() }).await;
     let mail = app.smtp.wait_for("later@example.com", "invited").await;
     assert!(mail.subject.contains("admin@example.com"));
 }

@@ -1,0 +1,25 @@
+//! `GET /api/v1/me`: the user behind a personal or profile token.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use super::auth::Bearer;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub async fn show(_state: web::Data<AppState>, bearer: Bearer) -> Result<HttpResponse, ApiError> {
+    let user = bearer.user()?;
+    let p = &bearer.principal;
+    Ok(HttpResponse::Ok().json(json!({
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "token": {
+            "kind": p.kind,
+            "key": p.key,
+            "prefix": p.kind.prefix(),
+            "expires_at": p.expires_at.map(crate::clock::rfc3339),
+        }
+    })))
+}

@@ -1,0 +1,312 @@
+use diesel::prelude::*;
+use time::OffsetDateTime;
+
+use crate::schema::{tokens, users};
+use crate::tokens::TokenKind;
+
+#[derive(Queryable, Selectable, Identifiable, Clone)]
+#[diesel(table_name = tokens, check_for_backend(diesel::pg::Pg))]
+pub struct Token {
+    pub id: i64,
+    pub kind: TokenKind,
+    pub key: String,
+    pub digest: Vec<u8>,
+    pub sealed: Option<Vec<u8>>,
+    pub name: String,
+    pub user_id: Option<i64>,
+    pub campaign_id: Option<i64>,
+    pub source_id: Option<i64>,
+    pub can_read: bool,
+    pub can_write: bool,
+    pub filter_id: Option<i64>,
+    pub active: bool,
+    pub deactivated_at: Option<OffsetDateTime>,
+    pub deactivated_by: Option<i64>,
+    pub deactivated_reason: Option<String>,
+    pub created_by: Option<i64>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: Option<OffsetDateTime>,
+    pub last_used_at: Option<OffsetDateTime>,
+    pub last_used_ip: Option<String>,
+    pub use_count: i64,
+    pub revoked_at: Option<OffsetDateTime>,
+    pub revoked_by: Option<i64>,
+    pub revoked_reason: Option<String>,
+    pub warned_14d_at: Option<OffsetDateTime>,
+    pub warned_1d_at: Option<OffsetDateTime>,
+}
+
+/// Neither the digest nor the sealed value is ever printed.
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("key", &self.key)
+            .field("active", &self.active)
+            .field("revoked_at", &self.revoked_at)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = tokens)]
+pub struct NewTokenRow<'a> {
+    pub kind: TokenKind,
+    pub key: &'a str,
+    pub digest: &'a [u8],
+    pub sealed: Option<&'a [u8]>,
+    pub name: &'a str,
+    pub user_id: Option<i64>,
+    pub campaign_id: Option<i64>,
+    pub source_id: Option<i64>,
+    pub can_read: bool,
+    pub can_write: bool,
+    pub filter_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// Where a token stands at a given moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenStatus {
+    Active,
+    Deactivated,
+    Expired,
+    Revoked,
+}
+
+impl TokenStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Deactivated => "deactivated",
+            Self::Expired => "expired",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Active => "Active",
+            Self::Deactivated => "Deactivated",
+            Self::Expired => "Expired",
+            Self::Revoked => "Revoked",
+        }
+    }
+}
+
+impl Token {
+    pub fn status(&self, now: OffsetDateTime) -> TokenStatus {
+        if self.revoked_at.is_some() {
+            TokenStatus::Revoked
+        } else if self.expires_at.is_some_and(|e| e <= now) {
+            TokenStatus::Expired
+        } else if !self.active {
+            TokenStatus::Deactivated
+        } else {
+            TokenStatus::Active
+        }
+    }
+
+    /// `kw_pat_AbCd1234`: how a token is named in lists, logs and emails.
+    pub fn display_key(&self) -> String {
+        format!("{}{}", self.kind.prefix(), self.key)
+    }
+
+    /// Whole days until expiry, rounded up (0 once expired).
+    pub fn days_left(&self, now: OffsetDateTime) -> Option<i64> {
+        self.expires_at.map(|e| {
+            let secs = (e - now).whole_seconds().max(0);
+            (secs + 86_399) / 86_400
+        })
+    }
+
+    pub fn insert(conn: &mut PgConnection, new: &NewTokenRow<'_>) -> QueryResult<Token> {
+        diesel::insert_into(tokens::table).values(new).returning(Token::as_returning()).get_result(conn)
+    }
+
+    pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Token> {
+        tokens::table.find(id).select(Token::as_select()).first(conn)
+    }
+
+    pub fn find_for_update(conn: &mut PgConnection, id: i64) -> QueryResult<Token> {
+        tokens::table.find(id).select(Token::as_select()).for_update().first(conn)
+    }
+
+    pub fn by_key(conn: &mut PgConnection, key: &str) -> QueryResult<Option<Token>> {
+        tokens::table.filter(tokens::key.eq(key)).select(Token::as_select()).first(conn).optional()
+    }
+
+    /// The lookup of every verification: by digest, with the owner (or
+    /// assigned user) when there is one.
+    pub fn by_digest_with_user(
+        conn: &mut PgConnection,
+        digest: &[u8],
+    ) -> QueryResult<Option<(Token, Option<super::User>)>> {
+        tokens::table
+            .left_join(users::table.on(users::id.nullable().eq(tokens::user_id)))
+            .filter(tokens::digest.eq(digest))
+            .select((Token::as_select(), Option::<super::User>::as_select()))
+            .first(conn)
+            .optional()
+    }
+
+    /// A user's personal tokens, newest first (revoked ones included: they
+    /// show why a token stopped working).
+    pub fn personal_of(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<Token>> {
+        tokens::table
+            .filter(tokens::kind.eq(TokenKind::Personal))
+            .filter(tokens::user_id.eq(user_id))
+            .order(tokens::id.desc())
+            .select(Token::as_select())
+            .load(conn)
+    }
+
+    /// The user's live (not revoked) profile API token, if any.
+    pub fn live_profile_of(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<Token>> {
+        tokens::table
+            .filter(tokens::kind.eq(TokenKind::Profile))
+            .filter(tokens::user_id.eq(user_id))
+            .filter(tokens::revoked_at.is_null())
+            .select(Token::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn revoke(
+        conn: &mut PgConnection,
+        id: i64,
+        now: OffsetDateTime,
+        by: Option<i64>,
+        reason: &str,
+    ) -> QueryResult<()> {
+        diesel::update(tokens::table.find(id))
+            .set((tokens::revoked_at.eq(now), tokens::revoked_by.eq(by), tokens::revoked_reason.eq(reason)))
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn set_active(
+        conn: &mut PgConnection,
+        id: i64,
+        active: bool,
+        now: OffsetDateTime,
+        by: Option<i64>,
+        reason: Option<&str>,
+    ) -> QueryResult<()> {
+        let (at, by, reason) = if active { (None, None, None) } else { (Some(now), by, reason) };
+        diesel::update(tokens::table.find(id))
+            .set((
+                tokens::active.eq(active),
+                tokens::deactivated_at.eq(at),
+                tokens::deactivated_by.eq(by),
+                tokens::deactivated_reason.eq(reason),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+
+    pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<()> {
+        diesel::delete(tokens::table.find(id)).execute(conn).map(drop)
+    }
+
+    /// Unrevoked tokens of the given kinds whose expiry has passed.
+    pub fn expired(
+        conn: &mut PgConnection,
+        kinds: &[TokenKind],
+        now: OffsetDateTime,
+        limit: i64,
+    ) -> QueryResult<Vec<Token>> {
+        tokens::table
+            .filter(tokens::kind.eq_any(kinds))
+            .filter(tokens::revoked_at.is_null())
+            .filter(tokens::expires_at.le(now))
+            .order(tokens::id)
+            .limit(limit)
+            .select(Token::as_select())
+            .for_update()
+            .skip_locked()
+            .load(conn)
+    }
+
+    /// Profile tokens expiring in (`after`, `before`] whose warning for that
+    /// horizon has not gone out.
+    pub fn due_warning(
+        conn: &mut PgConnection,
+        after: OffsetDateTime,
+        before: OffsetDateTime,
+        one_day: bool,
+        limit: i64,
+    ) -> QueryResult<Vec<Token>> {
+        let due = tokens::table
+            .filter(tokens::kind.eq(TokenKind::Profile))
+            .filter(tokens::revoked_at.is_null())
+            .filter(tokens::expires_at.gt(after))
+            .filter(tokens::expires_at.le(before))
+            .order(tokens::id)
+            .limit(limit)
+            .select(Token::as_select());
+        if one_day {
+            due.filter(tokens::warned_1d_at.is_null()).for_update().skip_locked().load(conn)
+        } else {
+            due.filter(tokens::warned_14d_at.is_null()).for_update().skip_locked().load(conn)
+        }
+    }
+
+    pub fn mark_warned(conn: &mut PgConnection, id: i64, now: OffsetDateTime, one_day: bool) -> QueryResult<()> {
+        let target = tokens::table.find(id);
+        if one_day {
+            diesel::update(target).set(tokens::warned_1d_at.eq(now)).execute(conn)?;
+        } else {
+            diesel::update(target).set(tokens::warned_14d_at.eq(now)).execute(conn)?;
+        }
+        Ok(())
+    }
+
+    /// Live tokens a user owns or is assigned.
+    pub fn live_of_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<Token>> {
+        tokens::table
+            .filter(tokens::user_id.eq(user_id))
+            .filter(tokens::revoked_at.is_null())
+            .order(tokens::id)
+            .select(Token::as_select())
+            .load(conn)
+    }
+
+    /// Live (unrevoked) tokens per kind, of one user or of everyone.
+    pub fn live_counts(conn: &mut PgConnection, user_id: Option<i64>) -> QueryResult<Vec<(TokenKind, i64)>> {
+        let mut q = tokens::table
+            .filter(tokens::revoked_at.is_null())
+            .group_by(tokens::kind)
+            .select((tokens::kind, diesel::dsl::count_star()))
+            .into_boxed();
+        if let Some(id) = user_id {
+            q = q.filter(tokens::user_id.eq(id));
+        }
+        q.load(conn)
+    }
+
+    /// Live tokens expiring in (`now`, `before`], soonest first.
+    pub fn expiring(
+        conn: &mut PgConnection,
+        now: OffsetDateTime,
+        before: OffsetDateTime,
+        user_id: Option<i64>,
+        limit: i64,
+    ) -> QueryResult<Vec<Token>> {
+        let mut q = tokens::table
+            .filter(tokens::revoked_at.is_null())
+            .filter(tokens::expires_at.gt(now))
+            .filter(tokens::expires_at.le(before))
+            .order(tokens::expires_at)
+            .limit(limit)
+            .select(Token::as_select())
+            .into_boxed();
+        if let Some(id) = user_id {
+            q = q.filter(tokens::user_id.eq(id));
+        }
+        q.load(conn)
+    }
+}

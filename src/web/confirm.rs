@@ -1,0 +1,30 @@
+//! The confirmation step of destructive actions (regenerate, revoke, reset,
+//! delete) as a page of its own: what JavaScript shows as a dialog, a
+//! browser without it gets here.
+
+use actix_web::HttpResponse;
+use askama::Template;
+
+use super::{Layout, render};
+use crate::error::AppError;
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub message: String,
+    pub warning: Option<String>,
+    /// Where the confirming form posts.
+    pub action: String,
+    pub button: String,
+    pub cancel: String,
+    /// Ask for a reason (support revocations).
+    pub reason: bool,
+}
+
+impl ConfirmPage {
+    pub fn render(self) -> Result<HttpResponse, AppError> {
+        render(&self)
+    }
+}

@@ -1,0 +1,214 @@
+//! `/profile/tokens`: personal tokens (seed 002). CREATE + asks for a
+//! description; the Token Key and the Token are shown once; each row has an
+//! activate/deactivate switch and Delete behind a confirmation.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::Deserialize;
+
+use super::confirm::ConfirmPage;
+use super::{Console, CurrentUser, Flash, Layout, checkbox, field_errors, redirect_with, render_status};
+use crate::error::{AppError, FieldErrors};
+use crate::models::{Token, TokenStatus};
+use crate::services::tokens;
+use crate::state::AppState;
+
+pub struct Row {
+    pub id: i64,
+    pub description: String,
+    pub key: String,
+    pub created: String,
+    pub last_used: Option<String>,
+    pub expires: Option<String>,
+    pub status: TokenStatus,
+}
+
+impl Row {
+    fn of(t: &Token, now: time::OffsetDateTime) -> Self {
+        Self {
+            id: t.id,
+            description: t.name.clone(),
+            key: t.display_key(),
+            created: crate::clock::display(t.created_at),
+            last_used: t.last_used_at.map(crate::clock::display),
+            expires: t.expires_at.map(crate::clock::display_date),
+            status: t.status(now),
+        }
+    }
+
+    pub fn switchable(&self) -> bool {
+        matches!(self.status, TokenStatus::Active | TokenStatus::Deactivated)
+    }
+
+    pub fn on(&self) -> bool {
+        self.status == TokenStatus::Active
+    }
+}
+
+/// A token just created, shown once.
+pub struct Created {
+    pub key: String,
+    pub secret: SecretString,
+}
+
+#[derive(Template)]
+#[template(path = "tokens/personal.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    created: Option<Created>,
+    form: NewForm,
+    errors: FieldErrors,
+    max_days: Option<i32>,
+}
+
+impl ListPage {
+    fn secret(&self) -> &str {
+        self.created.as_ref().map_or("", |c| c.secret.expose_secret())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tokens/personal_new.html")]
+struct NewPage {
+    layout: Layout,
+    form: NewForm,
+    errors: FieldErrors,
+    max_days: Option<i32>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewForm {
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    expires_in_days: String,
+}
+
+async fn list_page(
+    state: &AppState,
+    console: Console,
+    status: StatusCode,
+    created: Option<Created>,
+) -> Result<HttpResponse, AppError> {
+    let (user, layout) = console.layout("Personal tokens", "profile");
+    let tokens = tokens::personal_tokens(state, user.user.id).await?;
+    let max_days = tokens::personal_policy(state).await?;
+    let now = state.now();
+    render_status(
+        status,
+        &ListPage {
+            layout,
+            rows: tokens.iter().map(|t| Row::of(t, now)).collect(),
+            created,
+            form: NewForm::default(),
+            errors: FieldErrors::new(),
+            max_days,
+        },
+    )
+}
+
+pub async fn list(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
+    list_page(&state, console, StatusCode::OK, None).await
+}
+
+/// CREATE + without JavaScript: the description form as a page.
+pub async fn new(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
+    let max_days = tokens::personal_policy(&state).await?;
+    let (_, layout) = console.layout("Create a personal token", "profile");
+    render_status(StatusCode::OK, &NewPage { layout, form: NewForm::default(), errors: FieldErrors::new(), max_days })
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    console: Console,
+    web::Form(form): web::Form<NewForm>,
+) -> Result<HttpResponse, AppError> {
+    let days = match form.expires_in_days.trim() {
+        "" => None,
+        d => match d.parse::<i64>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                let errors = FieldErrors::from([("expires_in_days".into(), "Enter a whole number of days.".into())]);
+                return new_with_errors(&state, console, form, errors).await;
+            }
+        },
+    };
+    let actor = console.user.actor();
+    match tokens::create_personal(&state, actor, console.user.user.id, &form.description, days).await {
+        Ok(issued) => {
+            let created = Created { key: issued.token.display_key(), secret: issued.secret };
+            list_page(&state, console, StatusCode::CREATED, Some(created)).await
+        }
+        Err(e) => {
+            let errors = field_errors(e)?;
+            new_with_errors(&state, console, form, errors).await
+        }
+    }
+}
+
+async fn new_with_errors(
+    state: &AppState,
+    console: Console,
+    form: NewForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let max_days = tokens::personal_policy(state).await?;
+    let (_, layout) = console.layout("Create a personal token", "profile");
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, &NewPage { layout, form, errors, max_days })
+}
+
+#[derive(Deserialize)]
+pub struct SwitchForm {
+    value: Option<String>,
+}
+
+pub async fn set_active(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    web::Form(form): web::Form<SwitchForm>,
+) -> Result<HttpResponse, AppError> {
+    let active = checkbox(&form.value);
+    let token = tokens::set_personal_active(&state, user.actor(), id.into_inner(), active).await?;
+    let message = if token.active {
+        format!("Token {} is active again.", token.display_key())
+    } else {
+        format!("Token {} is deactivated: requests using it are refused until you activate it.", token.display_key())
+    };
+    Ok(redirect_with(&state, "/profile/tokens", Flash::success(message)))
+}
+
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    console: Console,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let user_id = console.user.user.id;
+    let token =
+        tokens::personal_tokens(&state, user_id).await?.into_iter().find(|t| t.id == id).ok_or(AppError::NotFound)?;
+    let (_, layout) = console.layout("Delete token", "profile");
+    ConfirmPage {
+        layout,
+        heading: format!("Delete token {}", token.display_key()),
+        message: format!("“{}” will be deleted, and requests using it refused at once.", token.name),
+        warning: Some("Deleting a token cannot be undone.".into()),
+        action: format!("/profile/tokens/{id}/delete"),
+        button: "Delete".into(),
+        cancel: "/profile/tokens".into(),
+        reason: false,
+    }
+    .render()
+}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let token = tokens::delete_personal(&state, user.actor(), id.into_inner()).await?;
+    Ok(redirect_with(&state, "/profile/tokens", Flash::success(format!("Token {} deleted.", token.display_key()))))
+}

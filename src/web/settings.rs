@@ -1,0 +1,58 @@
+//! Organisation settings pages. The token policy: an optional maximum
+//! lifetime for new personal tokens (super admins).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Console, Flash, Layout, field_errors, redirect_with, render_status};
+use crate::domain::Permission;
+use crate::error::{AppError, FieldErrors};
+use crate::services::tokens;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "settings/token_policy.html")]
+struct PolicyPage {
+    layout: Layout,
+    max_days: String,
+    errors: FieldErrors,
+}
+
+pub async fn policy(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
+    console.user.require(Permission::ManageOrgTokens)?;
+    let max_days = tokens::personal_policy(&state).await?.map(|d| d.to_string()).unwrap_or_default();
+    let (_, layout) = console.layout("Token policy", "settings");
+    render_status(StatusCode::OK, &PolicyPage { layout, max_days, errors: FieldErrors::new() })
+}
+
+#[derive(Deserialize)]
+pub struct PolicyForm {
+    #[serde(default)]
+    max_days: String,
+}
+
+pub async fn save_policy(
+    state: web::Data<AppState>,
+    console: Console,
+    web::Form(form): web::Form<PolicyForm>,
+) -> Result<HttpResponse, AppError> {
+    console.user.require(Permission::ManageOrgTokens)?;
+    let parsed = match form.max_days.trim() {
+        "" => Ok(None),
+        d => d.parse::<i32>().map(Some).map_err(|_| AppError::invalid("max_days", "Enter a whole number of days.")),
+    };
+    let result = match parsed {
+        Ok(days) => tokens::set_personal_policy(&state, console.user.actor(), days).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(redirect_with(&state, "/settings/token-policy", Flash::success("Token policy saved."))),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            let (_, layout) = console.layout("Token policy", "settings");
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &PolicyPage { layout, max_days: form.max_days, errors })
+        }
+    }
+}
