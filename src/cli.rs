@@ -2,7 +2,7 @@
 //! `token issue`, `sweep`. Every command that needs the database starts the
 //! embedded cluster when `DATABASE_URL` is unset, and stops it at the end.
 
-use std::io::BufRead as _;
+use std::io::{BufRead as _, Write as _};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -184,14 +184,17 @@ fn read_password() -> anyhow::Result<SecretString> {
 async fn serve(settings: Settings, signals: &mut Signals) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
     let public_url = app.state().settings.public_url.clone();
-    println!("Keyward is listening on {public_url} (port {})", app.port());
+    let mut banner = format!("Keyward is listening on {public_url} (port {})\n", app.port());
     if let Some(code) = app.setup_code() {
-        println!();
-        println!("  Keyward is not set up yet. Open {public_url}/setup and enter this one-time setup code:");
-        println!();
-        println!("      {code}");
-        println!();
+        banner.push_str(&format!(
+            "\n  Keyward is not set up yet. Open {public_url}/setup and enter this one-time setup code:\n\n      {code}\n\n"
+        ));
     }
+    // Not println!: a closed stdout must not take the server down.
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
+    drop(out);
+
     let handle = app.handle();
     let running = app.run_until_stopped();
     tokio::pin!(running);

@@ -60,6 +60,9 @@ impl TokenError {
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    /// Not found, saying what was looked for.
+    #[error("{0}")]
+    NoSuch(String),
     #[error("{0}")]
     Gone(String),
     #[error("this method is not allowed here")]
@@ -124,7 +127,7 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NoSuch(_) => StatusCode::NOT_FOUND,
             Self::Gone(_) => StatusCode::GONE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::SignInRequired { .. } | Self::Token(_) => StatusCode::UNAUTHORIZED,
@@ -142,7 +145,7 @@ impl AppError {
     /// The machine-readable code of the JSON error body.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::NotFound => "not_found",
+            Self::NotFound | Self::NoSuch(_) => "not_found",
             Self::Gone(_) => "gone",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::SignInRequired { .. } => "invalid_token",

@@ -26,6 +26,64 @@ diesel::table! {
 }
 
 diesel::table! {
+    campaigns (id) {
+        id -> Int8,
+        public_id -> Text,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        token_enabled -> Bool,
+        archived_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    fields (id) {
+        id -> Int8,
+        campaign_id -> Int8,
+        slug -> Text,
+        label -> Text,
+        field_type -> Text,
+        required -> Bool,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    filter_conditions (id) {
+        id -> Int8,
+        filter_id -> Int8,
+        select_id -> Int8,
+        option_id -> Int8,
+    }
+}
+
+diesel::table! {
+    filters (id) {
+        id -> Int8,
+        campaign_id -> Int8,
+        name -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    leads (id) {
+        id -> Int8,
+        campaign_id -> Int8,
+        source_id -> Nullable<Int8>,
+        status -> Text,
+        fields -> Jsonb,
+        selects -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> Int8,
         email -> Text,
@@ -40,6 +98,7 @@ diesel::table! {
         setup_code_digest -> Nullable<Bytea>,
         updated_at -> Timestamptz,
         personal_token_max_days -> Nullable<Int4>,
+        global_token_enabled -> Bool,
     }
 }
 
@@ -60,6 +119,39 @@ diesel::table! {
 }
 
 diesel::table! {
+    pings (id) {
+        id -> Int8,
+        public_id -> Text,
+        campaign_id -> Int8,
+        source_id -> Int8,
+        data -> Jsonb,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        lead_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    select_options (id) {
+        id -> Int8,
+        select_id -> Int8,
+        slug -> Text,
+        label -> Text,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    selects (id) {
+        id -> Int8,
+        campaign_id -> Int8,
+        slug -> Text,
+        label -> Text,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Int8,
         digest -> Bytea,
@@ -69,6 +161,32 @@ diesel::table! {
         expires_at -> Timestamptz,
         ip -> Nullable<Text>,
         user_agent -> Text,
+    }
+}
+
+diesel::table! {
+    sources (id) {
+        id -> Int8,
+        campaign_id -> Int8,
+        slug -> Text,
+        name -> Text,
+        kind -> Text,
+        form_token_enabled -> Bool,
+        ping_token_enabled -> Bool,
+        post_token_enabled -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    statuses (id) {
+        id -> Int8,
+        campaign_id -> Int8,
+        slug -> Text,
+        label -> Text,
+        is_default -> Bool,
+        position -> Int4,
     }
 }
 
@@ -121,15 +239,42 @@ diesel::table! {
 
 diesel::joinable!(account_links -> users (user_id));
 diesel::joinable!(audit_events -> users (actor_id));
+diesel::joinable!(fields -> campaigns (campaign_id));
+diesel::joinable!(filter_conditions -> filters (filter_id));
+diesel::joinable!(filter_conditions -> select_options (option_id));
+diesel::joinable!(filter_conditions -> selects (select_id));
+diesel::joinable!(filters -> campaigns (campaign_id));
+diesel::joinable!(leads -> campaigns (campaign_id));
+diesel::joinable!(leads -> sources (source_id));
+diesel::joinable!(pings -> campaigns (campaign_id));
+diesel::joinable!(pings -> leads (lead_id));
+diesel::joinable!(pings -> sources (source_id));
+diesel::joinable!(select_options -> selects (select_id));
+diesel::joinable!(selects -> campaigns (campaign_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(sources -> campaigns (campaign_id));
+diesel::joinable!(statuses -> campaigns (campaign_id));
+diesel::joinable!(tokens -> campaigns (campaign_id));
+diesel::joinable!(tokens -> filters (filter_id));
+diesel::joinable!(tokens -> sources (source_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_links,
     audit_events,
+    campaigns,
+    fields,
+    filter_conditions,
+    filters,
+    leads,
     login_failures,
     org_settings,
     outbox,
+    pings,
+    select_options,
+    selects,
     sessions,
+    sources,
+    statuses,
     tokens,
     users,
 );

@@ -143,7 +143,12 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .wrap(console::middleware::security_headers(secure))
             .route("/healthz", web::get().to(api::healthz))
             .route("/static/{path:.*}", web::get().to(assets::serve))
-            .service(web::scope("/api").configure(api::configure).default_service(web::to(api::not_found)))
+            .service(
+                web::scope("/api")
+                    .wrap(from_fn(api::json_errors))
+                    .configure(api::configure)
+                    .default_service(web::to(api::not_found)),
+            )
             .service(
                 web::scope("")
                     .wrap(from_fn(console::middleware::console_guard))

@@ -10,13 +10,44 @@ document.addEventListener("DOMContentLoaded", () => {
     select.addEventListener("change", () => select.form.requestSubmit());
   }
 
-  // Copy buttons: data-copy-from="#id" copies that element's value/text.
+  // Show: form[data-show="#field"] fetches the token (the same POST, asking
+  // for JSON) and puts it in the field, instead of reloading the page.
+  const reveal = async (form) => {
+    const field = document.querySelector(form.dataset.show);
+    if (!field) return null;
+    if (field.dataset.revealed === "true") return field.value;
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) {
+      form.submit();
+      return null;
+    }
+    const data = await response.json();
+    field.value = data.token;
+    field.dataset.revealed = "true";
+    return data.token;
+  };
+  for (const form of document.querySelectorAll("form[data-show]")) {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      reveal(form);
+    });
+  }
+
+  // Copy buttons: data-copy-from="#id" copies that element's value/text;
+  // with data-show-form, the token is fetched first if not yet shown.
   for (const button of document.querySelectorAll("[data-copy-from]")) {
     button.hidden = false;
     button.addEventListener("click", async (event) => {
       event.preventDefault();
       const source = document.querySelector(button.dataset.copyFrom);
       if (!source) return;
+      const showForm = button.dataset.showForm && document.querySelector(button.dataset.showForm);
+      if (showForm && source.dataset.revealed !== "true" && !(await reveal(showForm))) return;
       const text = "value" in source ? source.value : source.textContent.trim();
       try {
         await navigator.clipboard.writeText(text);

@@ -39,6 +39,14 @@ fn presented(req: &HttpRequest) -> Result<Presented, TokenError> {
     }
 }
 
+/// The token of an `Authorization: Bearer` header (intake takes no Basic).
+pub fn bearer_token(req: &HttpRequest) -> Result<String, AppError> {
+    match presented(req)? {
+        Presented::Bearer(token) => Ok(token),
+        Presented::Basic(..) => Err(TokenError::Missing.into()),
+    }
+}
+
 /// A verified token of any kind. Routes check the kind and scope they need.
 #[derive(Debug, Clone)]
 pub struct Bearer {

@@ -2,6 +2,8 @@
 //! [`ApiError`]; a token comes through the [`auth::Bearer`] extractor.
 
 pub mod auth;
+pub mod intake;
+pub mod manage;
 pub mod me;
 pub mod tokens;
 
@@ -26,7 +28,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError(AppError::NotFound).into()))
         .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
         .service(resource("/v1/me").route(web::get().to(me::show)))
-        .service(resource("/v1/tokens/revoke").route(web::post().to(tokens::revoke)));
+        .service(resource("/v1/tokens/revoke").route(web::post().to(tokens::revoke)))
+        // Lead intake.
+        .service(resource("/v1/campaigns/{c}/sources/{s}/form").route(web::post().to(intake::form)))
+        .service(resource("/v1/campaigns/{c}/sources/{s}/ping").route(web::post().to(intake::ping)))
+        .service(resource("/v1/campaigns/{c}/sources/{s}/post").route(web::post().to(intake::post)))
+        // Management.
+        .service(resource("/v1/campaigns").route(web::post().to(manage::create_campaign)))
+        .service(resource("/v1/campaigns/{c}/sources").route(web::post().to(manage::create_source)))
+        .service(resource("/v1/campaigns/{c}/fields").route(web::post().to(manage::create_field)))
+        .service(resource("/v1/campaigns/{c}/selects").route(web::post().to(manage::create_select)))
+        .service(resource("/v1/campaigns/{c}/statuses").route(web::post().to(manage::create_status)))
+        .service(resource("/v1/settings/global-token").route(web::put().to(manage::put_global)))
+        .service(resource("/v1/settings/global-token/regenerate").route(web::post().to(manage::regenerate_global)))
+        .service(resource("/v1/campaigns/{c}/token").route(web::put().to(manage::put_campaign_token)))
+        .service(
+            resource("/v1/campaigns/{c}/token/regenerate").route(web::post().to(manage::regenerate_campaign_token)),
+        )
+        .service(resource("/v1/campaigns/{c}/sources/{s}/tokens/{m}").route(web::put().to(manage::put_source_token)))
+        .service(
+            resource("/v1/campaigns/{c}/sources/{s}/tokens/{m}/regenerate")
+                .route(web::post().to(manage::regenerate_source_token)),
+        );
 }
 
 /// A resource whose other methods get 405 (not the scope's 404).

@@ -4,6 +4,8 @@
 
 pub mod account_link;
 pub mod audit_event;
+pub mod campaign;
+pub mod lead;
 pub mod login_failure;
 pub mod org_settings;
 pub mod outbox;
@@ -13,7 +15,11 @@ pub mod user;
 
 pub use account_link::{AccountLink, LinkPurpose};
 pub use audit_event::{AuditEvent, NewAuditEvent};
+pub use campaign::{
+    Campaign, Field, FieldType, Filter, FilterCondition, Select, SelectOption, Source, SourceKind, Status,
+};
+pub use lead::{Lead, NewLead, Ping};
 pub use outbox::{NewOutboxMessage, OutboxMessage};
 pub use session::{NewSession, Session};
-pub use token::{NewTokenRow, Token, TokenStatus};
+pub use token::{NewTokenRow, Token, TokenRow, TokenSearch, TokenStatus};
 pub use user::{NewUser, User};

@@ -37,6 +37,17 @@ impl OrgSettings {
             .map(drop)
     }
 
+    pub fn global_token_enabled(conn: &mut PgConnection) -> QueryResult<bool> {
+        org_settings::table.select(org_settings::global_token_enabled).first(conn)
+    }
+
+    pub fn set_global_token_enabled(conn: &mut PgConnection, enabled: bool, now: OffsetDateTime) -> QueryResult<()> {
+        diesel::update(org_settings::table)
+            .set((org_settings::global_token_enabled.eq(enabled), org_settings::updated_at.eq(now)))
+            .execute(conn)
+            .map(drop)
+    }
+
     /// Locks the settings row: serialises first-run setup.
     pub fn lock(conn: &mut PgConnection) -> QueryResult<()> {
         org_settings::table.select(org_settings::id).for_update().first::<bool>(conn).map(drop)

@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
-use crate::schema::{tokens, users};
+use crate::schema::{campaigns, sources, tokens, users};
 use crate::tokens::TokenKind;
 
 #[derive(Queryable, Selectable, Identifiable, Clone)]
@@ -68,7 +68,36 @@ pub struct NewTokenRow<'a> {
     pub expires_at: Option<OffsetDateTime>,
 }
 
+/// What token lists filter on (Token Management, the support console, the
+/// tokens API). Newest first; `before` is the keyset cursor (a token id).
+#[derive(Debug, Clone, Default)]
+pub struct TokenSearch {
+    pub kind: Option<TokenKind>,
+    pub campaign_id: Option<i64>,
+    pub status: Option<TokenStatus>,
+    /// The start of a token key (with or without its prefix).
+    pub key_prefix: Option<String>,
+    /// Part of the owner's (or assigned user's) email.
+    pub owner: Option<String>,
+    pub user_id: Option<i64>,
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// A token with the names a list shows next to it.
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub token: Token,
+    pub owner_email: Option<String>,
+    pub campaign_slug: Option<String>,
+    pub source_slug: Option<String>,
+}
+
+/// A token, its owner's email, its campaign's and its source's slugs.
+type RowTuple = (Token, Option<String>, Option<String>, Option<String>);
+
 /// Where a token stands at a given moment.
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenStatus {
     Active,
@@ -78,6 +107,12 @@ pub enum TokenStatus {
 }
 
 impl TokenStatus {
+    pub const ALL: [TokenStatus; 4] = [Self::Active, Self::Deactivated, Self::Expired, Self::Revoked];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Active => "active",
@@ -308,5 +343,78 @@ impl Token {
             q = q.filter(tokens::user_id.eq(id));
         }
         q.load(conn)
+    }
+
+    /// The live (unrevoked) token of an intake level: kind plus scope.
+    pub fn live_level(
+        conn: &mut PgConnection,
+        kind: TokenKind,
+        campaign_id: Option<i64>,
+        source_id: Option<i64>,
+    ) -> QueryResult<Option<Token>> {
+        let mut q = tokens::table
+            .filter(tokens::kind.eq(kind))
+            .filter(tokens::revoked_at.is_null())
+            .select(Token::as_select())
+            .into_boxed();
+        if let Some(id) = campaign_id {
+            q = q.filter(tokens::campaign_id.eq(id));
+        }
+        if let Some(id) = source_id {
+            q = q.filter(tokens::source_id.eq(id));
+        }
+        q.first(conn).optional()
+    }
+
+    /// Token metadata for lists, filtered and keyset-paginated.
+    pub fn search(conn: &mut PgConnection, search: &TokenSearch, now: OffsetDateTime) -> QueryResult<Vec<TokenRow>> {
+        let mut q = tokens::table
+            .left_join(users::table.on(users::id.nullable().eq(tokens::user_id)))
+            .left_join(campaigns::table.on(campaigns::id.nullable().eq(tokens::campaign_id)))
+            .left_join(sources::table.on(sources::id.nullable().eq(tokens::source_id)))
+            .select((Token::as_select(), users::email.nullable(), campaigns::slug.nullable(), sources::slug.nullable()))
+            .into_boxed();
+        if let Some(kind) = search.kind {
+            q = q.filter(tokens::kind.eq(kind));
+        }
+        if let Some(id) = search.campaign_id {
+            q = q.filter(tokens::campaign_id.eq(id));
+        }
+        if let Some(id) = search.user_id {
+            q = q.filter(tokens::user_id.eq(id));
+        }
+        if let Some(prefix) = &search.key_prefix {
+            let key = crate::tokens::format::normalise_key(prefix);
+            q = q.filter(tokens::key.like(format!("{}%", super::audit_event::escape_like(key))));
+        }
+        if let Some(owner) = &search.owner {
+            q = q.filter(users::email.ilike(format!("%{}%", super::audit_event::escape_like(owner))));
+        }
+        if let Some(before) = search.before {
+            q = q.filter(tokens::id.lt(before));
+        }
+        q = match search.status {
+            None => q,
+            Some(TokenStatus::Revoked) => q.filter(tokens::revoked_at.is_not_null()),
+            Some(TokenStatus::Expired) => q.filter(tokens::revoked_at.is_null()).filter(tokens::expires_at.le(now)),
+            Some(TokenStatus::Deactivated) => q
+                .filter(tokens::revoked_at.is_null())
+                .filter(tokens::active.eq(false))
+                .filter(tokens::expires_at.is_null().or(tokens::expires_at.gt(now))),
+            Some(TokenStatus::Active) => q
+                .filter(tokens::revoked_at.is_null())
+                .filter(tokens::active.eq(true))
+                .filter(tokens::expires_at.is_null().or(tokens::expires_at.gt(now))),
+        };
+        let rows: Vec<RowTuple> = q.order(tokens::id.desc()).limit(search.limit).load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(token, owner_email, campaign_slug, source_slug)| TokenRow {
+                token,
+                owner_email,
+                campaign_slug,
+                source_slug,
+            })
+            .collect())
     }
 }

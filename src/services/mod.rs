@@ -3,6 +3,10 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod campaigns;
+pub mod catalog;
+pub mod leads;
+pub mod levels;
 pub mod passwords;
 pub mod tokens;
 

@@ -31,6 +31,8 @@ pub enum RevokedBy {
     /// Whoever held the token, through RFC 7009.
     Holder,
     Expiry,
+    /// Replaced by a new token of the same level.
+    Regenerated,
 }
 
 impl RevokedBy {
@@ -41,6 +43,7 @@ impl RevokedBy {
             Self::Support(reason) => reason.clone(),
             Self::Holder => "revoked by its holder (RFC 7009)".to_owned(),
             Self::Expiry => "expired".to_owned(),
+            Self::Regenerated => "regenerated".to_owned(),
         }
     }
 
@@ -52,6 +55,7 @@ impl RevokedBy {
             Self::Support(_) => "Keyward support",
             Self::Holder => "someone holding the token, through the revocation endpoint",
             Self::Expiry => "expiry",
+            Self::Regenerated => "regeneration",
         }
     }
 }

@@ -4,9 +4,12 @@
 
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod confirm;
 pub mod dashboard;
+pub mod levels;
 pub mod middleware;
+pub mod org_tokens;
 pub mod outbox;
 pub mod personal_tokens;
 pub mod profile;
@@ -50,6 +53,41 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/profile/tokens/{id}/active", web::post().to(personal_tokens::set_active))
         .route("/profile/tokens/{id}/delete", web::get().to(personal_tokens::confirm_delete))
         .route("/profile/tokens/{id}/delete", web::post().to(personal_tokens::delete))
+        .route("/settings/tokens", web::get().to(org_tokens::show))
+        .route("/settings/tokens/global/regenerate", web::get().to(levels::global_confirm))
+        .route("/settings/tokens/global/{action}", web::post().to(levels::global_action))
+        .route("/campaigns", web::get().to(campaigns::list))
+        .route("/campaigns", web::post().to(campaigns::create))
+        .route("/campaigns/{id}", web::get().to(campaigns::show))
+        .route("/campaigns/{id}", web::post().to(campaigns::update))
+        .route("/campaigns/{id}/archive", web::post().to(campaigns::archive))
+        .route("/campaigns/{id}/settings/tokens", web::get().to(campaigns::tokens))
+        .route("/campaigns/{id}/settings/tokens/regenerate", web::get().to(levels::campaign_confirm))
+        .route("/campaigns/{id}/settings/tokens/{action}", web::post().to(levels::campaign_action))
+        .route("/campaigns/{id}/sources", web::get().to(campaigns::sources))
+        .route("/campaigns/{id}/sources", web::post().to(campaigns::create_source))
+        .route("/campaigns/{id}/sources/{sid}", web::get().to(campaigns::source))
+        .route("/campaigns/{id}/sources/{sid}", web::post().to(campaigns::update_source))
+        .route("/campaigns/{id}/sources/{sid}/tokens", web::get().to(campaigns::source_tokens))
+        .route("/campaigns/{id}/sources/{sid}/tokens/{method}/regenerate", web::get().to(levels::source_confirm))
+        .route("/campaigns/{id}/sources/{sid}/tokens/{method}/{action}", web::post().to(levels::source_action))
+        .route("/campaigns/{id}/fields", web::get().to(campaigns::fields))
+        .route("/campaigns/{id}/fields", web::post().to(campaigns::create_field))
+        .route("/campaigns/{id}/fields/{fid}", web::post().to(campaigns::update_field))
+        .route("/campaigns/{id}/fields/{fid}/delete", web::get().to(campaigns::confirm_delete_field))
+        .route("/campaigns/{id}/fields/{fid}/delete", web::post().to(campaigns::delete_field))
+        .route("/campaigns/{id}/selects", web::get().to(campaigns::selects))
+        .route("/campaigns/{id}/selects", web::post().to(campaigns::create_select))
+        .route("/campaigns/{id}/selects/{sel}/delete", web::get().to(campaigns::confirm_delete_select))
+        .route("/campaigns/{id}/selects/{sel}/delete", web::post().to(campaigns::delete_select))
+        .route("/campaigns/{id}/selects/{sel}/options", web::post().to(campaigns::add_option))
+        .route("/campaigns/{id}/selects/{sel}/options/{oid}/delete", web::get().to(campaigns::confirm_delete_option))
+        .route("/campaigns/{id}/selects/{sel}/options/{oid}/delete", web::post().to(campaigns::delete_option))
+        .route("/campaigns/{id}/statuses", web::get().to(campaigns::statuses))
+        .route("/campaigns/{id}/statuses", web::post().to(campaigns::create_status))
+        .route("/campaigns/{id}/statuses/{stid}/default", web::post().to(campaigns::default_status))
+        .route("/campaigns/{id}/statuses/{stid}/delete", web::get().to(campaigns::confirm_delete_status))
+        .route("/campaigns/{id}/statuses/{stid}/delete", web::post().to(campaigns::delete_status))
         .route("/settings/token-policy", web::get().to(settings::policy))
         .route("/settings/token-policy", web::post().to(settings::save_policy))
         .route("/users", web::get().to(users::list))

@@ -100,10 +100,11 @@ fn the_embedded_cluster_starts_with_serve_and_stops_with_it() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
     let mut port = None;
     let mut code = None;
-    for line in lines.map_while(Result::ok) {
+    for line in lines.by_ref().map_while(Result::ok) {
+
         if let Some(p) = line.split("(port ").nth(1) {
             port = p.trim_end_matches(')').parse::<u16>().ok();
         }
@@ -113,6 +114,8 @@ fn the_embedded_cluster_starts_with_serve_and_stops_with_it() {
             break;
         }
     }
+    // Keep draining stdout, as a terminal would.
+    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
     let port = port.expect("a listening line");
     assert!(code.is_some(), "a setup code is printed on first start");
 

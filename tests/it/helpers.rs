@@ -400,3 +400,73 @@ pub async fn api_get(url: &str, token: &str) -> (StatusCode, serde_json::Value) 
     let status = res.status();
     (status, res.json().await.unwrap_or(serde_json::Value::Null))
 }
+
+/// A JSON API client carrying one token.
+pub struct Api {
+    pub base: String,
+    pub token: Option<String>,
+    client: reqwest::Client,
+}
+
+/// A response: status, `Keyward-Auth-Level` if any, JSON body (Null if none).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub level: Option<String>,
+    pub body: serde_json::Value,
+}
+
+impl Api {
+    pub fn new(base: &str, token: Option<&str>) -> Self {
+        Self { base: base.to_owned(), token: token.map(str::to_owned), client: api() }
+    }
+
+    /// Builds the request now; the future owns everything it needs.
+    pub fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> impl std::future::Future<Output = Answer> + use<> {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status();
+            let level = res.headers().get("keyward-auth-level").map(|v| v.to_str().unwrap().to_owned());
+            let text = res.text().await.unwrap();
+            Answer { status, level, body: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null) }
+        }
+    }
+
+    pub fn post(&self, path: &str, body: serde_json::Value) -> impl std::future::Future<Output = Answer> + use<> {
+        self.send(reqwest::Method::POST, path, Some(&body))
+    }
+
+    pub fn put(&self, path: &str, body: serde_json::Value) -> impl std::future::Future<Output = Answer> + use<> {
+        self.send(reqwest::Method::PUT, path, Some(&body))
+    }
+
+    #[allow(dead_code)]
+    pub fn get(&self, path: &str) -> impl std::future::Future<Output = Answer> + use<> {
+        self.send(reqwest::Method::GET, path, None)
+    }
+
+    /// Same base, another token.
+    pub fn with(&self, token: Option<&str>) -> Self {
+        Self::new(&self.base, token)
+    }
+}
+
+impl TestApp {
+    /// A super admin's personal token, for the management API.
+    pub async fn admin_api(&self, admin: &Agent) -> Api {
+        let (_, token) = admin.create_personal_token("management").await;
+        Api::new(&self.base, Some(&token))
+    }
+}

@@ -1,0 +1,397 @@
+//! Leads: validation against the campaign structure, lead intake (form,
+//! ping, post) with its authentication order, and the JSON shape of a lead.
+
+use diesel::Connection as _;
+use diesel::PgConnection;
+use serde_json::{Map, Value, json};
+use time::{Date, OffsetDateTime};
+
+use super::catalog::CampaignSnapshot;
+use crate::error::{AppError, FieldErrors};
+use crate::models::{Campaign, FieldType, Lead, NewLead, Ping, Source};
+use crate::tokens::{Principal, TokenKind};
+
+/// How much of a lead a request must carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A whole lead: required fields must be there.
+    Full,
+    /// A ping or an update: only what is present is checked.
+    Partial,
+}
+
+/// A lead's content, checked against the structure.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LeadData {
+    pub fields: Map<String, Value>,
+    pub selects: Map<String, Value>,
+    pub status: Option<String>,
+}
+
+const TEXT_MAX: usize = 5000;
+
+fn allowed(list: impl Iterator<Item = String>) -> String {
+    let all: Vec<String> = list.collect();
+    if all.is_empty() { "none are defined".to_owned() } else { all.join(", ") }
+}
+
+/// Checks a value of a field type; returns the value to store.
+fn check_value(field_type: FieldType, value: &Value) -> Result<Value, String> {
+    match field_type {
+        FieldType::Text => match value {
+            Value::String(s) if s.chars().count() <= TEXT_MAX => Ok(Value::String(s.clone())),
+            Value::String(_) => Err(format!("must be at most {TEXT_MAX} characters")),
+            _ => Err("must be a string".to_owned()),
+        },
+        FieldType::Email => match value {
+            Value::String(s) => crate::domain::EmailAddress::parse(s)
+                .map(|e| Value::String(e.into_string()))
+                .map_err(|_| format!("`{s}` is not a valid email address")),
+            _ => Err("must be an email address as a string".to_owned()),
+        },
+        FieldType::Phone => match value {
+            Value::String(s) => {
+                let digits = s.chars().filter(char::is_ascii_digit).count();
+                let ok_chars = s.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+                if ok_chars && (6..=20).contains(&digits) {
+                    Ok(Value::String(s.trim().to_owned()))
+                } else {
+                    Err(format!("`{s}` is not a phone number (6 to 20 digits; spaces, +, -, ( ) and . allowed)"))
+                }
+            }
+            _ => Err("must be a phone number as a string".to_owned()),
+        },
+        FieldType::Number => match value {
+            Value::Number(_) => Ok(value.clone()),
+            _ => Err("must be a number".to_owned()),
+        },
+        FieldType::Date => match value {
+            Value::String(s) => {
+                let format = time::macros::format_description!("[year]-[month]-[day]");
+                Date::parse(s, &format)
+                    .map(|_| Value::String(s.clone()))
+                    .map_err(|_| format!("`{s}` is not a date as YYYY-MM-DD"))
+            }
+            _ => Err("must be a date string as YYYY-MM-DD".to_owned()),
+        },
+    }
+}
+
+/// Checks a lead body against the campaign structure. `extra` names
+/// top-level properties the caller handles itself (`ping_id`).
+pub fn validate(snap: &CampaignSnapshot, body: &Value, mode: Mode, extra: &[&str]) -> Result<LeadData, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let Some(body) = body.as_object() else {
+        errors.insert("body".into(), "must be a JSON object".into());
+        return Err(errors);
+    };
+    for key in body.keys() {
+        if !matches!(key.as_str(), "fields" | "select_field_values" | "status") && !extra.contains(&key.as_str()) {
+            errors.insert(key.clone(), "unknown property: a lead has fields, select_field_values and status".into());
+        }
+    }
+
+    let mut data = LeadData::default();
+    match body.get("fields") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(fields)) => {
+            for (slug, value) in fields {
+                let Some(field) = snap.field(slug) else {
+                    errors.insert(
+                        format!("fields.{slug}"),
+                        format!(
+                            "unknown field; the fields are: {}",
+                            allowed(snap.fields.iter().map(|f| f.slug.clone()))
+                        ),
+                    );
+                    continue;
+                };
+                if value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty()) {
+                    continue;
+                }
+                match check_value(field.field_type, value) {
+                    Ok(v) => {
+                        data.fields.insert(slug.clone(), v);
+                    }
+                    Err(m) => {
+                        errors.insert(format!("fields.{slug}"), m);
+                    }
+                }
+            }
+        }
+        Some(_) => {
+            errors.insert("fields".into(), "must be an object of field slug to value".into());
+        }
+    }
+    if mode == Mode::Full {
+        for field in snap.fields.iter().filter(|f| f.required) {
+            let key = format!("fields.{}", field.slug);
+            if !data.fields.contains_key(&field.slug) && !errors.contains_key(&key) {
+                errors.insert(key, "is required".into());
+            }
+        }
+    }
+
+    match body.get("select_field_values") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(values)) => {
+            for (slug, value) in values {
+                let key = format!("select_field_values.{slug}");
+                let Some(select) = snap.select(slug) else {
+                    errors.insert(
+                        key,
+                        format!(
+                            "unknown select; the selects are: {}",
+                            allowed(snap.selects.iter().map(|s| s.select.slug.clone()))
+                        ),
+                    );
+                    continue;
+                };
+                match value {
+                    Value::Null => {}
+                    Value::String(option) if select.option(option).is_some() => {
+                        data.selects.insert(slug.clone(), value.clone());
+                    }
+                    _ => {
+                        errors.insert(
+                            key,
+                            format!(
+                                "{value} is not an option of {slug}; allowed: {}",
+                                allowed(select.options.iter().map(|o| o.slug.clone()))
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        Some(_) => {
+            errors.insert("select_field_values".into(), "must be an object of select slug to option slug".into());
+        }
+    }
+
+    match body.get("status") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if snap.status(s).is_some() => data.status = Some(s.clone()),
+        Some(other) => {
+            errors.insert(
+                "status".into(),
+                format!(
+                    "{other} is not a status of this campaign; allowed: {}",
+                    allowed(snap.statuses.iter().map(|s| s.slug.clone()))
+                ),
+            );
+        }
+    }
+
+    if errors.is_empty() { Ok(data) } else { Err(errors) }
+}
+
+/// A lead as the API shows it.
+pub fn lead_json(lead: &Lead, snap: &CampaignSnapshot) -> Value {
+    json!({
+        "id": lead.id,
+        "status": lead.status,
+        "fields": lead.fields,
+        "select_field_values": lead.selects,
+        "source": lead.source_id.and_then(|id| snap.source(id)).map(|s| s.slug.clone()),
+        "created_at": crate::clock::rfc3339(lead.created_at),
+        "updated_at": crate::clock::rfc3339(lead.updated_at),
+    })
+}
+
+/// Stores a new lead; the status defaults to the campaign's default.
+pub fn insert_lead(
+    conn: &mut PgConnection,
+    snap: &CampaignSnapshot,
+    source_id: Option<i64>,
+    data: LeadData,
+    now: OffsetDateTime,
+) -> Result<Lead, AppError> {
+    let status = data
+        .status
+        .or_else(|| snap.default_status().map(|s| s.slug.clone()))
+        .ok_or_else(|| AppError::invalid("status", "the campaign has no statuses: add one first"))?;
+    let fields = Value::Object(data.fields);
+    let selects = Value::Object(data.selects);
+    Ok(Lead::insert(
+        conn,
+        &NewLead {
+            campaign_id: snap.campaign.id,
+            source_id,
+            status: &status,
+            fields: &fields,
+            selects: &selects,
+            created_at: now,
+            updated_at: now,
+        },
+    )?)
+}
+
+// ---------------------------------------------------------------- intake
+
+/// The submission methods of lead intake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Form,
+    Ping,
+    Post,
+}
+
+impl Method {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "form" => Some(Self::Form),
+            "ping" => Some(Self::Ping),
+            "post" => Some(Self::Post),
+            _ => None,
+        }
+    }
+
+    pub fn token_kind(self) -> TokenKind {
+        match self {
+            Self::Form => TokenKind::SourceForm,
+            Self::Ping => TokenKind::SourcePing,
+            Self::Post => TokenKind::SourcePost,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Form => "form",
+            Self::Ping => "ping",
+            Self::Post => "post",
+        }
+    }
+}
+
+/// Which level decided a request (the `Keyward-Auth-Level` header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthLevel {
+    Source,
+    Campaign,
+    Global,
+    None,
+}
+
+impl AuthLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Source => "source",
+            Self::Campaign => "campaign",
+            Self::Global => "global",
+            Self::None => "none",
+        }
+    }
+}
+
+/// The authentication order of seed 000: the source's token for this
+/// method, else the campaign token, else the global token, else none. The
+/// first level that is enabled decides.
+pub fn decide(global_enabled: bool, campaign: &Campaign, source: &Source, method: Method) -> AuthLevel {
+    if source.method_enabled(method.token_kind()) {
+        AuthLevel::Source
+    } else if campaign.token_enabled {
+        AuthLevel::Campaign
+    } else if global_enabled {
+        AuthLevel::Global
+    } else {
+        AuthLevel::None
+    }
+}
+
+/// Whether a verified token is the one the deciding level requires. A
+/// valid token of another level (or another campaign or source) is refused.
+pub fn authorize(
+    level: AuthLevel,
+    principal: &Principal,
+    campaign: &Campaign,
+    source: &Source,
+    method: Method,
+) -> Result<(), AppError> {
+    let (expected, ok) = match level {
+        AuthLevel::None => return Ok(()),
+        AuthLevel::Source => {
+            (method.token_kind(), principal.kind == method.token_kind() && principal.source_id == Some(source.id))
+        }
+        AuthLevel::Campaign => {
+            (TokenKind::Campaign, principal.kind == TokenKind::Campaign && principal.campaign_id == Some(campaign.id))
+        }
+        AuthLevel::Global => (TokenKind::Global, principal.kind == TokenKind::Global),
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(AppError::InsufficientScope(format!(
+        "{} accepts only {}; the token presented is a {} token{}",
+        scope_name(level, campaign, source, method),
+        describe_required(expected, level, campaign),
+        principal.kind.label().to_lowercase(),
+        if principal.kind == expected { " of another scope" } else { "" }
+    )))
+}
+
+/// What the deciding level is called in messages.
+pub fn scope_name(level: AuthLevel, campaign: &Campaign, source: &Source, method: Method) -> String {
+    match level {
+        AuthLevel::Source => format!("the {} endpoint of source `{}`", method.as_str(), source.slug),
+        AuthLevel::Campaign => format!("campaign `{}`", campaign.slug),
+        AuthLevel::Global => "this organisation".to_owned(),
+        AuthLevel::None => "this endpoint".to_owned(),
+    }
+}
+
+fn describe_required(kind: TokenKind, level: AuthLevel, campaign: &Campaign) -> String {
+    match level {
+        AuthLevel::Source => format!("its own {} token ({}…)", kind.label().to_lowercase(), kind.prefix()),
+        AuthLevel::Campaign => format!("the campaign token of `{}` ({}…)", campaign.slug, kind.prefix()),
+        _ => format!("the global token ({}…)", kind.prefix()),
+    }
+}
+
+/// A ping: the partial lead is kept for `ttl`, waiting for its post.
+pub fn record_ping(
+    conn: &mut PgConnection,
+    snap: &CampaignSnapshot,
+    source: &Source,
+    data: &LeadData,
+    now: OffsetDateTime,
+    ttl: time::Duration,
+) -> Result<Ping, AppError> {
+    let public_id = format!("png_{}", crate::tokens::random_base62(24));
+    let stored = json!({"fields": data.fields, "select_field_values": data.selects, "status": data.status});
+    Ok(Ping::insert(conn, &public_id, snap.campaign.id, source.id, &stored, now, now + ttl)?)
+}
+
+/// A post: the full lead with the `ping_id` of an unexpired, unused ping
+/// from the same source. The ping is locked and spent with the insert.
+pub fn post(
+    conn: &mut PgConnection,
+    snap: &CampaignSnapshot,
+    source: &Source,
+    ping_id: &str,
+    data: LeadData,
+    now: OffsetDateTime,
+) -> Result<Lead, AppError> {
+    conn.transaction(|conn| {
+        let ping = Ping::by_public_id_for_update(conn, ping_id)?
+            .ok_or_else(|| AppError::invalid("ping_id", "no ping has this id"))?;
+        if ping.source_id != source.id || ping.campaign_id != snap.campaign.id {
+            return Err(AppError::invalid(
+                "ping_id",
+                "this ping was made by another source; post from the source that pinged",
+            ));
+        }
+        if ping.used_at.is_some() {
+            return Err(AppError::invalid("ping_id", "this ping has already been used by a post"));
+        }
+        if ping.expires_at <= now {
+            return Err(AppError::invalid(
+                "ping_id",
+                format!("this ping expired at {}; ping again", crate::clock::rfc3339(ping.expires_at)),
+            ));
+        }
+        let lead = insert_lead(conn, snap, Some(source.id), data, now)?;
+        Ping::mark_used(conn, ping.id, lead.id, now)?;
+        Ok(lead)
+    })
+}
