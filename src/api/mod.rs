@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod intake;
+pub mod leads;
 pub mod manage;
 pub mod me;
 pub mod tokens;
@@ -33,6 +34,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/campaigns/{c}/sources/{s}/form").route(web::post().to(intake::form)))
         .service(resource("/v1/campaigns/{c}/sources/{s}/ping").route(web::post().to(intake::ping)))
         .service(resource("/v1/campaigns/{c}/sources/{s}/post").route(web::post().to(intake::post)))
+        // Leads.
+        .service(
+            resource("/v1/campaigns/{c}/leads").route(web::get().to(leads::list)).route(web::post().to(leads::create)),
+        )
+        .service(
+            resource("/v1/campaigns/{c}/leads/{id}")
+                .route(web::get().to(leads::get))
+                .route(web::patch().to(leads::update)),
+        )
+        .service(resource("/v1/campaigns/{c}/schema").route(web::get().to(leads::schema)))
+        .service(resource("/v1/campaigns/{c}/filters").route(web::post().to(leads::create_filter)))
+        .service(resource("/v1/campaigns/{c}/api-tokens").route(web::post().to(leads::create_api_token)))
         // Management.
         .service(resource("/v1/campaigns").route(web::post().to(manage::create_campaign)))
         .service(resource("/v1/campaigns/{c}/sources").route(web::post().to(manage::create_source)))

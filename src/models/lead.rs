@@ -107,3 +107,67 @@ impl Ping {
         diesel::delete(pings::table.filter(pings::expires_at.lt(before))).execute(conn)
     }
 }
+
+/// What a leads listing asks for; `after` is the keyset cursor (a lead id).
+#[derive(Debug, Clone, Default)]
+pub struct LeadQuery {
+    pub campaign_id: i64,
+    /// The token's filter, as a JSON object the selects must contain.
+    pub containing: Option<serde_json::Value>,
+    pub status: Option<String>,
+    pub updated_since: Option<OffsetDateTime>,
+    pub after: Option<i64>,
+    pub limit: i64,
+}
+
+impl Lead {
+    /// Oldest first by id: a page never repeats or skips a lead, whatever is
+    /// inserted meanwhile (new leads come after the cursor).
+    pub fn page(conn: &mut PgConnection, q: &LeadQuery) -> QueryResult<Vec<Lead>> {
+        let mut query =
+            leads::table.filter(leads::campaign_id.eq(q.campaign_id)).select(Lead::as_select()).into_boxed();
+        if let Some(c) = &q.containing {
+            query = query.filter(leads::selects.contains(c.clone()));
+        }
+        if let Some(s) = &q.status {
+            query = query.filter(leads::status.eq(s.clone()));
+        }
+        if let Some(since) = q.updated_since {
+            query = query.filter(leads::updated_at.ge(since));
+        }
+        if let Some(after) = q.after {
+            query = query.filter(leads::id.gt(after));
+        }
+        query.order(leads::id).limit(q.limit).load(conn)
+    }
+
+    pub fn find_in_campaign(
+        conn: &mut PgConnection,
+        campaign_id: i64,
+        id: i64,
+        lock: bool,
+    ) -> QueryResult<Option<Lead>> {
+        let q =
+            leads::table.filter(leads::campaign_id.eq(campaign_id)).filter(leads::id.eq(id)).select(Lead::as_select());
+        if lock { q.for_update().first(conn).optional() } else { q.first(conn).optional() }
+    }
+
+    pub fn update(
+        conn: &mut PgConnection,
+        id: i64,
+        status: &str,
+        fields: &serde_json::Value,
+        selects: &serde_json::Value,
+        now: OffsetDateTime,
+    ) -> QueryResult<Lead> {
+        diesel::update(leads::table.find(id))
+            .set((
+                leads::status.eq(status),
+                leads::fields.eq(fields),
+                leads::selects.eq(selects),
+                leads::updated_at.eq(now),
+            ))
+            .returning(Lead::as_returning())
+            .get_result(conn)
+    }
+}

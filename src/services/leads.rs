@@ -395,3 +395,190 @@ pub fn post(
         Ok(lead)
     })
 }
+
+// ------------------------------------------------------------- leads API
+
+/// What a token may do with a campaign's leads.
+#[derive(Debug, Clone)]
+pub struct LeadAccess {
+    pub read: bool,
+    pub write: bool,
+    /// The token's filter: every lead it touches must be inside.
+    pub filter: Option<super::catalog::FilterSpec>,
+}
+
+impl LeadAccess {
+    /// A campaign API token of this campaign (with its permissions and
+    /// filter), or a user token whose role manages campaigns (everything).
+    pub fn of(principal: &Principal, snap: &CampaignSnapshot) -> Result<Self, AppError> {
+        match principal.kind {
+            TokenKind::CampaignApi => {
+                if principal.campaign_id != Some(snap.campaign.id) {
+                    return Err(AppError::InsufficientScope(format!(
+                        "this token belongs to another campaign, not to `{}`",
+                        snap.campaign.slug
+                    )));
+                }
+                let filter =
+                    match principal.filter_id {
+                        Some(id) => Some(snap.filter(id).cloned().ok_or_else(|| {
+                            AppError::InsufficientScope("this token's filter no longer exists".into())
+                        })?),
+                        None => None,
+                    };
+                Ok(Self { read: principal.can_read, write: principal.can_write, filter })
+            }
+            _ if principal.acting_user().is_some_and(|u| u.role.allows(crate::domain::Permission::ManageCampaigns)) => {
+                Ok(Self { read: true, write: true, filter: None })
+            }
+            _ => Err(AppError::InsufficientScope(
+                "the leads API takes a campaign API token, or a personal or profile token of an admin".into(),
+            )),
+        }
+    }
+
+    pub fn require_read(&self) -> Result<(), AppError> {
+        if self.read { Ok(()) } else { Err(AppError::InsufficientScope("this token has no Read permission".into())) }
+    }
+
+    pub fn require_write(&self) -> Result<(), AppError> {
+        if self.write { Ok(()) } else { Err(AppError::InsufficientScope("this token has no Write permission".into())) }
+    }
+
+    fn allows(&self, selects: &Map<String, Value>) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.matches(selects))
+    }
+
+    /// 403 naming the select values the filter requires.
+    fn outside(&self, selects: &Map<String, Value>) -> AppError {
+        let missing: Vec<String> = self
+            .filter
+            .iter()
+            .flat_map(|f| &f.conditions)
+            .filter(|c| selects.get(&c.select_slug).and_then(Value::as_str) != Some(c.option_slug.as_str()))
+            .map(|c| format!("`{}` must be `{}`", c.select_slug, c.option_slug))
+            .collect();
+        AppError::InsufficientScope(format!(
+            "the lead would be outside this token's filter: {} (in select_field_values)",
+            missing.join(" and ")
+        ))
+    }
+}
+
+pub const PAGE_MAX: i64 = 500;
+
+/// One page of the leads a token may read, and the cursor of the next.
+pub fn page(
+    conn: &mut PgConnection,
+    snap: &CampaignSnapshot,
+    access: &LeadAccess,
+    mut query: crate::models::lead::LeadQuery,
+) -> Result<(Vec<Value>, Option<String>), AppError> {
+    access.require_read()?;
+    if let Some(status) = &query.status
+        && snap.status(status).is_none()
+    {
+        return Err(AppError::invalid("status", format!("`{status}` is not a status of this campaign")));
+    }
+    let limit = query.limit;
+    query.campaign_id = snap.campaign.id;
+    query.containing = access.filter.as_ref().map(|f| f.containment());
+    query.limit = limit + 1;
+    let mut leads = Lead::page(conn, &query)?;
+    let next = (leads.len() as i64 > limit).then(|| {
+        leads.truncate(limit as usize);
+        leads.last().map(|l| l.id.to_string()).unwrap_or_default()
+    });
+    Ok((leads.iter().map(|l| lead_json(l, snap)).collect(), next))
+}
+
+/// One lead; 404 when it is outside the token's filter (no existence leak).
+pub fn get(conn: &mut PgConnection, snap: &CampaignSnapshot, access: &LeadAccess, id: i64) -> Result<Value, AppError> {
+    access.require_read()?;
+    let lead = Lead::find_in_campaign(conn, snap.campaign.id, id, false)?
+        .filter(|l| l.selects.as_object().is_some_and(|s| access.allows(s)))
+        .ok_or(AppError::NoSuch(format!("no lead {id} in this campaign")))?;
+    Ok(lead_json(&lead, snap))
+}
+
+fn source_of(snap: &CampaignSnapshot, body: &Value) -> Result<Option<i64>, AppError> {
+    match body.get("source") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => snap
+            .source_ref(s)
+            .map(|s| Some(s.id))
+            .ok_or_else(|| AppError::invalid("source", format!("`{s}` is not a source of this campaign"))),
+        Some(_) => Err(AppError::invalid("source", "must be a source slug")),
+    }
+}
+
+/// Creates a lead through the API; it must fall inside the token's filter.
+pub fn create(
+    conn: &mut PgConnection,
+    snap: &CampaignSnapshot,
+    access: &LeadAccess,
+    body: &Value,
+    now: OffsetDateTime,
+) -> Result<Value, AppError> {
+    access.require_write()?;
+    let data = validate(snap, body, Mode::Full, &["source"]).map_err(AppError::Validation)?;
+    let source = source_of(snap, body)?;
+    if !access.allows(&data.selects) {
+        return Err(access.outside(&data.selects));
+    }
+    let lead = insert_lead(conn, snap, source, data, now)?;
+    Ok(lead_json(&lead, snap))
+}
+
+/// Updates fields, select values and status of a lead that is inside the
+/// token's filter, and stays inside it. `null` removes a value.
+pub fn update(
+    conn: &mut PgConnection,
+    snap: &CampaignSnapshot,
+    access: &LeadAccess,
+    id: i64,
+    body: &Value,
+    now: OffsetDateTime,
+) -> Result<Value, AppError> {
+    access.require_write()?;
+    let changes = validate(snap, body, Mode::Partial, &[]).map_err(AppError::Validation)?;
+    conn.transaction(|conn| {
+        let lead = Lead::find_in_campaign(conn, snap.campaign.id, id, true)?
+            .filter(|l| l.selects.as_object().is_some_and(|s| access.allows(s)))
+            .ok_or(AppError::NoSuch(format!("no lead {id} in this campaign")))?;
+        let mut fields = lead.fields.as_object().cloned().unwrap_or_default();
+        let mut selects = lead.selects.as_object().cloned().unwrap_or_default();
+        let body = body.as_object().cloned().unwrap_or_default();
+        merge(&mut fields, body.get("fields"), &changes.fields);
+        merge(&mut selects, body.get("select_field_values"), &changes.selects);
+        let mut errors = FieldErrors::new();
+        for f in snap.fields.iter().filter(|f| f.required) {
+            if !fields.contains_key(&f.slug) {
+                errors.insert(format!("fields.{}", f.slug), "is required and cannot be removed".into());
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        if !access.allows(&selects) {
+            return Err(access.outside(&selects));
+        }
+        let status = changes.status.unwrap_or(lead.status);
+        let lead = Lead::update(conn, lead.id, &status, &Value::Object(fields), &Value::Object(selects), now)?;
+        Ok(lead_json(&lead, snap))
+    })
+}
+
+/// Applies checked values, and removes the keys the request set to null.
+fn merge(target: &mut Map<String, Value>, requested: Option<&Value>, checked: &Map<String, Value>) {
+    if let Some(Value::Object(req)) = requested {
+        for (k, v) in req {
+            if v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()) {
+                target.remove(k);
+            }
+        }
+    }
+    for (k, v) in checked {
+        target.insert(k.clone(), v.clone());
+    }
+}

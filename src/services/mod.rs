@@ -2,9 +2,12 @@
 //! handlers both call these; neither holds rules of its own.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod audit;
 pub mod campaigns;
 pub mod catalog;
+pub mod docs;
+pub mod filters;
 pub mod leads;
 pub mod levels;
 pub mod passwords;

@@ -33,6 +33,8 @@ pub enum RevokedBy {
     Expiry,
     /// Replaced by a new token of the same level.
     Regenerated,
+    /// Revoked by an admin managing the campaign or organisation.
+    Manager,
 }
 
 impl RevokedBy {
@@ -44,6 +46,7 @@ impl RevokedBy {
             Self::Holder => "revoked by its holder (RFC 7009)".to_owned(),
             Self::Expiry => "expired".to_owned(),
             Self::Regenerated => "regenerated".to_owned(),
+            Self::Manager => "revoked by an administrator".to_owned(),
         }
     }
 
@@ -56,6 +59,7 @@ impl RevokedBy {
             Self::Holder => "someone holding the token, through the revocation endpoint",
             Self::Expiry => "expiry",
             Self::Regenerated => "regeneration",
+            Self::Manager => "an administrator",
         }
     }
 }

@@ -29,7 +29,7 @@ pub struct Header {
 }
 
 impl Header {
-    fn of(c: &Campaign, tab: &'static str) -> Self {
+    pub fn of(c: &Campaign, tab: &'static str) -> Self {
         Self {
             id: c.id,
             name: c.name.clone(),

@@ -2,11 +2,14 @@
 //! handlers, form structs and askama page structs. Handlers parse, call a
 //! service, and render; the rules live in `services`.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod confirm;
 pub mod dashboard;
+pub mod docs;
+pub mod filters;
 pub mod levels;
 pub mod middleware;
 pub mod org_tokens;
@@ -88,6 +91,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/campaigns/{id}/statuses/{stid}/default", web::post().to(campaigns::default_status))
         .route("/campaigns/{id}/statuses/{stid}/delete", web::get().to(campaigns::confirm_delete_status))
         .route("/campaigns/{id}/statuses/{stid}/delete", web::post().to(campaigns::delete_status))
+        .route("/campaigns/{id}/filters", web::get().to(filters::list))
+        .route("/campaigns/{id}/filters", web::post().to(filters::create))
+        .route("/campaigns/{id}/filters/{fid}", web::get().to(filters::edit))
+        .route("/campaigns/{id}/filters/{fid}", web::post().to(filters::update))
+        .route("/campaigns/{id}/filters/{fid}/delete", web::get().to(filters::confirm_delete))
+        .route("/campaigns/{id}/filters/{fid}/delete", web::post().to(filters::delete))
+        .route("/campaigns/{id}/api/tokens", web::get().to(api_tokens::list))
+        .route("/campaigns/{id}/api/tokens", web::post().to(api_tokens::create))
+        .route("/campaigns/{id}/api/tokens/{tid}/show", web::post().to(api_tokens::show))
+        .route("/campaigns/{id}/api/tokens/{tid}/revoke", web::get().to(api_tokens::confirm_revoke))
+        .route("/campaigns/{id}/api/tokens/{tid}/revoke", web::post().to(api_tokens::revoke))
+        .route("/docs/c/{public_id}", web::get().to(docs::page))
+        .route("/docs/c/{public_id}/openapi.json", web::get().to(docs::openapi))
         .route("/settings/token-policy", web::get().to(settings::policy))
         .route("/settings/token-policy", web::post().to(settings::save_policy))
         .route("/users", web::get().to(users::list))

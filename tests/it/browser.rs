@@ -93,6 +93,26 @@ impl Browser {
         self.find(css).await?.click().await.with_context(|| format!("clicking {css}"))
     }
 
+    /// Clicks something that loads a page (a link, a form's submit button)
+    /// and waits until the new page has loaded, so that nothing found
+    /// afterwards belongs to the old one.
+    pub async fn click_and_load(&self, css: &str) -> Result<()> {
+        self.client.execute("window.__kwOldPage = true;", vec![]).await?;
+        self.click(css).await?;
+        for _ in 0..200 {
+            let fresh = self
+                .client
+                .execute("return window.__kwOldPage === undefined && document.readyState === 'complete';", vec![])
+                .await
+                .unwrap_or_default();
+            if fresh.as_bool() == Some(true) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        anyhow::bail!("no new page loaded after clicking {css}")
+    }
+
     pub async fn text(&self, css: &str) -> Result<String> {
         Ok(self.find(css).await?.text().await?)
     }

@@ -18,30 +18,30 @@ async fn setup_invite_accept_and_a_403_in_the_browser() {
         b.fill("input[name=display_name]", "Ada Admin").await?;
         b.fill("input[name=password]", PASSWORD).await?;
         b.fill("input[name=confirm]", PASSWORD).await?;
-        b.click("form[action='/setup'] button[type=submit]").await?;
+        b.click_and_load("form[action='/setup'] button[type=submit]").await?;
         b.wait_for_path("/").await?;
         anyhow::ensure!(b.body_text().await?.contains("Welcome, Ada Admin"));
 
         // Sign out and back in, through the user menu.
         b.click(".usermenu summary").await?;
-        b.click("form[action='/logout'] button").await?;
+        b.click_and_load("form[action='/logout'] button").await?;
         b.wait_for_path("/login").await?;
         b.fill("input[name=email]", ADMIN_EMAIL).await?;
         b.fill("input[name=password]", PASSWORD).await?;
-        b.click("form[action='/login'] button[type=submit]").await?;
+        b.click_and_load("form[action='/login'] button[type=submit]").await?;
         b.wait_for_path("/").await?;
 
-        b.click("nav.mainnav a[href='/users']").await?;
+        b.click_and_load("nav.mainnav a[href='/users']").await?;
         b.wait_for_path("/users").await?;
         b.fill("form[action='/users'] input[name=email]", "newbie@example.com").await?;
         b.find("form[action='/users'] select[name=role] option[value=member]").await?.click().await?;
-        b.click("form[action='/users'] button[type=submit]").await?;
+        b.click_and_load("form[action='/users'] button[type=submit]").await?;
         b.wait_for_path("/users").await?;
         anyhow::ensure!(b.body_text().await?.contains("Invitation sent to newbie@example.com"));
         anyhow::ensure!(b.body_text().await?.contains("Invitation pending"));
 
         b.click(".usermenu summary").await?;
-        b.click("form[action='/logout'] button").await?;
+        b.click_and_load("form[action='/logout'] button").await?;
         b.wait_for_path("/login").await?;
 
         let mail = app.smtp.wait_for("newbie@example.com", "invited").await;
@@ -49,12 +49,12 @@ async fn setup_invite_accept_and_a_403_in_the_browser() {
         anyhow::ensure!(b.body_text().await?.contains("Welcome to Keyward"));
         b.fill("input[name=password]", "newbie password 1").await?;
         b.fill("input[name=confirm]", "newbie password 1").await?;
-        b.click("button[type=submit]").await?;
+        b.click_and_load("button[type=submit]").await?;
         b.wait_for_path("/login").await?;
         anyhow::ensure!(b.body_text().await?.contains("Your password is set"));
         b.fill("input[name=email]", "newbie@example.com").await?;
         b.fill("input[name=password]", "newbie password 1").await?;
-        b.click("form[action='/login'] button[type=submit]").await?;
+        b.click_and_load("form[action='/login'] button[type=submit]").await?;
         b.wait_for_path("/").await?;
         anyhow::ensure!(b.find("nav.mainnav a[href='/users']").await.is_err(), "a member sees no Users link");
 

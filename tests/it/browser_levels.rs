@@ -11,7 +11,7 @@ async fn sign_in(b: &Browser) -> anyhow::Result<()> {
     b.goto("/login").await?;
     b.fill("input[name=email]", ADMIN_EMAIL).await?;
     b.fill("input[name=password]", PASSWORD).await?;
-    b.click("form[action='/login'] button[type=submit]").await?;
+    b.click_and_load("form[action='/login'] button[type=submit]").await?;
     b.wait_for_path("/").await
 }
 
@@ -27,11 +27,11 @@ async fn the_global_token_is_enabled_and_copied() {
     let b = Browser::start(&app.base).await.expect("start headless Chromium");
     let result = async {
         sign_in(&b).await?;
-        b.click("nav.mainnav a[href='/settings/tokens']").await?;
+        b.click_and_load("nav.mainnav a[href='/settings/tokens']").await?;
         b.wait_for_path("/settings/tokens").await?;
         let switch = "#level-global button.switch";
         anyhow::ensure!(b.find(switch).await?.attr("aria-checked").await?.as_deref() == Some("false"));
-        b.click(switch).await?;
+        b.click_and_load(switch).await?;
         b.wait_for_path("/settings/tokens").await?;
         anyhow::ensure!(b.find(switch).await?.attr("aria-checked").await?.as_deref() == Some("true"));
         anyhow::ensure!(b.body_text().await?.contains("Token authentication is on"));
@@ -77,14 +77,14 @@ async fn a_source_ping_token_is_enabled_shown_and_regenerated() {
     let b = Browser::start(&app.base).await.expect("start headless Chromium");
     let result = async {
         sign_in(&b).await?;
-        b.click("nav.mainnav a[href='/campaigns']").await?;
-        b.click(&format!("a[href='/campaigns/{cid}']")).await?;
-        b.click(&format!("nav.tabs a[href='/campaigns/{cid}/sources']")).await?;
-        b.click(&format!("a[href='/campaigns/{cid}/sources/{sid}/tokens']")).await?;
+        b.click_and_load("nav.mainnav a[href='/campaigns']").await?;
+        b.click_and_load(&format!("a[href='/campaigns/{cid}']")).await?;
+        b.click_and_load(&format!("nav.tabs a[href='/campaigns/{cid}/sources']")).await?;
+        b.click_and_load(&format!("a[href='/campaigns/{cid}/sources/{sid}/tokens']")).await?;
         b.wait_for_path(&format!("/campaigns/{cid}/sources/{sid}/tokens")).await?;
         anyhow::ensure!(b.body_text().await?.contains("Form Token"));
 
-        b.click("#level-ping button.switch").await?;
+        b.click_and_load("#level-ping button.switch").await?;
         b.wait_for_path(&format!("/campaigns/{cid}/sources/{sid}/tokens")).await?;
         anyhow::ensure!(
             b.find("#level-ping button.switch").await?.attr("aria-checked").await?.as_deref() == Some("true")
@@ -110,7 +110,7 @@ async fn a_source_ping_token_is_enabled_shown_and_regenerated() {
 
         b.click("#level-ping a[data-dialog='#regen-ping']").await?;
         anyhow::ensure!(b.text("#regen-ping").await?.contains("stops working"));
-        b.click("#regen-ping button[type=submit]").await?;
+        b.click_and_load("#regen-ping button[type=submit]").await?;
         let banner = b.text(".flash-success").await?;
         anyhow::ensure!(banner.contains("old one stopped working"), "{banner}");
         let second = b.find("#value-ping").await?.prop("value").await?.unwrap_or_default();

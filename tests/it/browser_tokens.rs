@@ -10,7 +10,7 @@ async fn sign_in(b: &Browser) -> anyhow::Result<()> {
     b.goto("/login").await?;
     b.fill("input[name=email]", ADMIN_EMAIL).await?;
     b.fill("input[name=password]", PASSWORD).await?;
-    b.click("form[action='/login'] button[type=submit]").await?;
+    b.click_and_load("form[action='/login'] button[type=submit]").await?;
     b.wait_for_path("/").await
 }
 
@@ -31,9 +31,9 @@ async fn the_profile_token_dialog_shows_copies_and_revokes() {
     let result = async {
         sign_in(&b).await?;
         b.click(".usermenu summary").await?;
-        b.click(".usermenu-panel a[href='/profile']").await?;
+        b.click_and_load(".usermenu-panel a[href='/profile']").await?;
         b.wait_for_path("/profile").await?;
-        b.click("form[action='/profile/api-token'] button").await?;
+        b.click_and_load("form[action='/profile/api-token'] button").await?;
 
         // The New API Token dialog: the value hidden in the field.
         let field = b.find("dialog[open] #new-token").await?;
@@ -48,7 +48,7 @@ async fn the_profile_token_dialog_shows_copies_and_revokes() {
         // Copy puts it on the clipboard.
         b.click("dialog[open] [data-copy-from='#new-token']").await?;
         anyhow::ensure!(b.text("dialog[open] [data-copy-from='#new-token']").await? == "Copied");
-        b.click("dialog[open] a[href='/profile']").await?;
+        b.click_and_load("dialog[open] a[href='/profile']").await?;
         b.wait_for_path("/profile").await?;
         let pasted = paste_into(&b, "input[name=display_name]").await?;
         anyhow::ensure!(pasted == token, "the clipboard held {pasted:?}");
@@ -63,7 +63,7 @@ async fn the_profile_token_dialog_shows_copies_and_revokes() {
         b.click("a[data-dialog='#revoke-dialog']").await?;
         let dialog_text = b.text("#revoke-dialog").await?;
         anyhow::ensure!(dialog_text.contains("not reversible"), "{dialog_text}");
-        b.click("#revoke-dialog button[type=submit]").await?;
+        b.click_and_load("#revoke-dialog button[type=submit]").await?;
         b.wait_for_path("/profile").await?;
         anyhow::ensure!(b.body_text().await?.contains("revoked"));
         let (status, body) = api_get(&app.url("/api/v1/me"), &token).await;
@@ -86,13 +86,13 @@ async fn a_personal_token_is_created_and_toggled() {
         b.goto("/profile/tokens").await?;
         b.click("a[data-dialog='#create-dialog']").await?;
         b.fill("#create-dialog input[name=description]", "receive leads from RDStation").await?;
-        b.click("#create-dialog button[type=submit]").await?;
+        b.click_and_load("#create-dialog button[type=submit]").await?;
 
         let key = b.find("dialog[open] #created-key").await?.prop("value").await?.unwrap_or_default();
         let token = b.find("dialog[open] #created-token").await?.prop("value").await?.unwrap_or_default();
         anyhow::ensure!(key.starts_with("kw_pat_") && token.starts_with(&key), "{key} / {token}");
         anyhow::ensure!(b.body_text().await?.contains("will not be shown again"));
-        b.click("dialog[open] a[href='/profile/tokens']").await?;
+        b.click_and_load("dialog[open] a[href='/profile/tokens']").await?;
         b.wait_for_path("/profile/tokens").await?;
         anyhow::ensure!(!b.client.source().await?.contains(&token));
         let me = app.url("/api/v1/me");
@@ -100,13 +100,13 @@ async fn a_personal_token_is_created_and_toggled() {
 
         let switch = "button.switch[role=switch]";
         anyhow::ensure!(b.find(switch).await?.attr("aria-checked").await?.as_deref() == Some("true"));
-        b.click(switch).await?;
+        b.click_and_load(switch).await?;
         b.wait_for_path("/profile/tokens").await?;
         anyhow::ensure!(b.find(switch).await?.attr("aria-checked").await?.as_deref() == Some("false"));
         let (status, body) = api_get(&me, &token).await;
         anyhow::ensure!(status == StatusCode::UNAUTHORIZED && body["error"]["code"] == "token_deactivated");
 
-        b.click(switch).await?;
+        b.click_and_load(switch).await?;
         b.wait_for_path("/profile/tokens").await?;
         anyhow::ensure!(b.find(switch).await?.attr("aria-checked").await?.as_deref() == Some("true"));
         anyhow::ensure!(api_get(&me, &token).await.0 == StatusCode::OK, "works again");

@@ -104,7 +104,6 @@ fn the_embedded_cluster_starts_with_serve_and_stops_with_it() {
     let mut port = None;
     let mut code = None;
     for line in lines.by_ref().map_while(Result::ok) {
-
         if let Some(p) = line.split("(port ").nth(1) {
             port = p.trim_end_matches(')').parse::<u16>().ok();
         }

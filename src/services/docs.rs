@@ -1,0 +1,323 @@
+//! The public API documentation of a campaign, generated from its real
+//! structure: JSON Schemas of a lead to create and to update (narrowed by a
+//! token's filter when there is one), and the OpenAPI 3.1 document. The
+//! HTML page and `/api/v1/campaigns/{c}/schema` show the same.
+
+use serde_json::{Map, Value, json};
+
+use super::catalog::{CampaignSnapshot, FilterSpec};
+use crate::models::{Field, FieldType};
+
+/// The JSON Schema of one field's value.
+pub fn field_schema(field: &Field) -> Value {
+    let mut schema = match field.field_type {
+        FieldType::Text => json!({"type": "string", "maxLength": 5000}),
+        FieldType::Email => json!({"type": "string", "format": "email"}),
+        FieldType::Phone => json!({"type": "string", "pattern": "^[0-9 +().-]{6,40}$"}),
+        FieldType::Number => json!({"type": "number"}),
+        FieldType::Date => json!({"type": "string", "format": "date"}),
+    };
+    schema["title"] = Value::String(field.label.clone());
+    schema
+}
+
+/// A lead to create (`full`) or to update, as a JSON Schema. With a filter,
+/// the selects it fixes must carry its values.
+pub fn lead_input_schema(snap: &CampaignSnapshot, filter: Option<&FilterSpec>, full: bool) -> Value {
+    let fields: Map<String, Value> = snap
+        .fields
+        .iter()
+        .map(|f| {
+            let schema = field_schema(f);
+            let schema = if full { schema } else { json!({"anyOf": [schema, {"type": "null"}]}) };
+            (f.slug.clone(), schema)
+        })
+        .collect();
+    let required_fields: Vec<&str> =
+        if full { snap.fields.iter().filter(|f| f.required).map(|f| f.slug.as_str()).collect() } else { vec![] };
+    let mut selects = Map::new();
+    let mut required_selects = Vec::new();
+    for spec in &snap.selects {
+        let fixed = filter.and_then(|f| f.conditions.iter().find(|c| c.select_id == spec.select.id));
+        let schema = match fixed {
+            Some(c) => {
+                required_selects.push(spec.select.slug.clone());
+                json!({"const": c.option_slug, "title": spec.select.label, "description": "required by this token's filter"})
+            }
+            None => json!({
+                "type": "string",
+                "enum": spec.options.iter().map(|o| o.slug.clone()).collect::<Vec<_>>(),
+                "title": spec.select.label,
+            }),
+        };
+        selects.insert(spec.select.slug.clone(), schema);
+    }
+    let mut properties = json!({
+        "fields": {"type": "object", "additionalProperties": false, "properties": fields, "required": required_fields},
+        "select_field_values": {"type": "object", "additionalProperties": false, "properties": selects, "required": if full { required_selects.clone() } else { vec![] }},
+        "status": {"type": "string", "enum": snap.statuses.iter().map(|s| s.slug.clone()).collect::<Vec<_>>()},
+    });
+    if full {
+        properties["source"] =
+            json!({"type": "string", "enum": snap.sources.iter().map(|s| s.slug.clone()).collect::<Vec<_>>()});
+    }
+    let mut required = Vec::new();
+    if full && !required_fields.is_empty() {
+        required.push("fields");
+    }
+    if full && !required_selects.is_empty() {
+        required.push("select_field_values");
+    }
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": properties,
+        "required": required,
+    })
+}
+
+/// A lead as the API answers it.
+pub fn lead_schema(snap: &CampaignSnapshot) -> Value {
+    let fields: Map<String, Value> = snap.fields.iter().map(|f| (f.slug.clone(), field_schema(f))).collect();
+    let selects: Map<String, Value> = snap
+        .selects
+        .iter()
+        .map(|s| {
+            (
+                s.select.slug.clone(),
+                json!({"type": "string", "enum": s.options.iter().map(|o| o.slug.clone()).collect::<Vec<_>>()}),
+            )
+        })
+        .collect();
+    json!({
+        "type": "object",
+        "required": ["id", "status", "fields", "select_field_values", "source", "created_at", "updated_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "status": {"type": "string", "enum": snap.statuses.iter().map(|s| s.slug.clone()).collect::<Vec<_>>()},
+            "fields": {"type": "object", "properties": fields},
+            "select_field_values": {"type": "object", "properties": selects},
+            "source": {"type": ["string", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+        }
+    })
+}
+
+/// The structure as `GET …/schema` answers it.
+pub fn schema_document(snap: &CampaignSnapshot, token: Option<(&str, bool, bool, Option<&FilterSpec>)>) -> Value {
+    let filter = token.and_then(|t| t.3);
+    json!({
+        "campaign": {"id": snap.campaign.id, "slug": snap.campaign.slug, "name": snap.campaign.name},
+        "token": token.map(|(key, read, write, filter)| json!({
+            "key": key,
+            "read": read,
+            "write": write,
+            "filter": filter.map(filter_json),
+        })),
+        "fields": snap.fields.iter().map(|f| json!({"slug": f.slug, "label": f.label, "type": f.field_type, "required": f.required})).collect::<Vec<_>>(),
+        "selects": snap.selects.iter().map(|s| json!({
+            "slug": s.select.slug,
+            "label": s.select.label,
+            "options": s.options.iter().map(|o| json!({"slug": o.slug, "label": o.label})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "statuses": snap.statuses.iter().map(|s| json!({"slug": s.slug, "label": s.label, "default": s.is_default})).collect::<Vec<_>>(),
+        "sources": snap.sources.iter().map(|s| json!({"slug": s.slug, "name": s.name, "kind": s.kind})).collect::<Vec<_>>(),
+        "create_schema": lead_input_schema(snap, filter, true),
+        "update_schema": lead_input_schema(snap, filter, false),
+    })
+}
+
+pub fn filter_json(f: &FilterSpec) -> Value {
+    json!({
+        "name": f.filter.name,
+        "conditions": f.conditions.iter().map(|c| json!({"select": c.select_slug, "option": c.option_slug})).collect::<Vec<_>>(),
+        "description": f.describe(),
+    })
+}
+
+fn error_response(description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+/// The OpenAPI 3.1 document of a campaign's API.
+pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec>) -> Value {
+    let base = format!("/api/v1/campaigns/{}", snap.campaign.slug);
+    let errors = |codes: &[&str]| -> Map<String, Value> {
+        codes.iter().map(|c| ((*c).to_owned(), json!({"$ref": format!("#/components/responses/E{c}")}))).collect()
+    };
+    let with = |mut ok: Map<String, Value>, codes: &[&str]| {
+        ok.extend(errors(codes));
+        Value::Object(ok)
+    };
+    let lead_ok = |code: &str, description: &str| -> Map<String, Value> {
+        Map::from_iter([(
+            code.to_owned(),
+            json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Lead"}}}}),
+        )])
+    };
+    let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}});
+    let mut paths = Map::new();
+    paths.insert(
+        format!("{base}/leads"),
+        json!({
+            "get": {
+                "operationId": "listLeads",
+                "summary": "List leads (Read), oldest first; only leads inside the token's filter",
+                "parameters": [
+                    {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "next_cursor of the previous page"},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": snap.statuses.iter().map(|s| s.slug.clone()).collect::<Vec<_>>()}},
+                    {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                ],
+                "responses": with(Map::from_iter([("200".to_owned(), json!({"description": "A page of leads", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LeadPage"}}}}))]), &["400", "401", "403", "429"]),
+            },
+            "post": {
+                "operationId": "createLead",
+                "summary": "Create a lead (Write); it must fall inside the token's filter",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LeadCreate"}}}},
+                "responses": with(lead_ok("201", "The lead created"), &["400", "401", "403", "413", "422", "429"]),
+            }
+        }),
+    );
+    paths.insert(
+        format!("{base}/leads/{{id}}"),
+        json!({
+            "get": {
+                "operationId": "getLead",
+                "summary": "One lead (Read); 404 outside the token's filter",
+                "parameters": [id_param.clone()],
+                "responses": with(lead_ok("200", "The lead"), &["401", "403", "404", "429"]),
+            },
+            "patch": {
+                "operationId": "updateLead",
+                "summary": "Update fields, select values and status (Write); the lead must stay inside the token's filter. null removes a value.",
+                "parameters": [id_param],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LeadUpdate"}}}},
+                "responses": with(lead_ok("200", "The lead updated"), &["400", "401", "403", "404", "413", "422", "429"]),
+            }
+        }),
+    );
+    paths.insert(
+        format!("{base}/schema"),
+        json!({"get": {
+            "operationId": "getSchema",
+            "summary": "Fields, allowed values, create and update schemas, statuses, selects, and this token's filter",
+            "responses": with(Map::from_iter([("200".to_owned(), json!({"description": "The campaign structure", "content": {"application/json": {"schema": {"type": "object"}}}}))]), &["401", "403", "429"]),
+        }}),
+    );
+    for source in &snap.sources {
+        for (method, summary) in [
+            ("form", "Submit a full lead (form submission)"),
+            ("ping", "Ping with a partial lead; answers a ping_id valid for a few minutes"),
+            ("post", "Post the full lead with the ping_id of a ping from the same source"),
+        ] {
+            let body = if method == "ping" {
+                "LeadPing"
+            } else if method == "post" {
+                "LeadPost"
+            } else {
+                "LeadIntake"
+            };
+            let ok = if method == "ping" {
+                Map::from_iter([(
+                    "200".to_owned(),
+                    json!({"description": "The ping", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PingAnswer"}}}}),
+                )])
+            } else {
+                lead_ok("201", "The lead created")
+            };
+            paths.insert(
+                format!("{base}/sources/{}/{method}", source.slug),
+                json!({"post": {
+                    "operationId": format!("{method}_{}", source.slug.replace('-', "_")),
+                    "summary": format!("{summary} — source {}", source.name),
+                    "tags": ["intake"],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{body}")}}}},
+                    "responses": with(ok, &["400", "401", "403", "404", "410", "413", "422", "429"]),
+                }}),
+            );
+        }
+    }
+
+    let intake = lead_input_schema(snap, None, true);
+    let mut ping = lead_input_schema(snap, None, false);
+    ping["properties"]["fields"]["properties"] =
+        Value::Object(snap.fields.iter().map(|f| (f.slug.clone(), field_schema(f))).collect());
+    let mut post = intake.clone();
+    post["properties"]["ping_id"] = json!({"type": "string"});
+    let mut post_required = post["required"].as_array().cloned().unwrap_or_default();
+    post_required.push(json!("ping_id"));
+    post["required"] = Value::Array(post_required);
+    let responses: Map<String, Value> = [
+        ("400", "Malformed request (invalid JSON, bad parameter)"),
+        ("401", "Missing, invalid, expired or revoked token"),
+        ("403", "insufficient_scope: the token lacks the permission, belongs to another campaign or level, or the lead is outside its filter"),
+        ("404", "Not found (or outside the token's filter)"),
+        ("410", "The campaign is archived"),
+        ("413", "Body too large"),
+        ("422", "Validation failed: one message per field in error.fields"),
+        ("429", "Rate limited; see Retry-After"),
+    ]
+    .iter()
+    .map(|(c, d)| (format!("E{c}"), error_response(d)))
+    .collect();
+
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": format!("{} — Keyward API", snap.campaign.name),
+            "version": "1",
+            "description": format!(
+                "The API of campaign `{}`, generated from its current structure.{} Lead files and relations are not part of this API.",
+                snap.campaign.slug,
+                filter.map(|f| format!(" This token's filter: {}.", f.describe())).unwrap_or_default()
+            ),
+        },
+        "servers": [{"url": server}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <token>"}},
+            "schemas": {
+                "Lead": lead_schema(snap),
+                "LeadCreate": lead_input_schema(snap, filter, true),
+                "LeadUpdate": lead_input_schema(snap, filter, false),
+                "LeadIntake": intake,
+                "LeadPing": ping,
+                "LeadPost": post,
+                "LeadPage": {
+                    "type": "object",
+                    "required": ["data", "next_cursor"],
+                    "properties": {
+                        "data": {"type": "array", "items": {"$ref": "#/components/schemas/Lead"}},
+                        "next_cursor": {"type": ["string", "null"]},
+                    }
+                },
+                "PingAnswer": {
+                    "type": "object",
+                    "required": ["ping_id", "accepted", "expires_at"],
+                    "properties": {
+                        "ping_id": {"type": "string"},
+                        "accepted": {"type": "boolean"},
+                        "expires_at": {"type": "string", "format": "date-time"},
+                    }
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {"error": {
+                        "type": "object",
+                        "required": ["code", "message"],
+                        "properties": {
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                        }
+                    }}
+                },
+            },
+            "responses": responses,
+        },
+    })
+}

@@ -1,0 +1,175 @@
+//! `/docs/c/{public_id}`: a campaign's public API documentation, with no
+//! login and no secret, generated from its real structure (so it changes
+//! when the structure does). Opened from a token's link icon
+//! (`?key=kw_api_…`) it also states that token's permissions and filter.
+//! `/docs/c/{public_id}/openapi.json` is the same as OpenAPI 3.1.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::{Layout, View, render};
+use crate::error::AppError;
+use crate::models::{Campaign, FieldType, TokenStatus};
+use crate::services::catalog::{CampaignSnapshot, FilterSpec};
+use crate::services::{api_tokens, docs};
+use crate::state::AppState;
+
+/// What the page says of the token whose key it was opened with.
+pub struct TokenDocs {
+    pub key: String,
+    pub name: String,
+    pub read: bool,
+    pub write: bool,
+    pub filter: Option<FilterSpec>,
+    pub status: TokenStatus,
+}
+
+#[derive(Template)]
+#[template(path = "docs/campaign.html")]
+struct DocsPage {
+    layout: Layout,
+    snap: CampaignSnapshot,
+    base: String,
+    token: Option<TokenDocs>,
+    unknown_key: bool,
+    openapi_url: String,
+    create_schema: String,
+    update_schema: String,
+    example_create: String,
+    example_lead: String,
+    curl_list: String,
+    curl_create: String,
+    curl_update: String,
+    curl_intake: String,
+}
+
+#[derive(Deserialize)]
+pub struct DocsQuery {
+    key: Option<String>,
+}
+
+fn example_value(t: FieldType) -> Value {
+    match t {
+        FieldType::Text => json!("Jane Doe"),
+        FieldType::Email => json!("jane@example.com"),
+        FieldType::Phone => json!("+1 555 0100"),
+        FieldType::Number => json!(42),
+        FieldType::Date => json!("2026-01-31"),
+    }
+}
+
+/// An example lead to create: every field, and the filter's select values
+/// (or each select's first option).
+fn example(snap: &CampaignSnapshot, filter: Option<&FilterSpec>) -> Value {
+    let fields: Map<String, Value> =
+        snap.fields.iter().map(|f| (f.slug.clone(), example_value(f.field_type))).collect();
+    let selects: Map<String, Value> = snap
+        .selects
+        .iter()
+        .filter_map(|s| {
+            let fixed = filter
+                .and_then(|f| f.conditions.iter().find(|c| c.select_id == s.select.id))
+                .map(|c| c.option_slug.clone());
+            let value = fixed.or_else(|| s.options.first().map(|o| o.slug.clone()))?;
+            Some((s.select.slug.clone(), Value::String(value)))
+        })
+        .collect();
+    json!({"fields": fields, "select_field_values": selects})
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+async fn load(
+    state: &AppState,
+    public_id: String,
+    key: Option<String>,
+) -> Result<(CampaignSnapshot, Option<TokenDocs>, bool), AppError> {
+    let now = state.now();
+    state
+        .db(move |conn| {
+            let campaign = Campaign::by_public_id(conn, &public_id)?.ok_or(AppError::NotFound)?;
+            let snap = CampaignSnapshot::load(conn, campaign)?;
+            let (token, unknown) = match key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+                Some(k) => match api_tokens::by_key(conn, snap.campaign.id, k)? {
+                    Some(t) => (
+                        Some(TokenDocs {
+                            key: t.display_key(),
+                            name: t.name.clone(),
+                            read: t.can_read,
+                            write: t.can_write,
+                            filter: t.filter_id.and_then(|f| snap.filter(f)).cloned(),
+                            status: t.status(now),
+                        }),
+                        false,
+                    ),
+                    None => (None, true),
+                },
+                None => (None, false),
+            };
+            Ok((snap, token, unknown))
+        })
+        .await
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    view: View,
+    path: web::Path<String>,
+    query: web::Query<DocsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let public_id = path.into_inner();
+    let (snap, token, unknown_key) = load(&state, public_id.clone(), query.key.clone()).await?;
+    let filter = token.as_ref().and_then(|t| t.filter.as_ref());
+    let base = format!("{}/api/v1/campaigns/{}", state.settings.public_url, snap.campaign.slug);
+    let create = example(&snap, filter);
+    let mut lead = create.clone();
+    lead["id"] = json!(1);
+    lead["status"] = json!(snap.default_status().map(|s| s.slug.clone()).unwrap_or_default());
+    lead["source"] = Value::Null;
+    lead["created_at"] = json!("2026-11-24T12:00:00Z");
+    lead["updated_at"] = json!("2026-11-24T12:00:00Z");
+    let status_example = snap.statuses.last().map(|s| s.slug.clone()).unwrap_or_default();
+    let compact = serde_json::to_string(&create).unwrap_or_default();
+    let page = DocsPage {
+        layout: Layout::anonymous(view, format!("{} — API documentation", snap.campaign.name)),
+        curl_list: format!("curl -H \"Authorization: Bearer $TOKEN\" \\\n  \"{base}/leads?limit=100\""),
+        curl_create: format!(
+            "curl -X POST -H \"Authorization: Bearer $TOKEN\" -H \"Content-Type: application/json\" \\\n  -d '{compact}' \\\n  \"{base}/leads\""
+        ),
+        curl_update: format!(
+            "curl -X PATCH -H \"Authorization: Bearer $TOKEN\" -H \"Content-Type: application/json\" \\\n  -d '{{\"status\": \"{status_example}\"}}' \\\n  \"{base}/leads/1\""
+        ),
+        curl_intake: format!(
+            "curl -X POST -H \"Authorization: Bearer $TOKEN\" -H \"Content-Type: application/json\" \\\n  -d '{compact}' \\\n  \"{base}/sources/{}/form\"",
+            snap.sources.first().map_or("{source}", |s| s.slug.as_str())
+        ),
+        create_schema: pretty(&docs::lead_input_schema(&snap, filter, true)),
+        update_schema: pretty(&docs::lead_input_schema(&snap, filter, false)),
+        example_create: pretty(&create),
+        example_lead: pretty(&lead),
+        openapi_url: format!(
+            "/docs/c/{public_id}/openapi.json{}",
+            token.as_ref().map(|t| format!("?key={}", t.key)).unwrap_or_default()
+        ),
+        base,
+        snap,
+        token,
+        unknown_key,
+    };
+    render(&page)
+}
+
+pub async fn openapi(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<DocsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (snap, token, _) = load(&state, path.into_inner(), query.key.clone()).await?;
+    let filter = token.as_ref().and_then(|t| t.filter.as_ref());
+    let doc = docs::openapi(&snap, &state.settings.public_url, filter);
+    Ok(HttpResponse::Ok().content_type("application/json").body(pretty(&doc)))
+}
