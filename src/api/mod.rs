@@ -1,7 +1,9 @@
 //! The JSON API. Every error is `{"error": {"code", "message"}}` through
 //! [`ApiError`]; a token comes through the [`auth::Bearer`] extractor.
 
+pub mod admin;
 pub mod auth;
+pub mod data;
 pub mod intake;
 pub mod leads;
 pub mod manage;
@@ -46,6 +48,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/campaigns/{c}/schema").route(web::get().to(leads::schema)))
         .service(resource("/v1/campaigns/{c}/filters").route(web::post().to(leads::create_filter)))
         .service(resource("/v1/campaigns/{c}/api-tokens").route(web::post().to(leads::create_api_token)))
+        // Data services.
+        .service(
+            resource("/public/v1/campaigns/{c}/stats")
+                .route(web::get().to(data::stats))
+                .route(web::method(actix_web::http::Method::OPTIONS).to(data::stats_preflight)),
+        )
+        .service(resource("/v1/export/leads").route(web::get().to(data::export)))
+        .service(resource("/v1/tokens/introspect").route(web::post().to(data::introspect)))
+        // Users, tokens, account tokens.
+        .service(resource("/v1/users").route(web::post().to(admin::create_user)))
+        .service(resource("/v1/users/{id}").route(web::patch().to(admin::update_user)))
+        .service(resource("/v1/users/{id}/tokens/revoke").route(web::post().to(admin::revoke_user_tokens)))
+        .service(resource("/v1/tokens").route(web::get().to(admin::list_tokens)))
+        .service(resource("/v1/tokens/check").route(web::post().to(admin::check_token)))
+        .service(resource("/v1/tokens/{key}/revoke").route(web::post().to(admin::revoke_token)))
+        .service(
+            resource("/v1/settings/account-tokens/public")
+                .route(web::post().to(admin::generate_public))
+                .route(web::delete().to(admin::delete_public)),
+        )
+        .service(resource("/v1/settings/account-tokens/private").route(web::post().to(admin::create_private)))
+        .service(
+            resource("/v1/settings/account-tokens/private/{key}/reset").route(web::post().to(admin::reset_private)),
+        )
+        .service(resource("/v1/settings/account-tokens/private/{key}").route(web::delete().to(admin::delete_private)))
         // Management.
         .service(resource("/v1/campaigns").route(web::post().to(manage::create_campaign)))
         .service(resource("/v1/campaigns/{c}/sources").route(web::post().to(manage::create_source)))

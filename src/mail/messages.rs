@@ -80,3 +80,34 @@ email_templates!(
         format!("Your Keyward API token expires in {} days", m.days)
     }
 );
+
+/// Support revoked, deactivated or reactivated a token: to its owner, or for
+/// organisation and campaign tokens to the admins who manage them.
+pub struct TokenNotice {
+    pub name: String,
+    pub key: String,
+    pub kind: String,
+    pub scope: String,
+    /// "revoked", "deactivated", "reactivated".
+    pub action: String,
+    pub reason: String,
+    pub link: String,
+}
+email_templates!(TokenNotice, "token_notice", "email/token_notice.txt", "email/token_notice.html", |m| format!(
+    "Keyward token {} was {} by support",
+    m.key, m.action
+));
+
+/// Every token of a user revoked at once (one email).
+pub struct TokensRevokedBulk {
+    pub name: String,
+    pub keys: Vec<String>,
+    pub reason: String,
+}
+email_templates!(
+    TokensRevokedBulk,
+    "tokens_revoked_bulk",
+    "email/tokens_revoked_bulk.txt",
+    "email/tokens_revoked_bulk.html",
+    |m| format!("{} of your Keyward tokens were revoked", m.keys.len())
+);

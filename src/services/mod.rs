@@ -1,6 +1,7 @@
 //! The business rules, one module per area. Console handlers and API
 //! handlers both call these; neither holds rules of its own.
 
+pub mod account_tokens;
 pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
@@ -11,6 +12,8 @@ pub mod filters;
 pub mod leads;
 pub mod levels;
 pub mod passwords;
+pub mod support;
+
 pub mod tokens;
 
 use crate::domain::Role;

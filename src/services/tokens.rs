@@ -247,6 +247,13 @@ pub async fn set_personal_active(state: &AppState, actor: Actor, id: i64, active
             if token.revoked_at.is_some() {
                 return Err(AppError::conflict("This token was revoked; revoked tokens cannot be activated."));
             }
+            if active && !token.active && token.deactivated_by != actor.user_id {
+                return Err(AppError::conflict(format!(
+                    "This token was deactivated by Keyward support ({}); ask support to reactivate it.",
+                    token.deactivated_reason.as_deref().unwrap_or("no reason given")
+                )));
+            }
+
             if token.active != active {
                 Token::set_active(conn, token.id, active, now, actor.user_id, Some("deactivated by its owner"))?;
                 publish(conn, &Change::token(&token.digest))?;

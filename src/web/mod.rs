@@ -2,6 +2,7 @@
 //! handlers, form structs and askama page structs. Handlers parse, call a
 //! service, and render; the rules live in `services`.
 
+pub mod account_tokens;
 pub mod api_tokens;
 pub mod audit;
 pub mod auth;
@@ -19,6 +20,7 @@ pub mod profile;
 pub mod session;
 pub mod settings;
 pub mod setup;
+pub mod support;
 pub mod users;
 
 use actix_web::cookie::{Cookie, SameSite};
@@ -104,6 +106,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/campaigns/{id}/api/tokens/{tid}/revoke", web::post().to(api_tokens::revoke))
         .route("/docs/c/{public_id}", web::get().to(docs::page))
         .route("/docs/c/{public_id}/openapi.json", web::get().to(docs::openapi))
+        .route("/settings/account-tokens", web::get().to(account_tokens::show))
+        .route("/settings/account-tokens/public/generate", web::get().to(account_tokens::confirm_reset_public))
+        .route("/settings/account-tokens/public/generate", web::post().to(account_tokens::generate_public))
+        .route("/settings/account-tokens/public/show", web::post().to(account_tokens::show_public))
+        .route("/settings/account-tokens/public/delete", web::get().to(account_tokens::confirm_delete_public))
+        .route("/settings/account-tokens/public/delete", web::post().to(account_tokens::delete_public))
+        .route("/settings/account-tokens/private", web::post().to(account_tokens::create_private))
+        .route("/settings/account-tokens/private/{key}/reset", web::get().to(account_tokens::confirm_reset_private))
+        .route("/settings/account-tokens/private/{key}/reset", web::post().to(account_tokens::reset_private))
+        .route("/settings/account-tokens/private/{key}/delete", web::get().to(account_tokens::confirm_delete_private))
+        .route("/settings/account-tokens/private/{key}/delete", web::post().to(account_tokens::delete_private))
+        .route("/support/tokens", web::get().to(support::list))
+        .route("/support/tokens/check", web::post().to(support::check))
+        .route("/support/tokens/{id}/revoke", web::get().to(support::confirm_revoke))
+        .route("/support/tokens/{id}/revoke", web::post().to(support::revoke))
+        .route("/support/tokens/{id}/deactivate", web::get().to(support::confirm_deactivate))
+        .route("/support/tokens/{id}/deactivate", web::post().to(support::deactivate))
+        .route("/support/tokens/{id}/reactivate", web::post().to(support::reactivate))
+        .route("/support/users/revoke", web::get().to(support::confirm_user_revoke))
+        .route("/support/users/revoke", web::post().to(support::user_revoke))
         .route("/settings/token-policy", web::get().to(settings::policy))
         .route("/settings/token-policy", web::post().to(settings::save_policy))
         .route("/users", web::get().to(users::list))

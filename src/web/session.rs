@@ -130,12 +130,19 @@ impl Flash {
         Self { kind: "error", message: message.into() }
     }
 
+    /// `kind:message`, base64url-encoded: a cookie value cannot hold `;`,
+    /// spaces or quotes reliably.
     fn encode(&self) -> String {
-        format!("{}:{}", self.kind, self.message)
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}:{}", self.kind, self.message))
     }
 
     fn decode(value: &str) -> Option<Self> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value).ok()?;
+        let value = String::from_utf8(bytes).ok()?;
         let (kind, message) = value.split_once(':')?;
+
         let kind = match kind {
             "success" => "success",
             "error" => "error",
@@ -277,8 +284,9 @@ mod tests {
 
     #[test]
     fn flash_messages_round_trip() {
-        let f = Flash::decode(&Flash::success("Saved: ok").encode()).unwrap();
-        assert_eq!((f.kind, f.message.as_str()), ("success", "Saved: ok"));
+        let f = Flash::decode(&Flash::success("Saved: ok; “quoted”, done").encode()).unwrap();
+        assert_eq!((f.kind, f.message.as_str()), ("success", "Saved: ok; “quoted”, done"));
+        assert!(Flash::success("a; b").encode().bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         assert!(Flash::decode("evil:x").is_none());
     }
 }

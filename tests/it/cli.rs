@@ -65,7 +65,8 @@ fn admin_create_makes_a_super_admin_from_the_shell() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
 
     let out = keyward().arg("migrate").env("DATABASE_URL", &db.url).env("KEYWARD_DATA_DIR", &dir).output().unwrap();
-    assert!(out.status.success());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
     assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
     let _ = std::fs::remove_dir_all(dir);
 }

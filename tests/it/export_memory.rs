@@ -1,0 +1,123 @@
+//! The bulk export streams: exporting a table many times larger than the
+//! server's memory growth allowance must not grow the server's memory. The
+//! server runs as its own process here, so its peak RSS is its own.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{Api, TestDb};
+
+const LEADS: i64 = 250_000;
+
+fn status_kb(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exporting_a_large_table_does_not_grow_the_servers_memory() {
+    let db = tokio::task::spawn_blocking(TestDb::create).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("kw-export-{}", db.name));
+    let key = "11".repeat(32);
+    let env = |cmd: &mut Command| {
+        cmd.env("DATABASE_URL", &db.url)
+            .env("KEYWARD_DATA_DIR", &dir)
+            .env("KEYWARD_MASTER_KEY", &key)
+            .env("KEYWARD_CONFIG", "/dev/null")
+            .env("KEYWARD_BIND", "127.0.0.1:0")
+            .env("KEYWARD_SECURE_COOKIES", "false")
+            .env("KEYWARD_WORKERS", "2");
+    };
+    let bin = env!("CARGO_BIN_EXE_keyward");
+    let mut create = Command::new(bin);
+    env(&mut create);
+    let mut child = create
+        .args(["admin", "create", "--email", "root@example.com", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"a long enough password\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    let mut issue = Command::new(bin);
+    env(&mut issue);
+    let out = issue
+        .args(["token", "issue", "--user", "root@example.com", "--kind", "personal", "--description", "setup"])
+        .output()
+        .unwrap();
+    let personal = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+
+    let mut serve = Command::new(bin);
+    env(&mut serve);
+    let mut server = serve.arg("serve").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let port: u16 = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.split("(port ").nth(1).map(|p| p.trim_end_matches(')').parse().unwrap()))
+        .unwrap();
+    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
+    let base = format!("http://127.0.0.1:{port}");
+    let admin = Api::new(&base, Some(&personal));
+    assert_eq!(
+        admin.post("/api/v1/campaigns", json!({"name": "Big", "slug": "big"})).await.status,
+        StatusCode::CREATED
+    );
+    admin.post("/api/v1/campaigns/big/fields", json!({"slug": "email", "label": "Email", "type": "email"})).await;
+    admin.post("/api/v1/campaigns/big/fields", json!({"slug": "note", "label": "Note", "type": "text"})).await;
+    let private = admin
+        .post("/api/v1/settings/account-tokens/private", json!({"user": "root@example.com", "description": "export"}))
+        .await
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    diesel::sql_query(format!(
+        "INSERT INTO leads (campaign_id, status, fields, selects, created_at, updated_at) \
+         SELECT c.id, 'new', jsonb_build_object('email', 'lead' || g || '@example.com', 'note', repeat('x', 120)), '{{}}', now(), now() \
+         FROM campaigns c, generate_series(1, {LEADS}) g WHERE c.slug = 'big'"
+    ))
+    .execute(&mut db.conn())
+    .unwrap();
+
+    // Warm up (pool, allocator), then measure around the big export.
+    let client = reqwest::Client::new();
+    let small =
+        client.get(format!("{base}/api/v1/campaigns/big/leads?limit=500")).bearer_auth(&personal).send().await.unwrap();
+    assert_eq!(small.status(), StatusCode::OK);
+    small.bytes().await.unwrap();
+    let before = status_kb(server.id(), "VmRSS:");
+    let res = client
+        .get(format!("{base}/api/v1/export/leads?campaign=big&format=ndjson"))
+        .bearer_auth(&private)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut res = res;
+    let (mut bytes, mut lines_seen) = (0usize, 0usize);
+    while let Some(chunk) = res.chunk().await.unwrap() {
+        bytes += chunk.len();
+        lines_seen += chunk.iter().filter(|b| **b == b'\n').count();
+    }
+    let peak = status_kb(server.id(), "VmHWM:");
+    let grew_mb = peak.saturating_sub(before) as f64 / 1024.0;
+    let exported_mb = bytes as f64 / 1024.0 / 1024.0;
+    println!(
+        "exported {lines_seen} leads, {exported_mb:.1} MB; server RSS {before} kB before, peak {peak} kB (+{grew_mb:.1} MB)"
+    );
+    assert_eq!(lines_seen as i64, LEADS);
+    assert!(exported_mb > 40.0, "a large export: {exported_mb:.1} MB");
+    assert!(grew_mb < 25.0, "memory grew by {grew_mb:.1} MB while streaming {exported_mb:.1} MB");
+
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(server.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    server.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
