@@ -61,6 +61,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Database pool size (`KEYWARD_DB_POOL_SIZE`).
     pub db_pool_size: u32,
+    /// How long a request waits for a database connection before 503
+    /// (`KEYWARD_DB_POOL_TIMEOUT_MS`).
+    pub db_pool_timeout: Duration,
     /// HTTP worker threads (`KEYWARD_WORKERS`, default: one per core).
     pub workers: usize,
     /// A console session ends after this long without a request (`KEYWARD_SESSION_IDLE_MINUTES`).
@@ -79,8 +82,9 @@ pub struct Settings {
     pub sweep_interval: Duration,
     /// How often batched token usage is written (`KEYWARD_USAGE_FLUSH_SECONDS`).
     pub usage_flush_interval: Duration,
-    /// Answer token checks from the in-process cache (`KEYWARD_TOKEN_CACHE`, default true).
-    pub token_cache: bool,
+    /// Answer token checks and campaign lookups from in-process caches
+    /// (`KEYWARD_CACHE`, default true; off for benchmarks and debugging).
+    pub cache: bool,
     /// Failed token checks one IP may make per minute before 429 (`KEYWARD_FAILED_TOKEN_LIMIT`, 0 = off).
     pub failed_token_limit: u32,
     /// Failed sign-ins per email (and, times four, per IP) in 15 minutes before 429.
@@ -216,6 +220,9 @@ impl Settings {
                 "json" => Ok(LogFormat::Json),
                 _ => Err(format!("`{v}` is not one of: text, json")),
             })?,
+            db_pool_timeout: Duration::from_millis(parse(source, "KEYWARD_DB_POOL_TIMEOUT_MS", "10000", |v| {
+                number(v, 100, 600_000)
+            })?),
             db_pool_size: parse(source, "KEYWARD_DB_POOL_SIZE", "16", |v| number(v, 1, 500))?,
             workers: parse(source, "KEYWARD_WORKERS", &cores.to_string(), |v| number(v, 1, 256))?,
             session_idle: minutes(parse(source, "KEYWARD_SESSION_IDLE_MINUTES", "120", |v| number(v, 1, 7 * 24 * 60))?),
@@ -236,7 +243,7 @@ impl Settings {
             usage_flush_interval: Duration::from_millis(parse(source, "KEYWARD_USAGE_FLUSH_MS", "10000", |v| {
                 number(v, 10, 60_000)
             })?),
-            token_cache: parse(source, "KEYWARD_TOKEN_CACHE", "true", parse_bool)?,
+            cache: parse(source, "KEYWARD_CACHE", "true", parse_bool)?,
             failed_token_limit: parse(source, "KEYWARD_FAILED_TOKEN_LIMIT", "60", |v| number(v, 0, 1_000_000))?,
             login_failure_limit: parse(source, "KEYWARD_LOGIN_FAILURE_LIMIT", "5", |v| number(v, 1, 1000))?,
         })

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod models;
 pub mod schema;
 pub mod services;

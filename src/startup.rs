@@ -14,21 +14,26 @@ use secrecy::ExposeSecret;
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinHandle;
 
+use crate::cache::{Caches, CatalogCache};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::Keys;
 use crate::error::AppError;
 use crate::mail::transport::Transport;
+use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::tokens::Verifier;
+use crate::tokens::cache::TokenCache;
+use crate::tokens::listener::Listener;
 use crate::{api, assets, db, jobs, mail, services, telemetry, web as console};
 
 pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
-    shutdown: watch::Sender<bool>,
+    shutdown: Arc<watch::Sender<bool>>,
     jobs: Vec<JoinHandle<()>>,
+    listener: Listener,
     setup_code: Option<String>,
 }
 
@@ -57,13 +62,20 @@ impl Application {
         let port = local.port();
         let server = http_server(state.clone(), listener)?;
 
+        let url = state.settings.database_url.as_ref().map(|u| u.expose_secret().to_owned()).unwrap_or_default();
+        let listener = Listener::start(
+            url,
+            format!("keyward-listener-{}", state.instance_id),
+            state.caches.clone(),
+            state.metrics.clone(),
+        )?;
         let (shutdown, rx) = watch::channel(false);
         let jobs = vec![
             tokio::spawn(mail::worker::run(state.clone(), transport, rx.clone())),
             tokio::spawn(jobs::sweeper::run(state.clone(), rx.clone())),
             tokio::spawn(jobs::usage::run(state.clone(), rx)),
         ];
-        Ok(Self { port, server, state, shutdown, jobs, setup_code })
+        Ok(Self { port, server, state, shutdown: Arc::new(shutdown), jobs, listener, setup_code })
     }
 
     pub fn port(&self) -> u16 {
@@ -84,14 +96,25 @@ impl Application {
         self.server.handle()
     }
 
+    /// Tells the background jobs to stop now (they also stop once the
+    /// server has stopped); for callers that cannot wait for the server.
+    pub fn job_stopper(&self) -> impl Fn() + Send + Sync + 'static + use<> {
+        let shutdown = self.shutdown.clone();
+        move || {
+            let _ = shutdown.send(true);
+        }
+    }
+
     /// Serves until stopped; in-flight requests finish, then the background
-    /// jobs stop.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    /// jobs stop (the usage counts are flushed on the way) and the listener.
+    pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         let result = self.server.await;
         let _ = self.shutdown.send(true);
-        for job in self.jobs {
+        for job in std::mem::take(&mut self.jobs) {
             let _ = job.await;
         }
+        let mut listener = self.listener;
+        tokio::task::spawn_blocking(move || listener.stop()).await.ok();
         result
     }
 }
@@ -101,8 +124,9 @@ impl Application {
 pub async fn connect(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
     let url = settings.database_url.as_ref().context("DATABASE_URL is not set")?.expose_secret().to_owned();
     let size = settings.db_pool_size;
+    let timeout = settings.db_pool_timeout;
     let pool = tokio::task::spawn_blocking(move || -> anyhow::Result<db::PgPool> {
-        let pool = db::build_pool(&url, size)?;
+        let pool = db::build_pool(&url, size, timeout)?;
         let mut conn = pool.get().context("cannot connect to PostgreSQL")?;
         let applied = db::run_migrations(&mut conn)?;
         if applied > 0 {
@@ -113,7 +137,17 @@ pub async fn connect(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
     .await??;
     let keys = Arc::new(Keys::load(&settings)?);
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let tokens = Arc::new(Verifier::new(keys.clone(), pool.clone(), clock.clone(), settings.failed_token_limit));
+    let metrics = Arc::new(Metrics::new());
+    let token_cache = Arc::new(TokenCache::new(settings.cache, metrics.clone()));
+    let caches = Arc::new(Caches { tokens: token_cache.clone(), catalog: CatalogCache::new(settings.cache) });
+    let tokens = Arc::new(Verifier::new(
+        keys.clone(),
+        pool.clone(),
+        clock.clone(),
+        settings.failed_token_limit,
+        token_cache,
+        metrics.clone(),
+    ));
     Ok(AppState {
         settings: Arc::new(settings),
         pool,
@@ -122,6 +156,9 @@ pub async fn connect(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
         mail_wake: Arc::new(Notify::new()),
         password_slots: Arc::new(Semaphore::new(cores)),
         tokens,
+        caches,
+        metrics,
+        instance_id: Arc::from(crate::tokens::random_base62(8)),
     })
 }
 
@@ -142,6 +179,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .wrap(from_fn(telemetry::request_span))
             .wrap(console::middleware::security_headers(secure))
             .route("/healthz", web::get().to(api::healthz))
+            .route("/metrics", web::get().to(api::metrics))
             .route("/static/{path:.*}", web::get().to(assets::serve))
             .service(
                 web::scope("/api")

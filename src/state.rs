@@ -2,18 +2,22 @@
 //! Cheap to clone: every field is a handle.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use diesel::PgConnection;
 use diesel::connection::Connection as _;
 use time::OffsetDateTime;
 use tokio::sync::{Notify, Semaphore};
 
+use crate::cache::Caches;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::Keys;
 use crate::db::PgPool;
 use crate::error::AppError;
+use crate::metrics::Metrics;
 use crate::tokens::Verifier;
+use crate::tokens::notify::take_published;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -28,6 +32,10 @@ pub struct AppState {
     pub password_slots: Arc<Semaphore>,
     /// Token verification, usage counting and failed-check limiting.
     pub tokens: Arc<Verifier>,
+    pub caches: Arc<Caches>,
+    pub metrics: Arc<Metrics>,
+    /// This process, among the instances sharing the database.
+    pub instance_id: Arc<str>,
 }
 
 impl AppState {
@@ -35,22 +43,34 @@ impl AppState {
         self.clock.now()
     }
 
-    /// Runs `f` with a pooled connection on the blocking pool.
+    /// Runs `f` with a pooled connection on the blocking pool. The changes
+    /// it published are applied to this instance's caches before it
+    /// returns, so the instance that makes a change is right at once.
     pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let caches = self.caches.clone();
+        let metrics = self.metrics.clone();
         crate::db::blocking(move || {
+            let waited = Instant::now();
             let mut conn = pool.get()?;
-            f(&mut conn)
+            metrics.pool_wait_seconds.observe(waited.elapsed().as_secs_f64());
+            take_published();
+            let result = f(&mut conn);
+            for change in take_published() {
+                caches.apply(&change);
+            }
+            result
         })
         .await
     }
 
     /// Like [`db`](Self::db), inside one transaction: everything `f` writes
-    /// (the change, its audit entry, its mail) commits together or not at all.
+    /// (the change, its audit entry, its mail, its notification) commits
+    /// together or not at all.
     pub async fn tx<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,

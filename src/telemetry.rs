@@ -31,10 +31,16 @@ pub async fn request_span(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let request_id = crate::tokens::random_base62(12);
     let span = tracing::info_span!("request", request_id = %request_id, method = %req.method());
+    let metrics = req.app_data::<actix_web::web::Data<crate::state::AppState>>().map(|s| s.metrics.clone());
+    let method = req.method().to_string();
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
     let route = res.request().match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
     let status = res.status().as_u16();
+    if let Some(m) = metrics {
+        m.request(&route, &method, status, started.elapsed().as_secs_f64());
+    }
+
     span.in_scope(|| {
         tracing::info!(route = %route, status, ms = started.elapsed().as_secs_f64() * 1000.0, "request");
     });

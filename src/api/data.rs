@@ -35,15 +35,8 @@ fn require(principal: &Principal, kind: TokenKind, what: &str) -> Result<(), App
     }
 }
 
-async fn snapshot(state: &AppState, reference: String) -> Result<CampaignSnapshot, AppError> {
-    state
-        .db(move |conn| {
-            CampaignSnapshot::load_ref(conn, &reference).map_err(|e| match e {
-                AppError::NotFound => AppError::NoSuch(format!("there is no campaign `{reference}`")),
-                other => other,
-            })
-        })
-        .await
+async fn snapshot(state: &AppState, reference: String) -> Result<std::sync::Arc<CampaignSnapshot>, AppError> {
+    state.caches.catalog.snapshot(state, &reference).await
 }
 
 // ----------------------------------------------------------------- stats
@@ -239,7 +232,7 @@ pub async fn export(
         header_row = crate::csv_util::record(cells.iter().map(String::as_str));
     }
     let slug = snap.campaign.slug.clone();
-    let snap = std::sync::Arc::new(snap);
+
     let state = state.into_inner();
     let body = stream::unfold(Some((None::<i64>, header_row)), move |cursor| {
         let (state, snap) = (state.clone(), snap.clone());

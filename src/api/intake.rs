@@ -3,6 +3,8 @@
 //! global token) decides which token the request must carry, and the
 //! `Keyward-Auth-Level` header says which one did.
 
+use std::sync::Arc;
+
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError as _, web};
 use serde_json::{Value, json};
@@ -10,7 +12,6 @@ use serde_json::{Value, json};
 use super::auth::bearer_token;
 use crate::error::{ApiError, AppError};
 use crate::models::Source;
-use crate::models::org_settings::OrgSettings;
 use crate::services::catalog::CampaignSnapshot;
 use crate::services::leads::{self, AuthLevel, Method, Mode};
 use crate::state::AppState;
@@ -52,19 +53,15 @@ async fn intake(
     method: Method,
     body: web::Bytes,
 ) -> HttpResponse {
-    let resolved = state
-        .db(move |conn| {
-            let snap = CampaignSnapshot::load_ref(conn, &campaign_ref).map_err(|e| match e {
-                AppError::NotFound => AppError::NoSuch(format!("there is no campaign `{campaign_ref}`")),
-                other => other,
-            })?;
-            let source = snap.source_ref(&source_ref).cloned().ok_or_else(|| {
-                AppError::NoSuch(format!("campaign `{}` has no source `{source_ref}`", snap.campaign.slug))
-            })?;
-            let global = OrgSettings::global_token_enabled(conn)?;
-            Ok((snap, source, global))
-        })
-        .await;
+    let resolved = async {
+        let snap = state.caches.catalog.snapshot(&state, &campaign_ref).await?;
+        let source = snap.source_ref(&source_ref).cloned().ok_or_else(|| {
+            AppError::NoSuch(format!("campaign `{}` has no source `{source_ref}`", snap.campaign.slug))
+        })?;
+        let global = state.caches.catalog.global_enabled(&state).await?;
+        Ok::<_, AppError>((snap, source, global))
+    }
+    .await;
     let (snap, source, global) = match resolved {
         Ok(r) => r,
         Err(e) => return ApiError(e).error_response(),
@@ -81,7 +78,7 @@ async fn intake(
 async fn handle(
     req: &HttpRequest,
     state: &AppState,
-    snap: CampaignSnapshot,
+    snap: Arc<CampaignSnapshot>,
     source: Source,
     method: Method,
     level: AuthLevel,

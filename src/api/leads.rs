@@ -1,6 +1,8 @@
 //! The leads API of a campaign, for campaign API tokens (scoped by their
 //! permissions and filter) and for admins' own tokens.
 
+use std::sync::Arc;
+
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -14,15 +16,8 @@ use crate::services::leads::{self, LeadAccess, PAGE_MAX};
 use crate::services::{api_tokens, docs, filters};
 use crate::state::AppState;
 
-async fn snapshot(state: &AppState, reference: String) -> Result<CampaignSnapshot, AppError> {
-    state
-        .db(move |conn| {
-            CampaignSnapshot::load_ref(conn, &reference).map_err(|e| match e {
-                AppError::NotFound => AppError::NoSuch(format!("there is no campaign `{reference}`")),
-                other => other,
-            })
-        })
-        .await
+async fn snapshot(state: &AppState, reference: String) -> Result<Arc<CampaignSnapshot>, AppError> {
+    state.caches.catalog.snapshot(state, &reference).await
 }
 
 /// The campaign and what this token may do in it.
@@ -30,7 +25,7 @@ async fn scope(
     state: &AppState,
     bearer: &Bearer,
     reference: String,
-) -> Result<(CampaignSnapshot, LeadAccess), AppError> {
+) -> Result<(Arc<CampaignSnapshot>, LeadAccess), AppError> {
     let snap = snapshot(state, reference).await?;
     let access = LeadAccess::of(&bearer.principal, &snap)?;
     Ok((snap, access))

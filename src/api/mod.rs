@@ -158,6 +158,14 @@ pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError(AppError::NotFound))
 }
 
+/// `GET /metrics`: Prometheus text. Expose it to the scraper only.
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let backlog = state.db(|conn| Ok(crate::models::OutboxMessage::pending_count(conn)?)).await?;
+    state.metrics.outbox_backlog.set(backlog);
+    state.metrics.cache_entries.set(i64::try_from(state.tokens.cache.entries()).unwrap_or(i64::MAX));
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render()))
+}
+
 /// Liveness: 200 once the database answers.
 pub async fn healthz(state: web::Data<AppState>, _req: HttpRequest) -> Result<HttpResponse, ApiError> {
     state

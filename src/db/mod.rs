@@ -26,11 +26,11 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings 
     }
 }
 
-pub fn build_pool(database_url: &str, size: u32) -> anyhow::Result<PgPool> {
+pub fn build_pool(database_url: &str, size: u32, timeout: Duration) -> anyhow::Result<PgPool> {
     Pool::builder()
         .max_size(size)
         .min_idle(Some(size.min(2)))
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(timeout)
         .connection_customizer(Box::new(SessionSettings))
         .build(ConnectionManager::new(database_url))
         .context("cannot connect to PostgreSQL")

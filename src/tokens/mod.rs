@@ -2,10 +2,13 @@
 //! checksum, key), issuing (digest and seal), verification, usage counting
 //! and change notification. Kinds differ in scope and policy only.
 
+pub mod cache;
 pub mod format;
 pub mod issue;
 mod kind;
 pub mod limiter;
+pub mod listener;
+
 pub mod notify;
 pub mod usage;
 pub mod verify;

@@ -2,6 +2,8 @@
 //! NOTIFY inside the transaction that makes them, so every instance hears
 //! of them exactly when they commit (and never if they roll back).
 
+use std::cell::RefCell;
+
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
@@ -45,13 +47,29 @@ impl Change {
     }
 }
 
-/// Queues the notification in the current transaction.
+thread_local! {
+    /// Changes published by the database work running on this thread, to be
+    /// applied to this instance's caches as soon as it returns (see
+    /// `AppState::db`): the instance that makes a change is right at once,
+    /// without waiting for its own notification.
+    static PENDING: RefCell<Vec<Change>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Queues the notification in the current transaction, and remembers the
+/// change for this instance's caches.
 pub fn publish(conn: &mut PgConnection, change: &Change) -> QueryResult<()> {
     diesel::sql_query("SELECT pg_notify($1, $2)")
         .bind::<Text, _>(CHANNEL)
         .bind::<Text, _>(change.encode())
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    PENDING.with(|p| p.borrow_mut().push(change.clone()));
+    Ok(())
+}
+
+/// The changes published on this thread since the last call. Applying a
+/// change whose transaction rolled back only costs a cache miss.
+pub fn take_published() -> Vec<Change> {
+    PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()))
 }
 
 #[cfg(test)]

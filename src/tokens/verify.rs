@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use time::OffsetDateTime;
 
+use super::cache::TokenCache;
 use super::limiter::FailureLimiter;
 use super::usage::UsageRecorder;
 use super::{TokenKind, format};
@@ -17,6 +18,7 @@ use crate::crypto::Keys;
 use crate::db::PgPool;
 use crate::domain::Role;
 use crate::error::{AppError, TokenError};
+use crate::metrics::Metrics;
 use crate::models::{Token, User};
 use crate::services::Actor;
 
@@ -73,50 +75,83 @@ impl Principal {
     }
 }
 
-/// Decides on a looked-up row. Pure, so every rule is unit-tested.
+/// What a check needs of a token row: who it is, its scope, and the state
+/// that decides whether it is valid at a given moment. This is what the
+/// cache holds; expiry is judged on every use, not when it was cached.
+#[derive(Debug, Clone)]
+pub struct TokenState {
+    pub principal: Principal,
+    user_id: Option<i64>,
+    revoked: bool,
+    active: bool,
+    /// The owner's (or assigned user's) state, when the token has one.
+    owner: Option<(bool, bool)>,
+}
+
+impl TokenState {
+    pub fn from_row(token: Token, user: Option<User>) -> Self {
+        Self {
+            user_id: token.user_id,
+            revoked: token.revoked_at.is_some(),
+            active: token.active,
+            owner: user.as_ref().map(|u| (u.active, u.api_token_allowed)),
+            principal: Principal {
+                token_id: token.id,
+                kind: token.kind,
+                key: token.key,
+                user: user.map(|u| PrincipalUser { id: u.id, name: u.name().to_owned(), email: u.email, role: u.role }),
+                campaign_id: token.campaign_id,
+                source_id: token.source_id,
+                can_read: token.can_read,
+                can_write: token.can_write,
+                filter_id: token.filter_id,
+                expires_at: token.expires_at,
+            },
+        }
+    }
+
+    /// The user the token belongs to (for invalidation when the user changes).
+    pub fn user_id(&self) -> Option<i64> {
+        self.user_id
+    }
+
+    /// Whether the token is valid now for a request that presented a token
+    /// of `kind`. Pure, so every rule is unit-tested.
+    pub fn check(&self, kind: TokenKind, now: OffsetDateTime) -> Result<Principal, TokenError> {
+        let p = &self.principal;
+        if p.kind != kind {
+            return Err(TokenError::Unknown);
+        }
+        if self.revoked {
+            return Err(TokenError::Revoked);
+        }
+        if p.expires_at.is_some_and(|e| e <= now) {
+            return Err(TokenError::Expired);
+        }
+        if !self.active {
+            return Err(TokenError::Deactivated);
+        }
+        // A token tied to a user stops with the user.
+        match self.owner {
+            Some((false, _)) => return Err(TokenError::Deactivated),
+            Some((true, false)) if kind == TokenKind::Profile => return Err(TokenError::Revoked),
+            None if self.user_id.is_some() => return Err(TokenError::Unknown),
+            _ => {}
+        }
+        Ok(p.clone())
+    }
+}
+
+/// Decides on a looked-up row (or its absence).
 pub fn evaluate(
     kind: TokenKind,
     found: Option<(Token, Option<User>)>,
     now: OffsetDateTime,
 ) -> Result<Principal, TokenError> {
-    let Some((token, user)) = found else {
-        return Err(TokenError::Unknown);
-    };
-    if token.kind != kind {
-        return Err(TokenError::Unknown);
+    match found {
+        Some((token, user)) => TokenState::from_row(token, user).check(kind, now),
+        None => Err(TokenError::Unknown),
     }
-    if token.revoked_at.is_some() {
-        return Err(TokenError::Revoked);
-    }
-    if token.expires_at.is_some_and(|e| e <= now) {
-        return Err(TokenError::Expired);
-    }
-    if !token.active {
-        return Err(TokenError::Deactivated);
-    }
-    // A token tied to a user stops with the user.
-    if let Some(u) = &user {
-        if !u.active {
-            return Err(TokenError::Deactivated);
-        }
-        if kind == TokenKind::Profile && !u.api_token_allowed {
-            return Err(TokenError::Revoked);
-        }
-    } else if token.user_id.is_some() {
-        return Err(TokenError::Unknown);
-    }
-    Ok(Principal {
-        token_id: token.id,
-        kind: token.kind,
-        key: token.key,
-        user: user.map(|u| PrincipalUser { id: u.id, name: u.name().to_owned(), email: u.email, role: u.role }),
-        campaign_id: token.campaign_id,
-        source_id: token.source_id,
-        can_read: token.can_read,
-        can_write: token.can_write,
-        filter_id: token.filter_id,
-        expires_at: token.expires_at,
-    })
 }
 
 pub struct Verifier {
@@ -125,19 +160,30 @@ pub struct Verifier {
     clock: Clock,
     pub usage: UsageRecorder,
     limiter: FailureLimiter,
+    pub cache: Arc<TokenCache>,
+    metrics: Arc<Metrics>,
     /// Database lookups made so far (tests and metrics: a malformed token
     /// must not make one).
     lookups: AtomicU64,
 }
 
 impl Verifier {
-    pub fn new(keys: Arc<Keys>, pool: PgPool, clock: Clock, failed_limit: u32) -> Self {
+    pub fn new(
+        keys: Arc<Keys>,
+        pool: PgPool,
+        clock: Clock,
+        failed_limit: u32,
+        cache: Arc<TokenCache>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Self {
             keys,
             pool,
             clock,
             usage: UsageRecorder::default(),
             limiter: FailureLimiter::new(failed_limit),
+            cache,
+            metrics,
             lookups: AtomicU64::new(0),
         }
     }
@@ -148,15 +194,24 @@ impl Verifier {
 
     /// Checks a presented token for a request from `ip`.
     pub async fn verify(&self, token: &str, ip: &str) -> Result<Principal, AppError> {
-        self.limiter.check(ip).map_err(|retry_after| AppError::RateLimited { retry_after })?;
+        self.limiter.check(ip).map_err(|retry_after| {
+            self.metrics.verification("rate_limited", "");
+            AppError::RateLimited { retry_after }
+        })?;
+        let started = std::time::Instant::now();
         let result = self.check(token).await;
+        self.metrics.verify_seconds.observe(started.elapsed().as_secs_f64());
         match &result {
-            Ok(p) => self.usage.record(p.token_id, self.clock.now(), ip),
+            Ok(p) => {
+                self.metrics.verification("valid", p.kind.as_str());
+                self.usage.record(p.token_id, self.clock.now(), ip);
+            }
             Err(AppError::Token(reason)) => {
+                self.metrics.verification(reason.label(), TokenKind::from_prefix(token).map_or("", TokenKind::as_str));
                 self.limiter.fail(ip);
                 tracing::info!(reason = reason.label(), key = %key_hint(token), "token refused");
             }
-            Err(_) => {}
+            Err(_) => self.metrics.verification("error", ""),
         }
         result
     }
@@ -168,9 +223,20 @@ impl Verifier {
     }
 
     async fn check(&self, token: &str) -> Result<Principal, AppError> {
+        // A bad prefix or checksum never reaches the cache or the database.
         let parsed = format::parse(token)?;
         let kind = parsed.kind;
         let digest = self.keys.token_digest(parsed.token);
+        let state = self.cache.get_or_load(digest, || self.load(digest)).await?;
+        match state {
+            Some(state) => Ok(state.check(kind, self.clock.now())?),
+            None => Err(TokenError::Unknown.into()),
+        }
+    }
+
+    /// The database lookup (a prepared statement: diesel caches it per
+    /// connection).
+    async fn load(&self, digest: [u8; 32]) -> Result<Option<TokenState>, AppError> {
         let pool = self.pool.clone();
         self.lookups.fetch_add(1, Ordering::Relaxed);
         let found = crate::db::blocking(move || {
@@ -178,7 +244,7 @@ impl Verifier {
             Ok(Token::by_digest_with_user(&mut conn, &digest)?)
         })
         .await?;
-        Ok(evaluate(kind, found, self.clock.now())?)
+        Ok(found.map(|(t, u)| TokenState::from_row(t, u)))
     }
 }
 

@@ -89,6 +89,7 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     master_key: String,
     handle: ServerHandle,
+    stop_jobs: Box<dyn Fn() + Send + Sync>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     db: Option<TestDb>,
 }
@@ -124,6 +125,7 @@ impl TestApp {
             ("KEYWARD_MAIL_RETRY_MS".into(), "200".into()),
             ("KEYWARD_MAIL_POLL_MS".into(), "200".into()),
             ("KEYWARD_USAGE_FLUSH_MS".into(), "200".into()),
+            ("KEYWARD_DB_POOL_TIMEOUT_MS".into(), "2000".into()),
         ];
         for (k, v) in options.env {
             pairs.retain(|(existing, _)| existing != &k);
@@ -137,6 +139,7 @@ impl TestApp {
         let state = app.state().clone();
         let setup_code = app.setup_code().map(str::to_owned);
         let handle = app.handle();
+        let stop_jobs = Box::new(app.job_stopper());
         let task = tokio::spawn(app.run_until_stopped());
         Self {
             base: format!("http://127.0.0.1:{port}"),
@@ -147,6 +150,7 @@ impl TestApp {
             data_dir,
             master_key,
             handle,
+            stop_jobs,
             task: Some(task),
             db: Some(db),
         }
@@ -237,9 +241,12 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // The stop command is sent at once; the database drop below forces
-        // any remaining connection closed.
+        // Stop the server and the jobs, and give a job that is in the
+        // middle of a query the moment it needs, before the database goes
+        // (the drop below forces any remaining connection closed).
         drop(self.handle.stop(false));
+        (self.stop_jobs)();
+        std::thread::sleep(std::time::Duration::from_millis(100));
         if let Some(task) = self.task.take() {
             task.abort();
         }

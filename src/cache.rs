@@ -1,0 +1,190 @@
+//! The in-process caches, and how a change reaches them: the token cache
+//! (see `tokens::cache`) and the catalog cache of campaign snapshots and the
+//! global level switch, which lead intake and the leads API read on every
+//! request. A [`Change`] is applied here at once by the instance that made
+//! it and, through NOTIFY, by every other instance.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::time::Duration;
+
+use moka::future::Cache;
+
+use crate::error::AppError;
+use crate::models::Campaign;
+use crate::models::org_settings::OrgSettings;
+use crate::services::catalog::CampaignSnapshot;
+use crate::tokens::cache::TokenCache;
+use crate::tokens::notify::Change;
+
+const SNAPSHOT_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// Campaign snapshots by id, campaign slugs to ids, and the global switch.
+pub struct CatalogCache {
+    enabled: bool,
+    snapshots: Cache<i64, Arc<CampaignSnapshot>>,
+    slugs: moka::sync::Cache<String, i64>,
+    /// 0 unknown, 1 off, 2 on.
+    global: AtomicU8,
+    epoch: AtomicU64,
+}
+
+impl CatalogCache {
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            snapshots: Cache::builder().max_capacity(10_000).time_to_live(SNAPSHOT_TTL).build(),
+            slugs: moka::sync::Cache::builder().max_capacity(100_000).build(),
+            global: AtomicU8::new(0),
+            epoch: AtomicU64::new(0),
+        }
+    }
+
+    /// A campaign and its structure by id or slug; `NoSuch` if unknown.
+    pub async fn snapshot(
+        &self,
+        state: &crate::state::AppState,
+        reference: &str,
+    ) -> Result<Arc<CampaignSnapshot>, AppError> {
+        let no_such = || AppError::NoSuch(format!("there is no campaign `{reference}`"));
+        let id = match reference.parse::<i64>() {
+            Ok(id) => id,
+            Err(_) => match self.slugs.get(reference).filter(|_| self.enabled) {
+                Some(id) => id,
+                None => {
+                    let slug = reference.to_owned();
+                    let found = state.db(move |conn| Ok(Campaign::by_ref(conn, &slug)?)).await?.ok_or_else(no_such)?;
+                    if self.enabled {
+                        self.slugs.insert(reference.to_owned(), found.id);
+                    }
+                    found.id
+                }
+            },
+        };
+        let load = || async move {
+            state
+                .db(move |conn| match CampaignSnapshot::load_id(conn, id) {
+                    Ok(s) => Ok(Some(s)),
+                    Err(AppError::NotFound) => Ok(None),
+                    Err(e) => Err(e),
+                })
+                .await
+        };
+        if !self.enabled {
+            return load().await?.map(Arc::new).ok_or_else(no_such);
+        }
+        if let Some(s) = self.snapshots.get(&id).await {
+            return Ok(s);
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let loaded = self
+            .snapshots
+            .try_get_with(id, async {
+                match load().await {
+                    Ok(Some(s)) => Ok(Arc::new(s)),
+                    Ok(None) => Err(None),
+                    Err(e) => Err(Some(e.to_string())),
+                }
+            })
+            .await;
+        match loaded {
+            Ok(s) => {
+                if self.epoch.load(Ordering::Acquire) != epoch {
+                    self.snapshots.invalidate(&id).await;
+                }
+                Ok(s)
+            }
+            Err(e) => match &*e {
+                None => Err(no_such()),
+                Some(message) => Err(AppError::Unavailable(message.clone())),
+            },
+        }
+    }
+
+    /// Whether Global Token Authentication is on.
+    pub async fn global_enabled(&self, state: &crate::state::AppState) -> Result<bool, AppError> {
+        match self.global.load(Ordering::Acquire) {
+            1 if self.enabled => return Ok(false),
+            2 if self.enabled => return Ok(true),
+            _ => {}
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let on = state.db(|conn| Ok(OrgSettings::global_token_enabled(conn)?)).await?;
+        if self.enabled && self.epoch.load(Ordering::Acquire) == epoch {
+            self.global.store(if on { 2 } else { 1 }, Ordering::Release);
+        }
+        Ok(on)
+    }
+
+    fn invalidate_campaign(&self, id: i64) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        futures_executor::block_on(self.snapshots.invalidate(&id));
+    }
+
+    fn invalidate_org(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.global.store(0, Ordering::Release);
+    }
+
+    fn clear(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.snapshots.invalidate_all();
+        self.slugs.invalidate_all();
+        self.global.store(0, Ordering::Release);
+    }
+}
+
+/// Every cache of this instance.
+pub struct Caches {
+    pub tokens: Arc<TokenCache>,
+    pub catalog: CatalogCache,
+}
+
+impl Caches {
+    /// Applies a change. Never called on an async worker thread: it may
+    /// block briefly (from the blocking pool or the listener thread).
+    pub fn apply(&self, change: &Change) {
+        match change {
+            Change::Token(hex) => {
+                if let Some(digest) = decode_hex(hex) {
+                    self.tokens.invalidate_token(&digest);
+                }
+            }
+            Change::User(id) => self.tokens.invalidate_user(*id),
+            Change::Campaign(id) => self.catalog.invalidate_campaign(*id),
+            Change::Org => self.catalog.invalidate_org(),
+        }
+    }
+
+    /// Forgets everything: after a lost listener connection, notifications
+    /// may have been missed.
+    pub fn clear(&self) {
+        self.tokens.clear();
+        self.catalog.clear();
+    }
+}
+
+fn decode_hex(hex: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if hex.len() != 64 {
+        return None;
+    }
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_hex;
+    use crate::tokens::notify::Change;
+
+    #[test]
+    fn digests_survive_the_notification_payload() {
+        let digest = [0xabu8; 32];
+        let Change::Token(hex) = Change::token(&digest) else { unreachable!() };
+        assert_eq!(decode_hex(&hex), Some(digest));
+        assert_eq!(decode_hex("zz"), None);
+    }
+}

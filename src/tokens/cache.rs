@@ -1,0 +1,148 @@
+//! The in-process verification cache, keyed by token digest. It holds only
+//! what a check needs ([`TokenState`]); validity is still judged at every
+//! use, so an expiry is honoured without waiting for the sweeper.
+//!
+//! - Concurrent misses for one token make one query (moka coalesces them).
+//! - Well-formed tokens that are unknown are remembered for a short while in
+//!   a bounded negative cache, so a flood of made-up tokens does not reach
+//!   the database either.
+//! - Every change that disables or narrows a token is applied here at once
+//!   by the instance that made it, and by every other instance when its
+//!   NOTIFY arrives (see `listener`). A lost listener connection clears the
+//!   whole cache.
+//! - A load racing an invalidation is not trusted: an epoch counter, bumped
+//!   by every invalidation, tells the loader to drop what it just cached.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use moka::future::Cache;
+
+use super::verify::TokenState;
+use crate::error::AppError;
+use crate::metrics::Metrics;
+
+pub type Digest = [u8; 32];
+
+const MAX_ENTRIES: u64 = 500_000;
+const MAX_UNKNOWN: u64 = 100_000;
+/// A safety net only: invalidation is by notification.
+const ENTRY_TTL: Duration = Duration::from_secs(15 * 60);
+const UNKNOWN_TTL: Duration = Duration::from_secs(30);
+
+enum Miss {
+    Unknown,
+    Failed(String),
+}
+
+pub struct TokenCache {
+    enabled: bool,
+    known: Cache<Digest, Arc<TokenState>>,
+    unknown: Cache<Digest, ()>,
+    epoch: AtomicU64,
+    metrics: Arc<Metrics>,
+}
+
+impl TokenCache {
+    pub fn new(enabled: bool, metrics: Arc<Metrics>) -> Self {
+        Self {
+            enabled,
+            known: Cache::builder()
+                .max_capacity(MAX_ENTRIES)
+                .time_to_live(ENTRY_TTL)
+                .support_invalidation_closures()
+                .build(),
+            unknown: Cache::builder().max_capacity(MAX_UNKNOWN).time_to_live(UNKNOWN_TTL).build(),
+            epoch: AtomicU64::new(0),
+            metrics,
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    pub fn entries(&self) -> u64 {
+        self.known.entry_count() + self.unknown.entry_count()
+    }
+
+    /// The token's state from the cache, or from `load` on a miss (`None`:
+    /// no such token).
+    pub async fn get_or_load<F, Fut>(&self, digest: Digest, load: F) -> Result<Option<Arc<TokenState>>, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<TokenState>, AppError>>,
+    {
+        if !self.enabled {
+            self.metrics.cache_misses.inc();
+            return Ok(load().await?.map(Arc::new));
+        }
+        if self.unknown.contains_key(&digest) {
+            self.metrics.cache_hits.inc();
+            return Ok(None);
+        }
+        if let Some(state) = self.known.get(&digest).await {
+            self.metrics.cache_hits.inc();
+            return Ok(Some(state));
+        }
+        self.metrics.cache_misses.inc();
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let loaded = self
+            .known
+            .try_get_with(digest, async {
+                match load().await {
+                    Ok(Some(state)) => Ok(Arc::new(state)),
+                    Ok(None) => Err(Miss::Unknown),
+                    Err(e) => Err(Miss::Failed(e.to_string())),
+                }
+            })
+            .await;
+        match loaded {
+            Ok(state) => {
+                if self.epoch.load(Ordering::Acquire) != epoch {
+                    // Something changed while we loaded: use it once, keep nothing.
+                    self.known.invalidate(&digest).await;
+                }
+                Ok(Some(state))
+            }
+            Err(miss) => match &*miss {
+                Miss::Unknown => {
+                    if self.epoch.load(Ordering::Acquire) == epoch {
+                        self.unknown.insert(digest, ()).await;
+                    }
+                    Ok(None)
+                }
+                Miss::Failed(message) => Err(AppError::Unavailable(message.clone())),
+            },
+        }
+    }
+
+    fn bump(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Forgets one token (revoked, deactivated, regenerated, deleted...).
+    pub fn invalidate_token(&self, digest: &Digest) {
+        self.bump();
+        futures_executor::block_on(async {
+            self.known.invalidate(digest).await;
+            self.unknown.invalidate(digest).await;
+        });
+    }
+
+    /// Forgets every token of a user (deactivated, role changed, switch off).
+    pub fn invalidate_user(&self, user_id: i64) {
+        self.bump();
+        if self.known.invalidate_entries_if(move |_, state| state.user_id() == Some(user_id)).is_err() {
+            self.known.invalidate_all();
+        }
+    }
+
+    /// Forgets everything (after a lost listener connection).
+    pub fn clear(&self) {
+        self.bump();
+        self.known.invalidate_all();
+        self.unknown.invalidate_all();
+    }
+}
