@@ -70,6 +70,15 @@ pub struct Options {
     /// Reuse a database (and its master key and data directory) from an
     /// earlier app.
     pub reuse: Option<Leftovers>,
+    /// Share another app's database and master key (a second instance).
+    pub attach: Option<Attachment>,
+}
+
+/// What a second instance needs to share an app's data.
+#[derive(Clone)]
+pub struct Attachment {
+    pub db_url: String,
+    pub master_key: String,
 }
 
 /// What an app leaves behind to start another on the same data.
@@ -92,6 +101,7 @@ pub struct TestApp {
     stop_jobs: Box<dyn Fn() + Send + Sync>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     db: Option<TestDb>,
+    db_url: String,
 }
 
 impl TestApp {
@@ -101,20 +111,28 @@ impl TestApp {
 
     pub async fn spawn_with(options: Options) -> Self {
         install_log_capture();
-        let (db, master_key, data_dir, smtp) = match options.reuse {
-            Some(l) => (l.db, l.master_key, l.data_dir, l.smtp),
-            None => {
+        let (db, db_url, master_key, data_dir, smtp) = match (options.reuse, options.attach) {
+            (Some(l), _) => {
+                let url = l.db.url.clone();
+                (Some(l.db), url, l.master_key, l.data_dir, l.smtp)
+            }
+            (None, Some(a)) => {
+                let data_dir = std::env::temp_dir().join(format!("kw-it-b-{}", keyward::tokens::random_base62(10)));
+                (None, a.db_url, a.master_key, data_dir, SmtpSink::start().await)
+            }
+            (None, None) => {
                 let db = tokio::task::spawn_blocking(TestDb::create).await.unwrap();
                 let master_key: String = (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
                 let data_dir = std::env::temp_dir().join(format!("kw-it-{}", db.name));
                 let smtp = if options.smtp_down { SmtpSink::reserved().await } else { SmtpSink::start().await };
-                (db, master_key, data_dir, smtp)
+                let url = db.url.clone();
+                (Some(db), url, master_key, data_dir, smtp)
             }
         };
         let smtp_url = format!("smtp://127.0.0.1:{}", smtp.port);
         let data_dir_s = data_dir.display().to_string();
         let mut pairs: Vec<(String, String)> = vec![
-            ("DATABASE_URL".into(), db.url.clone()),
+            ("DATABASE_URL".into(), db_url.clone()),
             ("KEYWARD_BIND".into(), "127.0.0.1:0".into()),
             ("KEYWARD_DATA_DIR".into(), data_dir_s),
             ("KEYWARD_SMTP_URL".into(), smtp_url),
@@ -152,7 +170,8 @@ impl TestApp {
             handle,
             stop_jobs,
             task: Some(task),
-            db: Some(db),
+            db,
+            db_url,
         }
     }
 
@@ -166,11 +185,16 @@ impl TestApp {
     }
 
     pub fn db_url(&self) -> String {
-        self.db.as_ref().map(|d| d.url.clone()).unwrap_or_default()
+        self.db_url.clone()
     }
 
     pub fn conn(&self) -> PgConnection {
-        self.db.as_ref().expect("database").conn()
+        PgConnection::establish(&self.db_url).expect("connect to the test database")
+    }
+
+    /// For a second instance on this app's data.
+    pub fn attachment(&self) -> Attachment {
+        Attachment { db_url: self.db_url.clone(), master_key: self.master_key.clone() }
     }
 
     /// A new client, like a new browser: its own cookies, no redirects followed.

@@ -21,5 +21,6 @@ mod export_memory;
 mod intake;
 mod leads;
 mod outbox;
+mod scale;
 mod support;
 mod tokens;
