@@ -179,6 +179,7 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .wrap(from_fn(telemetry::request_span))
             .wrap(console::middleware::security_headers(secure))
             .route("/healthz", web::get().to(api::healthz))
+            .route("/livez", web::get().to(api::livez))
             .route("/metrics", web::get().to(api::metrics))
             .route("/static/{path:.*}", web::get().to(assets::serve))
             .service(
