@@ -159,8 +159,9 @@ async fn main() -> anyhow::Result<()> {
                     expires_at: None,
                 })
                 .collect();
-            let mut conn = state.pool.get()?;
-            diesel::insert_into(keyward::schema::tokens::table).values(&rows).execute(&mut conn)?;
+            let mut pooled = state.database.pool().get()?;
+            let conn: &mut diesel::PgConnection = &mut pooled;
+            diesel::insert_into(keyward::schema::tokens::table).values(&rows).execute(conn)?;
             batch.clear();
         }
     }
@@ -179,8 +180,9 @@ async fn main() -> anyhow::Result<()> {
     write(&out, "broken.txt", &broken)?;
 
     // 1,000,000 leads, half inside the API token's filter.
-    let mut conn = state.pool.get()?;
-    diesel::sql_query("SET statement_timeout = 0").execute(&mut conn)?;
+    let mut pooled = state.database.pool().get()?;
+    let conn: &mut diesel::PgConnection = &mut pooled;
+    diesel::sql_query("SET statement_timeout = 0").execute(conn)?;
     diesel::sql_query(format!(
         "INSERT INTO leads (campaign_id, source_id, status, fields, selects, created_at, updated_at) \
          SELECT {cid}, {sid}, 'new', jsonb_build_object('email', 'lead' || g || '@example.com', 'name', 'Lead ' || g), \
@@ -190,8 +192,8 @@ async fn main() -> anyhow::Result<()> {
         cid = c.id,
         sid = s.id
     ))
-    .execute(&mut conn)?;
-    diesel::sql_query("ANALYZE").execute(&mut conn)?;
+    .execute(conn)?;
+    diesel::sql_query("ANALYZE").execute(conn)?;
     println!("seeded: campaign {} source {}, {MIXED} tokens, {LEADS} leads", c.id, s.id);
     Ok(())
 }

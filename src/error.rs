@@ -190,8 +190,15 @@ impl AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            diesel::result::Error::NotFound => Self::NotFound,
+            Error::NotFound => Self::NotFound,
+            // The connection died under us (a restart, a failover): worth a
+            // retry, and the pool replaces the connection.
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => Self::Unavailable(format!("the database connection was lost ({}); please retry", info.message())),
             other => Self::Internal(other.into()),
         }
     }

@@ -138,11 +138,12 @@ pub async fn connect(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
     let keys = Arc::new(Keys::load(&settings)?);
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let metrics = Arc::new(Metrics::new());
+    let database = db::Db::new(pool, metrics.clone());
     let token_cache = Arc::new(TokenCache::new(settings.cache, metrics.clone()));
     let caches = Arc::new(Caches { tokens: token_cache.clone(), catalog: CatalogCache::new(settings.cache) });
     let tokens = Arc::new(Verifier::new(
         keys.clone(),
-        pool.clone(),
+        database.clone(),
         clock.clone(),
         settings.failed_token_limit,
         token_cache,
@@ -150,7 +151,8 @@ pub async fn connect(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
     ));
     Ok(AppState {
         settings: Arc::new(settings),
-        pool,
+        database,
+
         keys,
         clock,
         mail_wake: Arc::new(Notify::new()),

@@ -2,7 +2,6 @@
 //! Cheap to clone: every field is a handle.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use diesel::PgConnection;
 use diesel::connection::Connection as _;
@@ -13,7 +12,7 @@ use crate::cache::Caches;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::Keys;
-use crate::db::PgPool;
+use crate::db::Db;
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::tokens::Verifier;
@@ -22,7 +21,7 @@ use crate::tokens::notify::take_published;
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
-    pub pool: PgPool,
+    pub database: Db,
     pub keys: Arc<Keys>,
     pub clock: Clock,
     /// Wakes the outbox worker after a transaction queued mail.
@@ -51,21 +50,17 @@ impl AppState {
         F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
         let caches = self.caches.clone();
-        let metrics = self.metrics.clone();
-        crate::db::blocking(move || {
-            let waited = Instant::now();
-            let mut conn = pool.get()?;
-            metrics.pool_wait_seconds.observe(waited.elapsed().as_secs_f64());
-            take_published();
-            let result = f(&mut conn);
-            for change in take_published() {
-                caches.apply(&change);
-            }
-            result
-        })
-        .await
+        self.database
+            .run(move |conn| {
+                take_published();
+                let result = f(conn);
+                for change in take_published() {
+                    caches.apply(&change);
+                }
+                result
+            })
+            .await
     }
 
     /// Like [`db`](Self::db), inside one transaction: everything `f` writes

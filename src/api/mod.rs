@@ -172,9 +172,9 @@ pub async fn livez() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
-/// Liveness: 200 once the database answers.
-
-pub async fn healthz(state: web::Data<AppState>, _req: HttpRequest) -> Result<HttpResponse, ApiError> {
+/// `GET /healthz`: readiness, 200 once the database answers.
+pub async fn healthz
+(state: web::Data<AppState>, _req: HttpRequest) -> Result<HttpResponse, ApiError> {
     state
         .db(|conn| {
             use diesel::RunQueryDsl;

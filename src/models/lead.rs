@@ -18,8 +18,7 @@ pub struct Lead {
     pub updated_at: OffsetDateTime,
 }
 
-#[derive(Insertable, Debug)]
-#[diesel(table_name = leads)]
+#[derive(Debug)]
 pub struct NewLead<'a> {
     pub campaign_id: i64,
     pub source_id: Option<i64>,
@@ -31,8 +30,23 @@ pub struct NewLead<'a> {
 }
 
 impl Lead {
+    /// Intake's one statement. Written as column assignments rather than
+    /// a derived `Insertable`, whose `DEFAULT`-capable values diesel never
+    /// caches: this way the insert is prepared once per connection instead
+    /// of parsed and planned on every lead.
     pub fn insert(conn: &mut PgConnection, new: &NewLead<'_>) -> QueryResult<Lead> {
-        diesel::insert_into(leads::table).values(new).returning(Lead::as_returning()).get_result(conn)
+        diesel::insert_into(leads::table)
+            .values((
+                leads::campaign_id.eq(new.campaign_id),
+                leads::source_id.eq(new.source_id),
+                leads::status.eq(new.status),
+                leads::fields.eq(new.fields),
+                leads::selects.eq(new.selects),
+                leads::created_at.eq(new.created_at),
+                leads::updated_at.eq(new.updated_at),
+            ))
+            .returning(Lead::as_returning())
+            .get_result(conn)
     }
 
     pub fn count_with_status(conn: &mut PgConnection, campaign_id: i64, status: &str) -> QueryResult<i64> {

@@ -87,7 +87,20 @@ impl TokenCache {
             return Ok(Some(state));
         }
         self.metrics.cache_misses.inc();
+        // Boxed, so the hit path's future stays small: moka's loading
+        // future is several kilobytes, moved and allocated on every request
+        // if it were inline.
+        Box::pin(self.load_once(digest, load)).await
+    }
+
+    /// A miss: one load per digest however many requests wait for it.
+    async fn load_once<F, Fut>(&self, digest: Digest, load: F) -> Result<Option<Arc<TokenState>>, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<TokenState>, AppError>>,
+    {
         let epoch = self.epoch.load(Ordering::Acquire);
+
         let loaded = self
             .known
             .try_get_with(digest, async {

@@ -15,7 +15,7 @@ use super::usage::UsageRecorder;
 use super::{TokenKind, format};
 use crate::clock::Clock;
 use crate::crypto::Keys;
-use crate::db::PgPool;
+use crate::db::Db;
 use crate::domain::Role;
 use crate::error::{AppError, TokenError};
 use crate::metrics::Metrics;
@@ -156,7 +156,7 @@ pub fn evaluate(
 
 pub struct Verifier {
     keys: Arc<Keys>,
-    pool: PgPool,
+    database: Db,
     clock: Clock,
     pub usage: UsageRecorder,
     limiter: FailureLimiter,
@@ -170,7 +170,7 @@ pub struct Verifier {
 impl Verifier {
     pub fn new(
         keys: Arc<Keys>,
-        pool: PgPool,
+        database: Db,
         clock: Clock,
         failed_limit: u32,
         cache: Arc<TokenCache>,
@@ -178,7 +178,7 @@ impl Verifier {
     ) -> Self {
         Self {
             keys,
-            pool,
+            database,
             clock,
             usage: UsageRecorder::default(),
             limiter: FailureLimiter::new(failed_limit),
@@ -237,13 +237,9 @@ impl Verifier {
     /// The database lookup (a prepared statement: diesel caches it per
     /// connection).
     async fn load(&self, digest: [u8; 32]) -> Result<Option<TokenState>, AppError> {
-        let pool = self.pool.clone();
         self.lookups.fetch_add(1, Ordering::Relaxed);
-        let found = crate::db::blocking(move || {
-            let mut conn = pool.get()?;
-            Ok(Token::by_digest_with_user(&mut conn, &digest)?)
-        })
-        .await?;
+        let found = self.database.run(move |conn| Ok(Token::by_digest_with_user(conn, &digest)?)).await?;
+
         Ok(found.map(|(t, u)| TokenState::from_row(t, u)))
     }
 }

@@ -258,3 +258,42 @@ async fn json_logs_carry_request_ids_and_sigterm_flushes_usage() {
     assert_eq!((count, ip.as_deref()), (3, Some("127.0.0.1")), "usage written at shutdown");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pooled_connections_that_die_are_replaced_after_one_failed_request_each() {
+    // Cache off: every check is a query, so every request takes a connection.
+    let app =
+        TestApp::spawn_with(Options { env: vec![("KEYWARD_CACHE".into(), "false".into())], ..Default::default() })
+            .await;
+    let admin = app.setup_admin().await;
+    let (_, token) = admin.create_personal_token("survivor").await;
+    let me = app.url("/api/v1/me");
+    assert_eq!(api_get(&me, &token).await.0, StatusCode::OK);
+
+    // The server drops every connection of the pool (a restart, a failover,
+    // an administrator's pg_terminate_backend).
+    let killed: Vec<Killed> = diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity \
+         WHERE datname = current_database() AND application_name = 'keyward'",
+    )
+    .load(&mut app.conn())
+    .unwrap();
+    assert!(!killed.is_empty(), "the pool's connections were found and terminated");
+
+    // Each dead connection fails at most one request (a 503 the client may
+    // retry), then is checked and replaced: the pool heals on its own.
+    let mut failures = 0;
+    for _ in 0..killed.len() + 1 {
+        match api_get(&me, &token).await.0 {
+            StatusCode::OK => {}
+            StatusCode::SERVICE_UNAVAILABLE => failures += 1,
+            other => panic!("unexpected {other} from a dead connection"),
+        }
+    }
+    println!("{failures} failed requests for {} dead connections", killed.len());
+    assert!(failures <= killed.len(), "{failures} failures for {} dead connections", killed.len());
+
+    for _ in 0..20 {
+        assert_eq!(api_get(&me, &token).await.0, StatusCode::OK, "the pool has healed");
+    }
+}
