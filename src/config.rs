@@ -74,13 +74,13 @@ pub struct Settings {
     pub profile_token_days: i64,
     /// Life of a ping before its post must arrive (`KEYWARD_PING_TTL_SECONDS`, default 600).
     pub ping_ttl: Duration,
-    /// First retry delay of undelivered mail; doubles per attempt (`KEYWARD_MAIL_RETRY_SECONDS`).
+    /// First retry delay of undelivered mail; doubles per attempt (`KEYWARD_MAIL_RETRY_MS`).
     pub mail_retry_base: Duration,
     /// How often the outbox worker looks for due mail when nothing wakes it.
     pub mail_poll: Duration,
     /// How often expired tokens are swept (`KEYWARD_SWEEP_SECONDS`).
     pub sweep_interval: Duration,
-    /// How often batched token usage is written (`KEYWARD_USAGE_FLUSH_SECONDS`).
+    /// How often batched token usage is written (`KEYWARD_USAGE_FLUSH_MS`).
     pub usage_flush_interval: Duration,
     /// Answer token checks and campaign lookups from in-process caches
     /// (`KEYWARD_CACHE`, default true; off for benchmarks and debugging).

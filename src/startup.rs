@@ -166,6 +166,8 @@ pub async fn connect(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
 
 fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
     let workers = state.settings.workers;
+    let blocking_threads = state.settings.db_pool_size as usize + state.password_slots.available_permits() + 2;
+
     let secure = state.settings.secure_cookies;
     let data = web::Data::new(state);
     let server = actix_web::HttpServer::new(move || {
@@ -198,6 +200,10 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             )
     })
     .workers(workers)
+    // Blocking work is database calls (gated at the pool's size) and
+    // password hashing (gated at the core count): more threads than that
+    // would only wait, each with its own stack and malloc arena.
+    .worker_max_blocking_threads(blocking_threads)
     .disable_signals()
     .shutdown_timeout(30)
     .listen(listener)?

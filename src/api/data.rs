@@ -12,8 +12,8 @@ use time::{Duration, OffsetDateTime};
 
 use super::auth::{Bearer, bearer_token};
 use crate::error::{ApiError, AppError};
+use crate::models::Lead;
 use crate::models::lead::LeadQuery;
-use crate::models::{Lead, Token};
 use crate::services::account_tokens;
 use crate::services::catalog::CampaignSnapshot;
 use crate::services::leads::lead_json;
@@ -317,17 +317,12 @@ pub async fn introspect(
     let (answer, introspected) = match found {
         None => (json!({"active": false}), Value::Null),
         Some(p) => {
-            let token = state
-                .db({
-                    let id = p.token_id;
-                    move |conn| Ok(Token::find(conn, id)?)
-                })
-                .await?;
             let mut answer = json!({
                 "active": true,
                 "token_type": p.kind,
                 "scope": scope(&p),
-                "iat": token.created_at.unix_timestamp(),
+                "iat": p.issued_at.unix_timestamp(),
+
                 "key": p.display_key(),
             });
             if let Some(exp) = p.expires_at {

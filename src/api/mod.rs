@@ -173,8 +173,7 @@ pub async fn livez() -> HttpResponse {
 }
 
 /// `GET /healthz`: readiness, 200 once the database answers.
-pub async fn healthz
-(state: web::Data<AppState>, _req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn healthz(state: web::Data<AppState>, _req: HttpRequest) -> Result<HttpResponse, ApiError> {
     state
         .db(|conn| {
             use diesel::RunQueryDsl;

@@ -6,7 +6,11 @@ use tokio::sync::watch;
 use crate::state::AppState;
 
 pub async fn flush(state: &AppState) {
+    if state.tokens.usage.pending_tokens() == 0 {
+        return;
+    }
     let tokens = state.tokens.clone();
+
     match state.db(move |conn| Ok(tokens.usage.flush(conn)?)).await {
         Ok(0) => {}
         Ok(n) => tracing::debug!(tokens = n, "token usage written"),

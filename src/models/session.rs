@@ -1,7 +1,8 @@
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
-use crate::schema::sessions;
+use super::User;
+use crate::schema::{sessions, users};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = sessions, check_for_backend(diesel::pg::Pg))]
@@ -33,8 +34,14 @@ impl Session {
         diesel::insert_into(sessions::table).values(new).returning(Session::as_returning()).get_result(conn)
     }
 
-    pub fn by_digest(conn: &mut PgConnection, digest: &[u8]) -> QueryResult<Option<Session>> {
-        sessions::table.filter(sessions::digest.eq(digest)).select(Session::as_select()).first(conn).optional()
+    /// The session and its user, in one query: every console request asks.
+    pub fn with_user_by_digest(conn: &mut PgConnection, digest: &[u8]) -> QueryResult<Option<(Session, User)>> {
+        sessions::table
+            .inner_join(users::table)
+            .filter(sessions::digest.eq(digest))
+            .select((Session::as_select(), User::as_select()))
+            .first(conn)
+            .optional()
     }
 
     pub fn touch(conn: &mut PgConnection, id: i64, now: OffsetDateTime) -> QueryResult<()> {

@@ -201,11 +201,11 @@ pub fn load_session(
     cookie: &str,
     now: OffsetDateTime,
 ) -> Result<Option<SessionUser>, AppError> {
-    let Some(session) = Session::by_digest(conn, &sha256(cookie.as_bytes()))? else {
+    let Some((session, user)) = Session::with_user_by_digest(conn, &sha256(cookie.as_bytes()))? else {
         return Ok(None);
     };
     let idle = Duration::try_from(settings.session_idle).unwrap_or(Duration::hours(2));
-    let user = User::find(conn, session.user_id)?;
+
     if session.expires_at <= now || session.last_seen_at + idle <= now || !user.active {
         Session::delete(conn, session.id)?;
         return Ok(None);

@@ -85,7 +85,7 @@ pub struct LevelState {
 
 /// Reads the level, locking its owner row when `lock` (so that concurrent
 /// toggles and regenerations queue).
-fn load(conn: &mut PgConnection, level: Level, lock: bool) -> Result<LevelState, AppError> {
+pub fn load(conn: &mut PgConnection, level: Level, lock: bool) -> Result<LevelState, AppError> {
     let (enabled, label) = match level {
         Level::Global => {
             if lock {

@@ -15,7 +15,7 @@ use crate::domain::{EmailAddress, Permission, Role};
 use crate::error::AppError;
 use crate::mail::{self, messages};
 use crate::models::{Token, TokenRow, TokenSearch, TokenStatus, User};
-use crate::schema::{campaigns, sources, users};
+use crate::schema::users;
 use crate::state::AppState;
 use crate::tokens::notify::{Change, publish};
 use crate::tokens::{TokenKind, format};
@@ -39,21 +39,9 @@ pub async fn search(state: &AppState, actor: &Actor, search: TokenSearch) -> Res
     state.db(move |conn| Ok(Token::search(conn, &search, now)?)).await
 }
 
-/// One token with the names a list shows, by id.
+/// One token with the names a list shows.
 fn row(conn: &mut PgConnection, token: Token) -> QueryResult<TokenRow> {
-    let owner_email = match token.user_id {
-        Some(id) => users::table.find(id).select(users::email).first(conn).optional()?,
-        None => None,
-    };
-    let campaign_slug = match token.campaign_id {
-        Some(id) => campaigns::table.find(id).select(campaigns::slug).first(conn).optional()?,
-        None => None,
-    };
-    let source_slug = match token.source_id {
-        Some(id) => sources::table.find(id).select(sources::slug).first(conn).optional()?,
-        None => None,
-    };
-    Ok(TokenRow { token, owner_email, campaign_slug, source_slug })
+    TokenRow::label(conn, vec![token])?.pop().ok_or(diesel::result::Error::NotFound)
 }
 
 pub async fn find(state: &AppState, actor: &Actor, id: i64) -> Result<TokenRow, AppError> {

@@ -43,6 +43,7 @@ pub struct Principal {
     pub can_read: bool,
     pub can_write: bool,
     pub filter_id: Option<i64>,
+    pub issued_at: OffsetDateTime,
     pub expires_at: Option<OffsetDateTime>,
 }
 
@@ -105,6 +106,7 @@ impl TokenState {
                 can_read: token.can_read,
                 can_write: token.can_write,
                 filter_id: token.filter_id,
+                issued_at: token.created_at,
                 expires_at: token.expires_at,
             },
         }

@@ -118,7 +118,14 @@ async fn page_with(
     console.user.require(Permission::ManageOrgTokens)?;
     let (_, layout) = console.layout("Token Management", "settings");
     let now = state.now();
-    let level = levels::state_of(state, Level::Global).await?;
+    // One trip to the blocking pool for the whole page.
+    let search = query.search();
+    let (level, mut rows, campaigns) = state
+        .db(move |conn| {
+            let level = levels::load(conn, Level::Global, false)?;
+            Ok((level, crate::models::Token::search(conn, &search, now)?, Campaign::list(conn)?))
+        })
+        .await?;
     let mut card = LevelCard::new(
         &level,
         "global",
@@ -132,9 +139,6 @@ async fn page_with(
         card = card.reveal(&r.secret);
         banner = r.message;
     }
-    let search = query.search();
-    let (mut rows, campaigns) =
-        state.db(move |conn| Ok((crate::models::Token::search(conn, &search, now)?, Campaign::list(conn)?))).await?;
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);
     let filter_query = query.filter_query();
