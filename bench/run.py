@@ -249,6 +249,11 @@ def main():
     r["d"] = scenario("(d) unknown tokens", a.base + "/api/v1/me", "rotate.lua", {"TOKENS_FILE": files["unknown.txt"]})
     r["d_misses"] = a.metric("keyward_token_cache_misses_total") - (lookups_before or 0)
     r["f"] = scenario("(f) intake form", a.base + f"/api/v1/campaigns/bench/sources/web/form", "form.lua", {"TOKEN": form})
+    # The same submission where the campaign's token, then the global token, decides.
+    r["f_campaign"] = scenario("(f) intake form, campaign token", a.base + "/api/v1/campaigns/bench-campaign/sources/web/form",
+                               "form.lua", {"TOKEN": read("campaign.txt")[0]})
+    r["f_global"] = scenario("(f) intake form, global token", a.base + "/api/v1/campaigns/bench-global/sources/web/form",
+                             "form.lua", {"TOKEN": read("global.txt")[0]})
     r["g"] = scenario("(g) leads page of 100", a.base + "/api/v1/campaigns/bench/leads?limit=100", "bearer.lua", {"TOKEN": api})
     r["h"] = scenario("(h) introspection", a.base + "/api/v1/tokens/introspect", "introspect.lua", {"TOKEN": private, "SUBJECT": personal})
     cookie = sign_in(a.base)
@@ -293,7 +298,8 @@ def report(r):
 
     for key, label in [("a", "(a) `/livez`: no work"), ("a_lua", "(a') `/livez`, wrk running (c)'s Lua"), ("b", "(b) `GET /api/v1/me`, cached"), ("c", "(c) broken checksum"),
                        ("d", "(d) well-formed unknown tokens"), ("e", "(e) `GET /api/v1/me`, cache off"),
-                       ("f", "(f) intake form (one insert)"), ("g", "(g) leads page of 100, filtered"), ("h", "(h) introspection")]:
+                       ("f", "(f) intake form (one insert), source token"),
+                       ("f_campaign", "(f) intake form, campaign token"), ("f_global", "(f) intake form, global token"), ("g", "(g) leads page of 100, filtered"), ("h", "(h) introspection")]:
         for c in CONNECTIONS:
             line(label, r[key], c)
     line("(i) console token list (100,000 tokens)", r["i"], 32)

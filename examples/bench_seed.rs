@@ -1,5 +1,6 @@
-//! Seeds a database for `bench/run.py`: a campaign with structure, level,
-//! API, private and personal tokens, 100,000 tokens of mixed kinds and
+//! Seeds a database for `bench/run.py`: campaigns with structure, a token
+//! for each intake level (source, campaign, global), API, private and
+//! personal tokens, 100,000 tokens of mixed kinds and
 //! 1,000,000 leads. Writes the secrets the load generator needs into the
 //! directory given as the first argument. Uses the settings of the
 //! environment (DATABASE_URL, KEYWARD_MASTER_KEY), like the server.
@@ -9,13 +10,86 @@ use std::io::Write as _;
 use diesel::prelude::*;
 use keyward::clock::Clock;
 use keyward::config::{Settings, Source};
-use keyward::models::{NewTokenRow, User};
+use keyward::models::{self, Campaign, Filter, NewTokenRow, User};
 use keyward::services::{Actor, account_tokens, api_tokens, campaigns, filters, levels, tokens};
 use keyward::tokens::{TokenKind, format};
 use secrecy::ExposeSecret as _;
 
 const MIXED: usize = 100_000;
 const LEADS: i64 = 1_000_000;
+
+/// A campaign with a source `web`, the fields and select the load scripts
+/// send, and a filter on the select.
+async fn campaign(
+    state: &keyward::state::AppState,
+    actor: &Actor,
+    name: &str,
+    slug: &str,
+) -> anyhow::Result<(Campaign, models::Source, Filter)> {
+    let actor = actor.clone();
+    let c = campaigns::create_campaign(
+        &state,
+        actor.clone(),
+        campaigns::NewCampaign { name: name.into(), slug: Some(slug.into()), description: String::new() },
+    )
+    .await
+    .map_err(err)?;
+    let s = campaigns::create_source(
+        &state,
+        actor.clone(),
+        c.id,
+        campaigns::NewSource { name: "Web".into(), kind: "CS".into(), slug: Some("web".into()) },
+    )
+    .await
+    .map_err(err)?;
+    campaigns::create_field(
+        &state,
+        actor.clone(),
+        c.id,
+        campaigns::NewField { slug: "email".into(), label: "Email".into(), field_type: "email".into(), required: true },
+    )
+    .await
+    .map_err(err)?;
+    campaigns::create_field(
+        &state,
+        actor.clone(),
+        c.id,
+        campaigns::NewField { slug: "name".into(), label: "Name".into(), field_type: "text".into(), required: false },
+    )
+    .await
+    .map_err(err)?;
+    let options = ["SELECT_PARTNER", "VENDOR_NORTH"]
+        .iter()
+        .map(|o| campaigns::NewOption { slug: (*o).into(), label: (*o).into() })
+        .collect();
+    campaigns::create_select(
+        &state,
+        actor.clone(),
+        c.id,
+        campaigns::NewSelect { slug: "select_partner".into(), label: "Partner".into(), options },
+    )
+    .await
+    .map_err(err)?;
+    let filter = filters::create(
+        &state,
+        actor.clone(),
+        c.id,
+        filters::FilterInput {
+            name: "Partner".into(),
+            conditions: vec![filters::ConditionInput {
+                select: "select_partner".into(),
+                option: "SELECT_PARTNER".into(),
+            }],
+        },
+    )
+    .await
+    .map_err(err)?;
+    Ok((c, s, filter))
+}
+
+fn err(e: keyward::error::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
 
 fn write(dir: &std::path::Path, name: &str, lines: &[String]) -> anyhow::Result<()> {
     let mut f = std::fs::File::create(dir.join(name))?;
@@ -31,75 +105,18 @@ async fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&out)?;
     let settings = Settings::load(&Source::from_process()?)?;
     let state = keyward::startup::connect(settings, Clock::system()).await?;
-    let e = |e: keyward::error::AppError| anyhow::anyhow!("{e}");
     let admin = state
         .db(|conn| Ok(User::by_email(conn, "root@bench.local")?))
         .await
-        .map_err(e)?
+        .map_err(err)?
         .ok_or_else(|| anyhow::anyhow!("run `keyward admin create --email root@bench.local` first"))?;
     let actor = Actor::user(admin.id, &admin.email, admin.role, None);
 
-    let c = campaigns::create_campaign(
-        &state,
-        actor.clone(),
-        campaigns::NewCampaign { name: "Bench".into(), slug: Some("bench".into()), description: String::new() },
-    )
-    .await
-    .map_err(e)?;
-    let s = campaigns::create_source(
-        &state,
-        actor.clone(),
-        c.id,
-        campaigns::NewSource { name: "Web".into(), kind: "CS".into(), slug: Some("web".into()) },
-    )
-    .await
-    .map_err(e)?;
-    campaigns::create_field(
-        &state,
-        actor.clone(),
-        c.id,
-        campaigns::NewField { slug: "email".into(), label: "Email".into(), field_type: "email".into(), required: true },
-    )
-    .await
-    .map_err(e)?;
-    campaigns::create_field(
-        &state,
-        actor.clone(),
-        c.id,
-        campaigns::NewField { slug: "name".into(), label: "Name".into(), field_type: "text".into(), required: false },
-    )
-    .await
-    .map_err(e)?;
-    let options = ["SELECT_PARTNER", "VENDOR_NORTH"]
-        .iter()
-        .map(|o| campaigns::NewOption { slug: (*o).into(), label: (*o).into() })
-        .collect();
-    campaigns::create_select(
-        &state,
-        actor.clone(),
-        c.id,
-        campaigns::NewSelect { slug: "select_partner".into(), label: "Partner".into(), options },
-    )
-    .await
-    .map_err(e)?;
-    let filter = filters::create(
-        &state,
-        actor.clone(),
-        c.id,
-        filters::FilterInput {
-            name: "Partner".into(),
-            conditions: vec![filters::ConditionInput {
-                select: "select_partner".into(),
-                option: "SELECT_PARTNER".into(),
-            }],
-        },
-    )
-    .await
-    .map_err(e)?;
+    let (c, s, filter) = campaign(&state, &actor, "Bench", "bench").await?;
 
     let form = levels::Level::Source { campaign_id: c.id, source_id: s.id, kind: TokenKind::SourceForm };
-    levels::set_enabled(&state, actor.clone(), form, true).await.map_err(e)?;
-    let (_, form_token) = levels::show(&state, actor.clone(), form).await.map_err(e)?;
+    levels::set_enabled(&state, actor.clone(), form, true).await.map_err(err)?;
+    let (_, form_token) = levels::show(&state, actor.clone(), form).await.map_err(err)?;
     let api = api_tokens::create(
         &state,
         actor.clone(),
@@ -107,11 +124,20 @@ async fn main() -> anyhow::Result<()> {
         api_tokens::NewApiToken { name: "bench".into(), read: true, write: true, filter_id: Some(filter.id) },
     )
     .await
-    .map_err(e)?;
-    let private = account_tokens::create_private(&state, actor.clone(), &admin.email, "bench").await.map_err(e)?;
-    let personal = tokens::create_personal(&state, actor.clone(), admin.id, "bench", None).await.map_err(e)?;
+    .map_err(err)?;
+    let private = account_tokens::create_private(&state, actor.clone(), &admin.email, "bench").await.map_err(err)?;
+    let personal = tokens::create_personal(&state, actor.clone(), admin.id, "bench", None).await.map_err(err)?;
     let secret = |i: &keyward::tokens::Issued| i.secret.expose_secret().to_owned();
+    let (by_campaign, _, _) = campaign(&state, &actor, "Bench campaign level", "bench-campaign").await?;
+    let level = levels::Level::Campaign(by_campaign.id);
+    levels::set_enabled(&state, actor.clone(), level, true).await.map_err(err)?;
+    let (_, campaign_token) = levels::show(&state, actor.clone(), level).await.map_err(err)?;
+    campaign(&state, &actor, "Bench global level", "bench-global").await?;
+    levels::set_enabled(&state, actor.clone(), levels::Level::Global, true).await.map_err(err)?;
+    let (_, global_token) = levels::show(&state, actor.clone(), levels::Level::Global).await.map_err(err)?;
     write(&out, "form.txt", &[form_token.expose_secret().to_owned()])?;
+    write(&out, "campaign.txt", &[campaign_token.expose_secret().to_owned()])?;
+    write(&out, "global.txt", &[global_token.expose_secret().to_owned()])?;
     write(&out, "api.txt", &[secret(&api)])?;
     write(&out, "private.txt", &[secret(&private)])?;
     write(&out, "personal.txt", &[secret(&personal)])?;
