@@ -28,14 +28,14 @@ async fn campaign(
 ) -> anyhow::Result<(Campaign, models::Source, Filter)> {
     let actor = actor.clone();
     let c = campaigns::create_campaign(
-        &state,
+        state,
         actor.clone(),
         campaigns::NewCampaign { name: name.into(), slug: Some(slug.into()), description: String::new() },
     )
     .await
     .map_err(err)?;
     let s = campaigns::create_source(
-        &state,
+        state,
         actor.clone(),
         c.id,
         campaigns::NewSource { name: "Web".into(), kind: "CS".into(), slug: Some("web".into()) },
@@ -43,7 +43,7 @@ async fn campaign(
     .await
     .map_err(err)?;
     campaigns::create_field(
-        &state,
+        state,
         actor.clone(),
         c.id,
         campaigns::NewField { slug: "email".into(), label: "Email".into(), field_type: "email".into(), required: true },
@@ -51,7 +51,7 @@ async fn campaign(
     .await
     .map_err(err)?;
     campaigns::create_field(
-        &state,
+        state,
         actor.clone(),
         c.id,
         campaigns::NewField { slug: "name".into(), label: "Name".into(), field_type: "text".into(), required: false },
@@ -63,7 +63,7 @@ async fn campaign(
         .map(|o| campaigns::NewOption { slug: (*o).into(), label: (*o).into() })
         .collect();
     campaigns::create_select(
-        &state,
+        state,
         actor.clone(),
         c.id,
         campaigns::NewSelect { slug: "select_partner".into(), label: "Partner".into(), options },
@@ -71,7 +71,7 @@ async fn campaign(
     .await
     .map_err(err)?;
     let filter = filters::create(
-        &state,
+        state,
         actor.clone(),
         c.id,
         filters::FilterInput {

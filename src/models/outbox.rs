@@ -55,6 +55,9 @@ impl OutboxMessage {
                 .for_update()
                 .skip_locked()
                 .load(conn)?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
             diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
                 .set((outbox::next_attempt_at.eq(lease_until), outbox::attempts.eq(outbox::attempts + 1)))
                 .returning(OutboxMessage::as_returning())

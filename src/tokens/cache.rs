@@ -29,7 +29,10 @@ const MAX_ENTRIES: u64 = 500_000;
 const MAX_UNKNOWN: u64 = 100_000;
 /// A safety net only: invalidation is by notification.
 const ENTRY_TTL: Duration = Duration::from_secs(15 * 60);
-const UNKNOWN_TTL: Duration = Duration::from_secs(30);
+/// A digest joins the tokens table only when a token is issued from fresh
+/// randomness, which nobody can have presented before: a negative entry
+/// cannot go stale, and the TTL and the bound only keep memory in check.
+const UNKNOWN_TTL: Duration = Duration::from_secs(5 * 60);
 
 enum Miss {
     Unknown,
