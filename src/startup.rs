@@ -185,13 +185,14 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .route("/healthz", web::get().to(api::healthz))
             .route("/livez", web::get().to(api::livez))
             .route("/metrics", web::get().to(api::metrics))
-            .route("/static/{path:.*}", web::get().to(assets::serve))
             .service(
                 web::scope("/api")
                     .wrap(from_fn(api::json_errors))
                     .configure(api::configure)
                     .default_service(web::to(api::not_found)),
             )
+            // After the API: its pattern is a regex, and API requests need not try it.
+            .route("/static/{path:.*}", web::get().to(assets::serve))
             .service(
                 web::scope("")
                     .wrap(from_fn(console::middleware::console_guard))

@@ -25,11 +25,19 @@ pub fn init(format: LogFormat) {
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// 12 base62 characters from the thread's generator (seeded from the OS):
+/// a request id is no secret, and asking the kernel for randomness on every
+/// request showed in the profile.
+fn request_id() -> String {
+    use rand::Rng as _;
+    rand::rng().sample_iter(rand::distr::Alphanumeric).take(12).map(char::from).collect()
+}
+
 pub async fn request_span(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let request_id = crate::tokens::random_base62(12);
+    let request_id = request_id();
     let span = tracing::info_span!("request", request_id = %request_id, method = %req.method());
     let metrics = req.app_data::<actix_web::web::Data<crate::state::AppState>>().map(|s| s.metrics.clone());
     let method = req.method().to_string();

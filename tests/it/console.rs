@@ -158,3 +158,16 @@ async fn console_pages_need_a_session_and_remember_where_you_were_going() {
     assert_eq!(location(&res), "/login?next=%2Faudit%3Factor%3Dx");
     assert_eq!(res.headers()["cache-control"], "no-store");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn section_roots_lead_to_their_first_page() {
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    for (root, first) in [("/settings", "/settings/tokens"), ("/support", "/support/tokens")] {
+        let res = admin.get(root).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{root}");
+        assert_eq!(location(&res), first);
+        let (status, _) = admin.page(first).await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+    }
+}
