@@ -121,7 +121,10 @@ async fn main() -> anyhow::Result<()> {
         &state,
         actor.clone(),
         c.id,
-        api_tokens::NewApiToken { name: "bench".into(), read: true, write: true, filter_id: Some(filter.id) },
+        api_tokens::NewApiToken {
+            name: "bench".into(),
+            access: api_tokens::ApiTokenAccess { read: true, write: true, filter_id: Some(filter.id) },
+        },
     )
     .await
     .map_err(err)?;

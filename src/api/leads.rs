@@ -134,6 +134,28 @@ pub async fn create_filter(
     Ok(HttpResponse::Created().json(json!({"id": filter.id, "name": filter.name})))
 }
 
+/// `PUT /api/v1/campaigns/{c}/api-tokens/{id}`: `{read, write, filter_id?}`
+/// replaces what the token may do (the token itself stays the same).
+pub async fn update_api_token(
+    state: web::Data<AppState>,
+    bearer: Bearer,
+    path: web::Path<(String, i64)>,
+    body: web::Json<api_tokens::ApiTokenAccess>,
+) -> Result<HttpResponse, ApiError> {
+    bearer.user()?;
+    let (campaign, token_id) = path.into_inner();
+    let snap = snapshot(&state, campaign).await?;
+    let token =
+        api_tokens::update_access(&state, bearer.actor(), snap.campaign.id, token_id, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "id": token.id,
+        "key": token.display_key(),
+        "read": token.can_read,
+        "write": token.can_write,
+        "filter_id": token.filter_id,
+    })))
+}
+
 pub async fn create_api_token(
     state: web::Data<AppState>,
     bearer: Bearer,

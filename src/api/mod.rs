@@ -48,6 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/campaigns/{c}/schema").route(web::get().to(leads::schema)))
         .service(resource("/v1/campaigns/{c}/filters").route(web::post().to(leads::create_filter)))
         .service(resource("/v1/campaigns/{c}/api-tokens").route(web::post().to(leads::create_api_token)))
+        .service(resource("/v1/campaigns/{c}/api-tokens/{id}").route(web::put().to(leads::update_api_token)))
         // Data services.
         .service(
             resource("/public/v1/campaigns/{c}/stats")

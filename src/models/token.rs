@@ -264,6 +264,20 @@ impl Token {
             .map(drop)
     }
 
+    /// A campaign API token's permissions and filter.
+    pub fn set_access(
+        conn: &mut PgConnection,
+        id: i64,
+        read: bool,
+        write: bool,
+        filter_id: Option<i64>,
+    ) -> QueryResult<Token> {
+        diesel::update(tokens::table.find(id))
+            .set((tokens::can_read.eq(read), tokens::can_write.eq(write), tokens::filter_id.eq(filter_id)))
+            .returning(Token::as_returning())
+            .get_result(conn)
+    }
+
     pub fn set_active(
         conn: &mut PgConnection,
         id: i64,

@@ -1,6 +1,6 @@
 //! Campaign API tokens (seed 001): a name, Read and/or Write, an optional
-//! campaign filter. Retrievable (Show, audit-logged), revoked with a
-//! confirmation, refused on every other campaign.
+//! campaign filter. Retrievable (Show, audit-logged), permissions and filter
+//! editable, revoked with a confirmation, refused on every other campaign.
 
 use diesel::prelude::*;
 use secrecy::SecretString;
@@ -14,12 +14,20 @@ use crate::error::{AppError, FieldErrors};
 use crate::models::{Campaign, Filter, Token};
 use crate::schema::{tokens, users};
 use crate::state::AppState;
+use crate::tokens::notify::{Change, publish};
 use crate::tokens::{Issued, TokenKind, TokenSpec, issue, reveal};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct NewApiToken {
     #[serde(default)]
     pub name: String,
+    #[serde(flatten)]
+    pub access: ApiTokenAccess,
+}
+
+/// What an API token may do: set at creation, editable after.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ApiTokenAccess {
     #[serde(default)]
     pub read: bool,
     #[serde(default)]
@@ -58,24 +66,12 @@ pub async fn create(state: &AppState, actor: Actor, campaign_id: i64, input: New
     } else if name.chars().count() > 200 {
         errors.insert("name".into(), "Use at most 200 characters.".into());
     }
-    if !input.read && !input.write {
-        errors.insert("permissions".into(), "Choose Read, Write or both.".into());
-    }
     let now = state.now();
     let keys = state.keys.clone();
     state
         .tx(move |conn| {
             let campaign = Campaign::find_for_update(conn, campaign_id)?;
-            let filter = match input.filter_id {
-                Some(id) => match Filter::find(conn, campaign.id, id).optional()? {
-                    Some(f) => Some(f),
-                    None => {
-                        errors.insert("filter_id".into(), "Choose one of this campaign's filters.".into());
-                        None
-                    }
-                },
-                None => None,
-            };
+            let filter = check_access(conn, campaign.id, &input.access, &mut errors)?;
             if !errors.is_empty() {
                 return Err(AppError::Validation(errors));
             }
@@ -85,8 +81,8 @@ pub async fn create(state: &AppState, actor: Actor, campaign_id: i64, input: New
             let spec = TokenSpec {
                 name,
                 campaign_id: Some(campaign.id),
-                can_read: input.read,
-                can_write: input.write,
+                can_read: input.access.read,
+                can_write: input.access.write,
                 filter_id: filter.as_ref().map(|f| f.id),
                 created_by: actor.user_id,
                 ..TokenSpec::default()
@@ -102,12 +98,81 @@ pub async fn create(state: &AppState, actor: Actor, campaign_id: i64, input: New
                     "kind": TokenKind::CampaignApi,
                     "campaign": campaign.slug,
                     "name": issued.token.name,
-                    "read": input.read,
-                    "write": input.write,
+                    "read": input.access.read,
+                    "write": input.access.write,
                     "filter": filter.map(|f| f.name),
                 }),
             )?;
             Ok(issued)
+        })
+        .await
+}
+
+/// At least one permission, and a filter of this campaign if any: the
+/// filter, or the complaints in `errors`.
+fn check_access(
+    conn: &mut PgConnection,
+    campaign_id: i64,
+    access: &ApiTokenAccess,
+    errors: &mut FieldErrors,
+) -> Result<Option<Filter>, AppError> {
+    if !access.read && !access.write {
+        errors.insert("permissions".into(), "Choose Read, Write or both.".into());
+    }
+    let Some(id) = access.filter_id else { return Ok(None) };
+    let filter = Filter::find(conn, campaign_id, id).optional()?;
+    if filter.is_none() {
+        errors.insert("filter_id".into(), "Choose one of this campaign's filters.".into());
+    }
+    Ok(filter)
+}
+
+/// Changes what a token may do. Applied at once on every instance: the
+/// token's cached state is dropped whether the change widens or narrows it.
+pub async fn update_access(
+    state: &AppState,
+    actor: Actor,
+    campaign_id: i64,
+    token_id: i64,
+    input: ApiTokenAccess,
+) -> Result<Token, AppError> {
+    actor.require(Permission::ManageCampaigns)?;
+    let now = state.now();
+    state
+        .tx(move |conn| {
+            let token = campaign_token(conn, campaign_id, token_id)?;
+            if token.revoked_at.is_some() {
+                return Err(AppError::conflict("This token was revoked; its permissions cannot change."));
+            }
+            let mut errors = FieldErrors::new();
+            let filter = check_access(conn, campaign_id, &input, &mut errors)?;
+            if !errors.is_empty() {
+                return Err(AppError::Validation(errors));
+            }
+            let unchanged =
+                (token.can_read, token.can_write, token.filter_id) == (input.read, input.write, input.filter_id);
+            if unchanged {
+                return Ok(token);
+            }
+            let before_filter = match token.filter_id {
+                Some(id) => Filter::find(conn, campaign_id, id).optional()?.map(|f| f.name),
+                None => None,
+            };
+            let updated = Token::set_access(conn, token.id, input.read, input.write, input.filter_id)?;
+            publish(conn, &Change::token(&token.digest))?;
+            audit::record(
+                conn,
+                now,
+                &actor,
+                "token.access_changed",
+                &token.display_key(),
+                json!({
+                    "kind": token.kind,
+                    "before": {"read": token.can_read, "write": token.can_write, "filter": before_filter},
+                    "after": {"read": input.read, "write": input.write, "filter": filter.map(|f| f.name)},
+                }),
+            )?;
+            Ok(updated)
         })
         .await
 }

@@ -1,7 +1,8 @@
 //! `/campaigns/{id}/api/tokens`: API documentation › API Tokens (seed 001,
 //! step 3). New API token with a name, Read and Write, and an optional
 //! campaign filter; per row Show (audit-logged), the link icon with the
-//! public documentation URL, and Revoke behind a confirmation.
+//! public documentation URL, Edit (permissions and filter), and Revoke
+//! behind a confirmation.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::ACCEPT;
@@ -17,7 +18,7 @@ use super::{Console, Flash, Layout, checkbox, field_errors, redirect_with, rende
 use crate::domain::Permission;
 use crate::error::{AppError, FieldErrors};
 use crate::models::TokenStatus;
-use crate::services::api_tokens::{self, NewApiToken};
+use crate::services::api_tokens::{self, ApiTokenAccess, NewApiToken};
 use crate::services::catalog::CampaignSnapshot;
 use crate::state::AppState;
 
@@ -58,6 +59,31 @@ pub struct Form {
     write: Option<String>,
     #[serde(default)]
     filter_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/api_token_edit.html")]
+struct EditPage {
+    layout: Layout,
+    header: Header,
+    snap: CampaignSnapshot,
+    token_id: i64,
+    name: String,
+    key: String,
+    form: Form,
+    errors: FieldErrors,
+}
+
+impl Form {
+    /// The permissions and filter chosen; an unreadable filter is reported
+    /// like a filter of another campaign.
+    fn access(&self) -> Result<ApiTokenAccess, AppError> {
+        let filter_id = match self.filter_id.trim() {
+            "" => None,
+            f => Some(f.parse().map_err(|_| AppError::invalid("filter_id", "Choose one of this campaign's filters."))?),
+        };
+        Ok(ApiTokenAccess { read: checkbox(&self.read), write: checkbox(&self.write), filter_id })
+    }
 }
 
 /// `(token id, secret, message)` to show on the page.
@@ -120,14 +146,7 @@ pub async fn create(
     web::Form(form): web::Form<Form>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let filter_id = match form.filter_id.trim() {
-        "" => None,
-        f => Some(
-            f.parse::<i64>().map_err(|_| AppError::invalid("filter_id", "Choose one of this campaign's filters."))?,
-        ),
-    };
-    let input =
-        NewApiToken { name: form.name.clone(), read: checkbox(&form.read), write: checkbox(&form.write), filter_id };
+    let input = NewApiToken { name: form.name.clone(), access: form.access()? };
     match api_tokens::create(&state, console.user.actor(), id, input).await {
         Ok(issued) => {
             let message = format!(
@@ -193,4 +212,71 @@ pub async fn revoke(
         &format!("/campaigns/{id}/api/tokens"),
         Flash::success(format!("API token “{}” ({}) revoked.", token.name, token.display_key())),
     ))
+}
+
+async fn edit_page(
+    state: &AppState,
+    console: Console,
+    (id, tid): (i64, i64),
+    status: StatusCode,
+    form: Option<Form>,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    console.user.require(Permission::ManageCampaigns)?;
+    let snap = state.db(move |conn| CampaignSnapshot::load_id(conn, id)).await?;
+    let token = api_tokens::list(state, id)
+        .await?
+        .into_iter()
+        .map(|r| r.token)
+        .find(|t| t.id == tid && t.revoked_at.is_none())
+        .ok_or(AppError::NotFound)?;
+    let form = form.unwrap_or_else(|| Form {
+        name: String::new(),
+        read: token.can_read.then(|| "on".into()),
+        write: token.can_write.then(|| "on".into()),
+        filter_id: token.filter_id.map(|f| f.to_string()).unwrap_or_default(),
+    });
+    let (_, layout) = console.layout(format!("{} · Edit API token", snap.campaign.name), "campaigns");
+    render_status(
+        status,
+        &EditPage {
+            layout,
+            header: Header::of(&snap.campaign, "api"),
+            snap,
+            token_id: token.id,
+            name: token.name.clone(),
+            key: token.display_key(),
+            form,
+            errors,
+        },
+    )
+}
+
+pub async fn edit(
+    state: web::Data<AppState>,
+    console: Console,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    edit_page(&state, console, path.into_inner(), StatusCode::OK, None, FieldErrors::new()).await
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    console: Console,
+    path: web::Path<(i64, i64)>,
+    web::Form(form): web::Form<Form>,
+) -> Result<HttpResponse, AppError> {
+    let (id, tid) = path.into_inner();
+    let input = form.access()?;
+    match api_tokens::update_access(&state, console.user.actor(), id, tid, input).await {
+        Ok(token) => Ok(redirect_with(
+            &state,
+            &format!("/campaigns/{id}/api/tokens"),
+            Flash::success(format!("API token “{}” ({}) saved.", token.name, token.display_key())),
+        )),
+        Err(e) => {
+            let errors = field_errors(e)?;
+            edit_page(&state, console, (id, tid), StatusCode::UNPROCESSABLE_ENTITY, Some(form), errors).await
+        }
+    }
 }

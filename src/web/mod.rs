@@ -103,6 +103,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/campaigns/{id}/api/tokens", web::get().to(api_tokens::list))
         .route("/campaigns/{id}/api/tokens", web::post().to(api_tokens::create))
         .route("/campaigns/{id}/api/tokens/{tid}/show", web::post().to(api_tokens::show))
+        .route("/campaigns/{id}/api/tokens/{tid}/edit", web::get().to(api_tokens::edit))
+        .route("/campaigns/{id}/api/tokens/{tid}/edit", web::post().to(api_tokens::update))
         .route("/campaigns/{id}/api/tokens/{tid}/revoke", web::get().to(api_tokens::confirm_revoke))
         .route("/campaigns/{id}/api/tokens/{tid}/revoke", web::post().to(api_tokens::revoke))
         .route("/docs/c/{public_id}", web::get().to(docs::page))

@@ -59,6 +59,20 @@ fn ids(a: &Answer) -> Vec<i64> {
     a.body["data"].as_array().unwrap().iter().map(|l| l["id"].as_i64().unwrap()).collect()
 }
 
+fn campaign_id(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    keyward::schema::campaigns::table.select(keyward::schema::campaigns::id).first(&mut app.conn()).unwrap()
+}
+
+fn first_api_token_id(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    keyward::schema::tokens::table
+        .filter(keyward::schema::tokens::kind.eq("campaign_api"))
+        .select(keyward::schema::tokens::id)
+        .first(&mut app.conn())
+        .unwrap()
+}
+
 async fn setup() -> (TestApp, Agent, Api, i64) {
     let app = TestApp::spawn().await;
     let admin = app.setup_admin().await;
@@ -293,10 +307,7 @@ async fn a_filter_in_use_cannot_be_deleted_and_editing_it_moves_its_tokens_at_on
         admin_api.post("/api/v1/campaigns/spring/leads", lead("VENDOR_NORTH", "n@example.com")).await.body["id"]
             .as_i64()
             .unwrap();
-    let cid: i64 = {
-        use diesel::prelude::*;
-        keyward::schema::campaigns::table.select(keyward::schema::campaigns::id).first(&mut app.conn()).unwrap()
-    };
+    let cid = campaign_id(&app);
     let page = format!("/campaigns/{cid}/filters");
     let res = admin.submit(&page, &format!("{page}/{filter}/delete"), &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -333,14 +344,7 @@ async fn a_filter_in_use_cannot_be_deleted_and_editing_it_moves_its_tokens_at_on
     assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Once the token is revoked, the filter can go.
-    let token_id: i64 = {
-        use diesel::prelude::*;
-        keyward::schema::tokens::table
-            .filter(keyward::schema::tokens::kind.eq("campaign_api"))
-            .select(keyward::schema::tokens::id)
-            .first(&mut app.conn())
-            .unwrap()
-    };
+    let token_id = first_api_token_id(&app);
     let tokens_page = format!("/campaigns/{cid}/api/tokens");
     let res = admin.submit(&tokens_page, &format!("{tokens_page}/{token_id}/revoke"), &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -356,12 +360,71 @@ async fn a_filter_in_use_cannot_be_deleted_and_editing_it_moves_its_tokens_at_on
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_tokens_permissions_and_filter_change_at_once_and_bad_edits_change_nothing() {
+    let (app, admin, admin_api, filter) = setup().await;
+    let secret = api_token(&admin_api, true, false, None).await;
+    let partner = admin_api.with(Some(&secret));
+    let inside = admin_api.post("/api/v1/campaigns/spring/leads", lead("SELECT_PARTNER", "a@example.com")).await;
+    let inside = inside.body["id"].as_i64().unwrap();
+    let north = admin_api.post("/api/v1/campaigns/spring/leads", lead("VENDOR_NORTH", "n@example.com")).await;
+    let north = north.body["id"].as_i64().unwrap();
+    assert_eq!(ids(&partner.get("/api/v1/campaigns/spring/leads").await).len(), 2, "read, no filter: every lead");
+    let token_id = first_api_token_id(&app);
+    let path = format!("/api/v1/campaigns/spring/api-tokens/{token_id}");
+
+    // Bad edits: a clear message, and the token keeps what it had.
+    let none = admin_api.put(&path, json!({"read": false, "write": false})).await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(none.body.to_string().contains("Choose Read, Write or both"), "{:?}", none.body);
+    let foreign = admin_api.put(&path, json!({"read": true, "filter_id": filter + 1000})).await;
+    assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(foreign.body.to_string().contains("Choose one of this campaign's filters"));
+    assert_eq!(ids(&partner.get("/api/v1/campaigns/spring/leads").await).len(), 2, "nothing changed");
+    assert!(
+        partner.post("/api/v1/campaigns/spring/leads", lead("SELECT_PARTNER", "x@example.com")).await.status
+            == StatusCode::FORBIDDEN
+    );
+
+    // Narrow it to the filter: the next request sees only the filter's leads.
+    let narrowed = admin_api.put(&path, json!({"read": true, "write": false, "filter_id": filter})).await;
+    assert_eq!(narrowed.status, StatusCode::OK, "{:?}", narrowed.body);
+    assert_eq!(narrowed.body["filter_id"], filter);
+    assert_eq!(ids(&partner.get("/api/v1/campaigns/spring/leads").await), vec![inside]);
+    assert_eq!(partner.get(&format!("/api/v1/campaigns/spring/leads/{north}")).await.status, StatusCode::NOT_FOUND);
+
+    // Widen it to Write in the console: the same token now creates leads.
+    let cid = campaign_id(&app);
+    let edit = format!("/campaigns/{cid}/api/tokens/{token_id}/edit");
+    let (status, form) = admin.page(&edit).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains(&format!("<option value=\"{filter}\" selected>")), "the form starts from what the token has");
+    let res = admin.submit(&edit, &edit, &[("filter_id", &filter.to_string())]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("Choose Read, Write or both"));
+    let res = admin.submit(&edit, &edit, &[("read", "on"), ("write", "on"), ("filter_id", &filter.to_string())]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = admin.page(&format!("/campaigns/{cid}/api/tokens")).await;
+    assert!(list.contains("saved") && list.contains("Write"));
+    let created = partner.post("/api/v1/campaigns/spring/leads", lead("SELECT_PARTNER", "w@example.com")).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+
+    // The old filter assignment is gone from the token: the filter can be
+    // deleted once no live token uses it.
+    assert_eq!(admin_api.put(&path, json!({"read": true, "write": true})).await.status, StatusCode::OK);
+    assert_eq!(ids(&partner.get("/api/v1/campaigns/spring/leads").await).len(), 3, "every lead again");
+    let filters = format!("/campaigns/{cid}/filters");
+    admin.submit(&filters, &format!("{filters}/{filter}/delete"), &[]).await;
+    let (_, body) = admin.page(&filters).await;
+    assert!(body.contains("deleted"), "the filter is free");
+
+    let changes = app.audit_actions().iter().filter(|a| *a == "token.access_changed").count();
+    assert_eq!(changes, 3, "one audit entry per change, none for refused edits");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_tokens_are_shown_on_request_with_an_audit_entry_and_revoked_with_a_confirmation() {
     let (app, admin, _api, filter) = setup().await;
-    let cid: i64 = {
-        use diesel::prelude::*;
-        keyward::schema::campaigns::table.select(keyward::schema::campaigns::id).first(&mut app.conn()).unwrap()
-    };
+    let cid = campaign_id(&app);
     let page = format!("/campaigns/{cid}/api/tokens");
     let res = admin.submit(&page, &page, &[("name", "Nobody"), ("filter_id", "")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
