@@ -97,8 +97,9 @@ pub struct TokenRow {
 
 impl TokenRow {
     /// Puts names to tokens: one query per table for the whole page, each
-    /// by primary key. (A four-table join costs PostgreSQL more to plan on
-    /// every execution than these three cost to run.)
+    /// by primary key, none for a table no token on the page points to. (A
+    /// four-table join costs PostgreSQL more to plan on every execution
+    /// than these cost to run.)
     pub fn label(conn: &mut PgConnection, tokens: Vec<Token>) -> QueryResult<Vec<TokenRow>> {
         fn ids(tokens: &[Token], of: impl Fn(&Token) -> Option<i64>) -> Vec<i64> {
             let mut ids: Vec<i64> = tokens.iter().filter_map(of).collect();
@@ -106,24 +107,24 @@ impl TokenRow {
             ids.dedup();
             ids
         }
-        let emails: HashMap<i64, String> = users::table
-            .filter(users::id.eq_any(ids(&tokens, |t| t.user_id)))
-            .select((users::id, users::email))
-            .load(conn)?
-            .into_iter()
-            .collect();
-        let campaign_slugs: HashMap<i64, String> = campaigns::table
-            .filter(campaigns::id.eq_any(ids(&tokens, |t| t.campaign_id)))
-            .select((campaigns::id, campaigns::slug))
-            .load(conn)?
-            .into_iter()
-            .collect();
-        let source_slugs: HashMap<i64, String> = sources::table
-            .filter(sources::id.eq_any(ids(&tokens, |t| t.source_id)))
-            .select((sources::id, sources::slug))
-            .load(conn)?
-            .into_iter()
-            .collect();
+        fn names(
+            ids: Vec<i64>,
+            load: impl FnOnce(Vec<i64>) -> QueryResult<Vec<(i64, String)>>,
+        ) -> QueryResult<HashMap<i64, String>> {
+            if ids.is_empty() {
+                return Ok(HashMap::new());
+            }
+            Ok(load(ids)?.into_iter().collect())
+        }
+        let emails = names(ids(&tokens, |t| t.user_id), |ids| {
+            users::table.filter(users::id.eq_any(ids)).select((users::id, users::email)).load(conn)
+        })?;
+        let campaign_slugs = names(ids(&tokens, |t| t.campaign_id), |ids| {
+            campaigns::table.filter(campaigns::id.eq_any(ids)).select((campaigns::id, campaigns::slug)).load(conn)
+        })?;
+        let source_slugs = names(ids(&tokens, |t| t.source_id), |ids| {
+            sources::table.filter(sources::id.eq_any(ids)).select((sources::id, sources::slug)).load(conn)
+        })?;
         let name = |names: &HashMap<i64, String>, id: Option<i64>| id.and_then(|id| names.get(&id).cloned());
         Ok(tokens
             .into_iter()
