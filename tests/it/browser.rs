@@ -117,6 +117,21 @@ impl Browser {
         Ok(self.find(css).await?.text().await?)
     }
 
+    /// Waits for an element's text, which a script may set only once a
+    /// promise resolves (Copy turns into Copied after the clipboard write,
+    /// and back 1.5 s later).
+    pub async fn wait_for_text(&self, css: &str, expected: &str) -> Result<()> {
+        let mut seen = String::new();
+        for _ in 0..100 {
+            seen = self.text(css).await?;
+            if seen == expected {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        anyhow::bail!("{css} reads {seen:?}, not {expected:?}")
+    }
+
     pub async fn path(&self) -> Result<String> {
         let url = self.client.current_url().await?;
         Ok(match url.query() {

@@ -39,12 +39,7 @@ async fn the_global_token_is_enabled_and_copied() {
         anyhow::ensure!(masked.starts_with("kw_glb_") && masked.ends_with('•'), "{masked}");
 
         b.click("#level-global [data-copy-from='#value-global']").await?;
-        for _ in 0..50 {
-            if b.text("#level-global [data-copy-from='#value-global']").await? == "Copied" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        b.wait_for_text("#level-global [data-copy-from='#value-global']", "Copied").await?;
         let shown = b.find("#value-global").await?.prop("value").await?.unwrap_or_default();
         anyhow::ensure!(shown.starts_with("kw_glb_") && shown.len() == 49, "{shown}");
         // What the clipboard holds is the token that works.

@@ -47,7 +47,7 @@ async fn the_profile_token_dialog_shows_copies_and_revokes() {
         anyhow::ensure!(b.find("#new-token").await?.attr("type").await?.as_deref() == Some("text"), "shown");
         // Copy puts it on the clipboard.
         b.click("dialog[open] [data-copy-from='#new-token']").await?;
-        anyhow::ensure!(b.text("dialog[open] [data-copy-from='#new-token']").await? == "Copied");
+        b.wait_for_text("dialog[open] [data-copy-from='#new-token']", "Copied").await?;
         b.click_and_load("dialog[open] a[href='/profile']").await?;
         b.wait_for_path("/profile").await?;
         let pasted = paste_into(&b, "input[name=display_name]").await?;
