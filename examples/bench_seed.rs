@@ -42,22 +42,11 @@ async fn campaign(
     )
     .await
     .map_err(err)?;
-    campaigns::create_field(
-        state,
-        actor.clone(),
-        c.id,
-        campaigns::NewField { slug: "email".into(), label: "Email".into(), field_type: "email".into(), required: true },
-    )
-    .await
-    .map_err(err)?;
-    campaigns::create_field(
-        state,
-        actor.clone(),
-        c.id,
-        campaigns::NewField { slug: "name".into(), label: "Name".into(), field_type: "text".into(), required: false },
-    )
-    .await
-    .map_err(err)?;
+    for (slug, label, field_type, required) in [("email", "Email", "email", true), ("name", "Name", "text", false)] {
+        let field =
+            campaigns::NewField { slug: slug.into(), label: label.into(), field_type: field_type.into(), required };
+        campaigns::create_field(state, actor.clone(), c.id, field).await.map_err(err)?;
+    }
     let options = ["SELECT_PARTNER", "VENDOR_NORTH"]
         .iter()
         .map(|o| campaigns::NewOption { slug: (*o).into(), label: (*o).into() })

@@ -37,22 +37,7 @@ async fn exporting_a_large_table_does_not_grow_the_servers_memory() {
             .env("KEYWARD_WORKERS", "2");
     };
     let bin = env!("CARGO_BIN_EXE_keyward");
-    let mut create = Command::new(bin);
-    env(&mut create);
-    let mut child = create
-        .args(["admin", "create", "--email", "root@example.com", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"a long enough password\n").unwrap();
-    assert!(child.wait().unwrap().success());
-    let mut issue = Command::new(bin);
-    env(&mut issue);
-    let out = issue
-        .args(["token", "issue", "--user", "root@example.com", "--kind", "personal", "--description", "setup"])
-        .output()
-        .unwrap();
-    let personal = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let personal = crate::helpers::cli_admin_with_token(bin, env, "setup");
 
     let mut serve = Command::new(bin);
     env(&mut serve);

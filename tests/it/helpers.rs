@@ -379,6 +379,28 @@ fn install_log_capture() {
     });
 }
 
+/// Through the binary `bin` run with `env`: creates the super admin
+/// root@example.com and issues them a personal token, which it returns.
+pub fn cli_admin_with_token(bin: &str, env: impl Fn(&mut std::process::Command), description: &str) -> String {
+    use std::process::{Command, Stdio};
+    let mut create = Command::new(bin);
+    env(&mut create);
+    let mut child = create
+        .args(["admin", "create", "--email", "root@example.com", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"a long enough password\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    let mut issue = Command::new(bin);
+    env(&mut issue);
+    let out = issue
+        .args(["token", "issue", "--user", "root@example.com", "--kind", "personal", "--description", description])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
 pub fn logs() -> String {
     LOGS.get().map(|b| String::from_utf8_lossy(&b.lock().unwrap()).into_owned()).unwrap_or_default()
 }

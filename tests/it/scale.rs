@@ -203,22 +203,7 @@ async fn json_logs_carry_request_ids_and_sigterm_flushes_usage() {
             .env("KEYWARD_USAGE_FLUSH_MS", "60000")
             .env("RUST_LOG", "info");
     };
-    let mut create = Command::new(bin);
-    env(&mut create);
-    let mut child = create
-        .args(["admin", "create", "--email", "root@example.com", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"a long enough password\n").unwrap();
-    assert!(child.wait().unwrap().success());
-    let mut issue = Command::new(bin);
-    env(&mut issue);
-    let out = issue
-        .args(["token", "issue", "--user", "root@example.com", "--kind", "personal", "--description", "logs"])
-        .output()
-        .unwrap();
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let token = crate::helpers::cli_admin_with_token(bin, env, "logs");
 
     let mut serve = Command::new(bin);
     env(&mut serve);
