@@ -10,8 +10,12 @@ use std::io::Write as _;
 use diesel::prelude::*;
 use keyward::clock::Clock;
 use keyward::config::{Settings, Source};
-use keyward::models::{self, Campaign, Filter, NewTokenRow, User};
-use keyward::services::{Actor, account_tokens, api_tokens, campaigns, filters, levels, tokens};
+use keyward::domain::{Actor, IntakeMethod, Level};
+use keyward::models::{NewTokenRow, User};
+use keyward::services::catalog::{Campaign, Filter};
+use keyward::services::{
+    NewToken, Services, account_tokens, api_tokens, campaigns, filters, levels, personal_tokens, structure,
+};
 use keyward::tokens::{TokenKind, format};
 use secrecy::ExposeSecret as _;
 
@@ -21,11 +25,11 @@ const LEADS: i64 = 1_000_000;
 /// A campaign with a source `web`, the fields and select the load scripts
 /// send, and a filter on the select.
 async fn campaign(
-    state: &keyward::state::AppState,
+    state: &Services,
     actor: &Actor,
     name: &str,
     slug: &str,
-) -> anyhow::Result<(Campaign, models::Source, Filter)> {
+) -> anyhow::Result<(Campaign, keyward::services::catalog::Source, Filter)> {
     let actor = actor.clone();
     let c = campaigns::create_campaign(
         state,
@@ -44,18 +48,18 @@ async fn campaign(
     .map_err(err)?;
     for (slug, label, field_type, required) in [("email", "Email", "email", true), ("name", "Name", "text", false)] {
         let field =
-            campaigns::NewField { slug: slug.into(), label: label.into(), field_type: field_type.into(), required };
-        campaigns::create_field(state, actor.clone(), c.id, field).await.map_err(err)?;
+            structure::NewField { slug: slug.into(), label: label.into(), field_type: field_type.into(), required };
+        structure::create_field(state, actor.clone(), c.id, field).await.map_err(err)?;
     }
     let options = ["SELECT_PARTNER", "VENDOR_NORTH"]
         .iter()
-        .map(|o| campaigns::NewOption { slug: (*o).into(), label: (*o).into() })
+        .map(|o| structure::NewOption { slug: (*o).into(), label: (*o).into() })
         .collect();
-    campaigns::create_select(
+    structure::create_select(
         state,
         actor.clone(),
         c.id,
-        campaigns::NewSelect { slug: "select_partner".into(), label: "Partner".into(), options },
+        structure::NewSelect { slug: "select_partner".into(), label: "Partner".into(), options },
     )
     .await
     .map_err(err)?;
@@ -77,7 +81,7 @@ async fn campaign(
 }
 
 fn err(e: keyward::error::AppError) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
+    anyhow::anyhow!("{e:?}")
 }
 
 fn write(dir: &std::path::Path, name: &str, lines: &[String]) -> anyhow::Result<()> {
@@ -93,17 +97,18 @@ async fn main() -> anyhow::Result<()> {
     let out = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "bench/results/seed".into()));
     std::fs::create_dir_all(&out)?;
     let settings = Settings::load(&Source::from_process()?)?;
+    // Bulk rows go in through a connection of the seeder's own; everything
+    // else through the services, as the console would.
+    let url = settings.database_url.as_ref().map(|u| u.expose_secret().to_owned()).unwrap_or_default();
+    let mut direct = PgConnection::establish(&url)?;
     let state = keyward::startup::connect(settings, Clock::system()).await?;
-    let admin = state
-        .db(|conn| Ok(User::by_email(conn, "root@bench.local")?))
-        .await
-        .map_err(err)?
+    let admin = User::by_email(&mut direct, "root@bench.local")?
         .ok_or_else(|| anyhow::anyhow!("run `keyward admin create --email root@bench.local` first"))?;
     let actor = Actor::user(admin.id, &admin.email, admin.role, None);
 
     let (c, s, filter) = campaign(&state, &actor, "Bench", "bench").await?;
 
-    let form = levels::Level::Source { campaign_id: c.id, source_id: s.id, kind: TokenKind::SourceForm };
+    let form = Level::Source { campaign_id: c.id, source_id: s.id, method: IntakeMethod::Form };
     levels::set_enabled(&state, actor.clone(), form, true).await.map_err(err)?;
     let (_, form_token) = levels::show(&state, actor.clone(), form).await.map_err(err)?;
     let api = api_tokens::create(
@@ -118,15 +123,15 @@ async fn main() -> anyhow::Result<()> {
     .await
     .map_err(err)?;
     let private = account_tokens::create_private(&state, actor.clone(), &admin.email, "bench").await.map_err(err)?;
-    let personal = tokens::create_personal(&state, actor.clone(), admin.id, "bench", None).await.map_err(err)?;
-    let secret = |i: &keyward::tokens::Issued| i.secret.expose_secret().to_owned();
+    let personal = personal_tokens::create(&state, actor.clone(), admin.id, "bench", None).await.map_err(err)?;
+    let secret = |i: &NewToken| i.secret.expose_secret().to_owned();
     let (by_campaign, _, _) = campaign(&state, &actor, "Bench campaign level", "bench-campaign").await?;
-    let level = levels::Level::Campaign(by_campaign.id);
+    let level = Level::Campaign(by_campaign.id);
     levels::set_enabled(&state, actor.clone(), level, true).await.map_err(err)?;
     let (_, campaign_token) = levels::show(&state, actor.clone(), level).await.map_err(err)?;
     campaign(&state, &actor, "Bench global level", "bench-global").await?;
-    levels::set_enabled(&state, actor.clone(), levels::Level::Global, true).await.map_err(err)?;
-    let (_, global_token) = levels::show(&state, actor.clone(), levels::Level::Global).await.map_err(err)?;
+    levels::set_enabled(&state, actor.clone(), Level::Global, true).await.map_err(err)?;
+    let (_, global_token) = levels::show(&state, actor.clone(), Level::Global).await.map_err(err)?;
     write(&out, "form.txt", &[form_token.expose_secret().to_owned()])?;
     write(&out, "campaign.txt", &[campaign_token.expose_secret().to_owned()])?;
     write(&out, "global.txt", &[global_token.expose_secret().to_owned()])?;
@@ -177,9 +182,7 @@ async fn main() -> anyhow::Result<()> {
                     expires_at: None,
                 })
                 .collect();
-            let mut pooled = state.database.pool().get()?;
-            let conn: &mut diesel::PgConnection = &mut pooled;
-            diesel::insert_into(keyward::schema::tokens::table).values(&rows).execute(conn)?;
+            diesel::insert_into(keyward::schema::tokens::table).values(&rows).execute(&mut direct)?;
             batch.clear();
         }
     }
@@ -198,8 +201,7 @@ async fn main() -> anyhow::Result<()> {
     write(&out, "broken.txt", &broken)?;
 
     // 1,000,000 leads, half inside the API token's filter.
-    let mut pooled = state.database.pool().get()?;
-    let conn: &mut diesel::PgConnection = &mut pooled;
+    let conn = &mut direct;
     diesel::sql_query("SET statement_timeout = 0").execute(conn)?;
     diesel::sql_query(format!(
         "INSERT INTO leads (campaign_id, source_id, status, fields, selects, created_at, updated_at) \

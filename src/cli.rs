@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::clock::Clock;
 use crate::config::{Settings, Source};
@@ -156,13 +156,13 @@ async fn admin_create(settings: Settings, email: String, password: SecretString)
 
 async fn issue_token(settings: Settings, email: String, description: String) -> anyhow::Result<()> {
     let state = startup::connect(settings, Clock::system()).await?;
-    let (token, secret) = crate::services::tokens::issue_personal_from_cli(&state, &email, &description)
+    let new = crate::services::personal_tokens::issue_from_cli(&state, &email, &description)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     // The token goes to stdout alone, so that scripts can capture it; the
     // note goes to stderr.
-    eprintln!("Personal token {} for {email}; it is shown once, store it now:", token.display_key());
-    println!("{secret}");
+    eprintln!("Personal token {} for {email}; it is shown once, store it now:", new.token.display_key());
+    println!("{}", new.secret.expose_secret());
     Ok(())
 }
 
@@ -183,7 +183,7 @@ fn read_password() -> anyhow::Result<SecretString> {
 
 async fn serve(settings: Settings, signals: &mut Signals) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
-    let public_url = app.state().settings.public_url.clone();
+    let public_url = app.services().settings.public_url.clone();
     let mut banner = format!("Keyward is listening on {public_url} (port {})\n", app.port());
     if let Some(code) = app.setup_code() {
         banner.push_str(&format!(

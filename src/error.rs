@@ -1,10 +1,18 @@
 //! The one error type. Services return `AppError`; console handlers let it
 //! render as an HTML page, API handlers wrap it in [`ApiError`] to render the
-//! JSON body of SPEC section 5. A 500 logs the whole cause chain under an
-//! error id and shows only that id.
+//! JSON body of SPEC section 5.
+//!
+//! - [`AppError::code`] is the one table of error codes; an error actix
+//!   produces by itself is first mapped to an `AppError`
+//!   ([`AppError::from_status`]) so that it goes through the same table.
+//! - A 5xx keeps its cause ([`Cause`]) to the edge, where the whole chain is
+//!   logged inside the request's span (so with its request id); the answer
+//!   shows a fixed sentence and the request id, never driver or PostgreSQL
+//!   text.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -56,7 +64,34 @@ impl TokenError {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+/// What went wrong underneath a 5xx: kept for the log, never shown. Shared,
+/// so that one failed load can answer every request that waited for it.
+#[derive(Clone)]
+pub struct Cause(Arc<anyhow::Error>);
+
+impl Cause {
+    pub fn new(e: impl Into<anyhow::Error>) -> Self {
+        Self(Arc::new(e.into()))
+    }
+
+    pub fn msg(message: &'static str) -> Self {
+        Self(Arc::new(anyhow::Error::msg(message)))
+    }
+}
+
+impl std::fmt::Debug for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
     NotFound,
@@ -83,16 +118,19 @@ pub enum AppError {
     Validation(FieldErrors),
     #[error("{0}")]
     Conflict(String),
-    #[error("the request body is larger than {limit} bytes")]
-    PayloadTooLarge { limit: usize },
+    #[error("{}", match .limit { Some(l) => format!("the request body is larger than {l} bytes"), None => "the request body is too large".to_owned() })]
+    PayloadTooLarge { limit: Option<usize> },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("too many requests: try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
     #[error("the form has expired or did not come from Keyward (CSRF check failed): reload the page and try again")]
     Csrf,
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
+    /// The database (or another dependency) cannot be reached: worth a retry.
+    #[error("the service is temporarily unavailable: please retry in a moment")]
+    Unavailable(Cause),
     #[error("internal error")]
-    Internal(#[source] anyhow::Error),
+    Internal(Cause),
 }
 
 fn summary(fields: &FieldErrors) -> String {
@@ -105,7 +143,11 @@ fn summary(fields: &FieldErrors) -> String {
 
 impl AppError {
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
-        Self::Internal(e.into())
+        Self::Internal(Cause::new(e))
+    }
+
+    pub fn unavailable(e: impl Into<anyhow::Error>) -> Self {
+        Self::Unavailable(Cause::new(e))
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -125,6 +167,21 @@ impl AppError {
         Self::Validation(FieldErrors::from([(field.to_owned(), message.into())]))
     }
 
+    /// The error an answer with this status stands for, when actix (not
+    /// Keyward) produced it: a body limit, an unmatched method.
+    pub fn from_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            404 => Self::NotFound,
+            405 => Self::MethodNotAllowed,
+            413 => Self::PayloadTooLarge { limit: None },
+            415 => Self::UnsupportedMediaType("this content type is not accepted here".to_owned()),
+            429 => Self::RateLimited { retry_after: 1 },
+            503 => Self::Unavailable(Cause::msg("unavailable (answered by the HTTP layer)")),
+            s if s >= 500 => Self::Internal(Cause::msg("failed in the HTTP layer")),
+            _ => Self::BadRequest("the request could not be read".to_owned()),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NotFound | Self::NoSuch(_) => StatusCode::NOT_FOUND,
@@ -136,13 +193,14 @@ impl AppError {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    /// The machine-readable code of the JSON error body.
+    /// The machine-readable code of the JSON error body: the one table.
     pub fn code(&self) -> &'static str {
         match self {
             Self::NotFound | Self::NoSuch(_) => "not_found",
@@ -157,13 +215,14 @@ impl AppError {
             Self::Validation(_) => "validation_failed",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",
         }
     }
 
-    /// What a client may be told. Internal causes stay in the log.
+    /// What a client may be told. Causes stay in the log.
     pub fn public_message(&self) -> String {
         match self {
             Self::Internal(_) => "Something went wrong on our side. It has been logged.".to_owned(),
@@ -171,19 +230,29 @@ impl AppError {
         }
     }
 
-    /// Logs a 500 with its cause chain and returns the id shown to the user.
+    /// Logs a 5xx with its cause chain, inside the request's span (which
+    /// carries the request id); returns the request id to show.
     fn log(&self) -> Option<String> {
-        let Self::Internal(e) = self else {
-            return None;
-        };
-        let id = crate::tokens::random_base62(10);
-        tracing::error!(error_id = %id, error = %format!("{e:#}"), "request failed");
-        Some(id)
+        let request_id = crate::telemetry::request_id();
+        match self {
+            Self::Internal(cause) => {
+                tracing::error!(error = %cause, "request failed");
+                Some(request_id.unwrap_or_default())
+            }
+            Self::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "request failed: unavailable");
+                request_id
+            }
+            _ => None,
+        }
     }
 
-    fn retry_after(&self, builder: &mut actix_web::HttpResponseBuilder) {
+    fn headers(&self, builder: &mut actix_web::HttpResponseBuilder) {
         if let Self::RateLimited { retry_after } = self {
             builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        if let Self::Unavailable(_) = self {
+            builder.insert_header((header::RETRY_AFTER, "1"));
         }
     }
 }
@@ -195,30 +264,29 @@ impl From<diesel::result::Error> for AppError {
             Error::NotFound => Self::NotFound,
             // The connection died under us (a restart, a failover): worth a
             // retry, and the pool replaces the connection.
-            Error::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-                info,
-            ) => Self::Unavailable(format!("the database connection was lost ({}); please retry", info.message())),
-            other => Self::Internal(other.into()),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
+                Self::unavailable(e)
+            }
+            other => Self::internal(other),
         }
     }
 }
 
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
-        Self::Unavailable(format!("no database connection available ({e})"))
+        Self::Unavailable(Cause::new(anyhow::Error::new(e).context("no database connection available")))
     }
 }
 
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
-        Self::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+        Self::internal(anyhow::anyhow!("blocking task failed: {e}"))
     }
 }
 
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
-        Self::Internal(anyhow::Error::new(e).context("template rendering failed"))
+        Self::internal(anyhow::Error::new(e).context("template rendering failed"))
     }
 }
 
@@ -240,7 +308,7 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         if let Self::SignInRequired { next } = self {
-            let location = format!("/login?next={}", crate::web::urlencode(next));
+            let location = format!("/login?next={}", crate::http::urlencode(next));
             return HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
         }
         let error_id = self.log();
@@ -250,11 +318,11 @@ impl ResponseError for AppError {
             status: status.as_u16(),
             title: status.canonical_reason().unwrap_or("Error"),
             message: &message,
-            error_id: error_id.as_deref(),
+            error_id: error_id.as_deref().filter(|id| !id.is_empty()),
             sign_in: matches!(self, Self::Token(_)),
         };
         let mut builder = HttpResponse::build(status);
-        self.retry_after(&mut builder);
+        self.headers(&mut builder);
         match page.render() {
             Ok(body) => builder
                 .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
@@ -301,9 +369,9 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let error_id = self.0.log();
+        let error_id = self.0.log().filter(|id| !id.is_empty());
         let mut builder = HttpResponse::build(self.0.status());
-        self.0.retry_after(&mut builder);
+        self.0.headers(&mut builder);
         if let AppError::Token(_) | AppError::SignInRequired { .. } = &self.0 {
             builder.insert_header((
                 header::WWW_AUTHENTICATE,
@@ -324,5 +392,33 @@ impl ResponseError for ApiError {
                 error_id,
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn driver_text_stays_out_of_the_message() {
+        let e = AppError::from(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ClosedConnection,
+            Box::new("server closed the connection unexpectedly at /var/run/postgresql/.s.PGSQL.5432".to_owned()),
+        ));
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!e.public_message().contains("postgresql"), "{}", e.public_message());
+        assert!(format!("{:?}", e).contains("server closed"), "the cause is kept for the log");
+        let e = AppError::internal(anyhow::anyhow!("relation \"leads\" does not exist"));
+        assert!(!e.public_message().contains("leads"));
+    }
+
+    #[test]
+    fn statuses_actix_answers_go_through_the_one_code_table() {
+        for (status, code) in
+            [(404, "not_found"), (405, "method_not_allowed"), (413, "payload_too_large"), (500, "internal_error")]
+        {
+            let e = AppError::from_status(StatusCode::from_u16(status).unwrap());
+            assert_eq!((e.status().as_u16(), e.code()), (status, code));
+        }
     }
 }

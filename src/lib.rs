@@ -1,11 +1,14 @@
 //! Keyward: a self-hosted API-token manager with a server-rendered console.
 //!
-//! A request follows one path: route (`web` for the console, `api` for
-//! JSON) → service (`services`, the rules) → model (`models`, the tables).
+//! Requests go one way: route (`web` for console pages, `api` for JSON) →
+//! `services` (the rules; the only code that opens a connection and owns
+//! the transaction) → `models` (one module per table) → the database. The
+//! token core (`tokens`) and mail (`mail`) sit between services and models;
+//! `domain` holds the vocabulary every layer shares. Imports only point
+//! down; ARCHITECTURE.md has the map.
 
 pub mod api;
 pub mod assets;
-pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -14,6 +17,7 @@ pub mod csv_util;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
@@ -21,7 +25,6 @@ pub mod models;
 pub mod schema;
 pub mod services;
 pub mod startup;
-pub mod state;
 pub mod telemetry;
 pub mod tokens;
 pub mod web;

@@ -1,7 +1,8 @@
 //! Wiring: `Application::build` connects, migrates, binds the listener (port
 //! 0 works: tests use exactly this), registers every route and middleware,
-//! and starts the background jobs; `run_until_stopped` serves until the
-//! server is stopped, then stops the jobs in order.
+//! and starts the background jobs and the change listener;
+//! `run_until_stopped` serves until the server is stopped, then stops the
+//! jobs in order.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -11,26 +12,25 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, web};
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-use crate::cache::{Caches, CatalogCache};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::Keys;
+use crate::db::listener::Listener;
 use crate::error::AppError;
+use crate::http::TrustProxy;
 use crate::mail::transport::Transport;
+use crate::mail::worker::Worker;
 use crate::metrics::Metrics;
-use crate::state::AppState;
-use crate::tokens::Verifier;
-use crate::tokens::cache::TokenCache;
-use crate::tokens::listener::Listener;
-use crate::{api, assets, db, jobs, mail, services, telemetry, web as console};
+use crate::services::{self, Parts, Services};
+use crate::{api, assets, db, jobs, mail, telemetry, web as console};
 
 pub struct Application {
     port: u16,
     server: Server,
-    state: AppState,
+    state: Services,
     shutdown: Arc<watch::Sender<bool>>,
     jobs: Vec<JoinHandle<()>>,
     listener: Listener,
@@ -50,14 +50,11 @@ impl Application {
         if !settings.public_url_explicit {
             settings.public_url = crate::config::default_public_url(local);
         }
-        let state = connect(settings, clock).await?;
-        let transport = Transport::from_settings(&state.settings)?;
+        let (state, mail) = connect_with_mail(settings, clock).await?;
 
-        let now = state.now();
-        let setup_code = state
-            .db(move |conn| services::accounts::prepare_setup(conn, now))
+        let setup_code = services::accounts::prepare_setup(&state)
             .await
-            .map_err(|e| anyhow::anyhow!("preparing first-run setup: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("preparing first-run setup: {e:?}"))?;
 
         let port = local.port();
         let server = http_server(state.clone(), listener)?;
@@ -66,12 +63,12 @@ impl Application {
         let listener = Listener::start(
             url,
             format!("keyward-listener-{}", state.instance_id),
-            state.caches.clone(),
+            state.change_sink(),
             state.metrics.clone(),
         )?;
         let (shutdown, rx) = watch::channel(false);
         let jobs = vec![
-            tokio::spawn(mail::worker::run(state.clone(), transport, rx.clone())),
+            tokio::spawn(mail::worker::run(mail, rx.clone())),
             tokio::spawn(jobs::sweeper::run(state.clone(), rx.clone())),
             tokio::spawn(jobs::usage::run(state.clone(), rx)),
         ];
@@ -82,7 +79,7 @@ impl Application {
         self.port
     }
 
-    pub fn state(&self) -> &AppState {
+    pub fn services(&self) -> &Services {
         &self.state
     }
 
@@ -121,7 +118,19 @@ impl Application {
 
 /// Pool, migrations and keys: everything a command needs to work on the
 /// database, server or not.
-pub async fn connect(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
+pub async fn connect(settings: Settings, clock: Clock) -> anyhow::Result<Services> {
+    Ok(connect_parts(settings, clock).await?.0)
+}
+
+/// [`connect`], and the mail worker that delivers what the services queue.
+async fn connect_with_mail(settings: Settings, clock: Clock) -> anyhow::Result<(Services, Worker)> {
+    let (services, db) = connect_parts(settings, clock.clone()).await?;
+    let transport = Transport::from_settings(&services.settings)?;
+    let worker = Worker { db, clock, settings: services.settings.clone(), wake: services.mail_wake(), transport };
+    Ok((services, worker))
+}
+
+async fn connect_parts(settings: Settings, clock: Clock) -> anyhow::Result<(Services, db::Db)> {
     let url = settings.database_url.as_ref().context("DATABASE_URL is not set")?.expose_secret().to_owned();
     let size = settings.db_pool_size;
     let timeout = settings.db_pool_timeout;
@@ -136,43 +145,31 @@ pub async fn connect(settings: Settings, clock: Clock) -> anyhow::Result<AppStat
     })
     .await??;
     let keys = Arc::new(Keys::load(&settings)?);
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let metrics = Arc::new(Metrics::new());
     let database = db::Db::new(pool, metrics.clone());
-    let token_cache = Arc::new(TokenCache::new(settings.cache, metrics.clone()));
-    let caches = Arc::new(Caches { tokens: token_cache.clone(), catalog: CatalogCache::new(settings.cache) });
-    let tokens = Arc::new(Verifier::new(
-        keys.clone(),
-        database.clone(),
-        clock.clone(),
-        settings.failed_token_limit,
-        token_cache,
-        metrics.clone(),
-    ));
-    Ok(AppState {
+    let services = Services::new(Parts {
         settings: Arc::new(settings),
-        database,
-
+        db: database.clone(),
         keys,
         clock,
         mail_wake: Arc::new(Notify::new()),
-        password_slots: Arc::new(Semaphore::new(cores)),
-        tokens,
-        caches,
         metrics,
-        instance_id: Arc::from(crate::tokens::random_base62(8)),
-    })
+    });
+    Ok((services, database))
 }
 
-fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+fn http_server(state: Services, listener: TcpListener) -> anyhow::Result<Server> {
     let workers = state.settings.workers;
-    let blocking_threads = state.settings.db_pool_size as usize + state.password_slots.available_permits() + 2;
-
+    let blocking_threads = state.blocking_threads();
     let secure = state.settings.secure_cookies;
+    let trust_proxy = web::Data::new(TrustProxy(state.settings.trust_proxy));
+    let metrics = web::Data::from(state.metrics.clone());
     let data = web::Data::new(state);
     let server = actix_web::HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(trust_proxy.clone())
+            .app_data(metrics.clone())
             .app_data(
                 web::FormConfig::default()
                     .limit(console::middleware::FORM_LIMIT)
@@ -182,9 +179,9 @@ fn http_server(state: AppState, listener: TcpListener) -> anyhow::Result<Server>
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
             .wrap(from_fn(telemetry::request_span))
             .wrap(console::middleware::security_headers(secure))
-            .route("/healthz", web::get().to(api::healthz))
-            .route("/livez", web::get().to(api::livez))
-            .route("/metrics", web::get().to(api::metrics))
+            .route("/healthz", web::get().to(api::health::healthz))
+            .route("/livez", web::get().to(api::health::livez))
+            .route("/metrics", web::get().to(api::health::metrics))
             .service(
                 web::scope("/api")
                     .wrap(from_fn(api::json_errors))

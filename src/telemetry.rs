@@ -1,7 +1,8 @@
 //! Logging: tracing to stderr, as text or JSON lines (`KEYWARD_LOG_FORMAT`),
 //! and a span per request carrying a request id. Requests are logged by
 //! route pattern, never by raw path or query: those may hold a reset code
-//! or a public token.
+//! or a public token. The request id is also kept task-locally, so that
+//! an error answer can quote it ([`request_id`]).
 
 use std::time::Instant;
 
@@ -13,6 +14,7 @@ use tracing::Instrument as _;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
+use crate::metrics::Metrics;
 
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
@@ -25,10 +27,19 @@ pub fn init(format: LogFormat) {
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+tokio::task_local! {
+    static CURRENT_REQUEST: String;
+}
+
+/// The id of the request being answered, when called while answering one.
+pub fn request_id() -> Option<String> {
+    CURRENT_REQUEST.try_with(Clone::clone).ok()
+}
+
 /// 12 base62 characters from the thread's generator (seeded from the OS):
 /// a request id is no secret, and asking the kernel for randomness on every
 /// request showed in the profile.
-fn request_id() -> String {
+fn new_request_id() -> String {
     use rand::Rng as _;
     rand::rng().sample_iter(rand::distr::Alphanumeric).take(12).map(char::from).collect()
 }
@@ -37,12 +48,12 @@ pub async fn request_span(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let request_id = request_id();
+    let request_id = new_request_id();
     let span = tracing::info_span!("request", request_id = %request_id, method = %req.method());
-    let metrics = req.app_data::<actix_web::web::Data<crate::state::AppState>>().map(|s| s.metrics.clone());
+    let metrics = req.app_data::<actix_web::web::Data<Metrics>>().cloned();
     let method = req.method().to_string();
     let started = Instant::now();
-    let mut res = next.call(req).instrument(span.clone()).await?;
+    let mut res = CURRENT_REQUEST.scope(request_id.clone(), next.call(req).instrument(span.clone())).await?;
     let route = res.request().match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
     let status = res.status().as_u16();
     if let Some(m) = metrics {

@@ -10,10 +10,11 @@ use base64::Engine as _;
 use futures_util::future::LocalBoxFuture;
 use subtle::ConstantTimeEq as _;
 
+use crate::domain::{Actor, TokenKind, normalise_key};
 use crate::error::{ApiError, AppError, TokenError};
-use crate::state::AppState;
-use crate::tokens::{Principal, PrincipalUser, TokenKind, format};
-use crate::web::session::client_ip;
+use crate::http::client_ip;
+use crate::services::Services;
+use crate::tokens::{Principal, PrincipalUser};
 
 /// How the token came.
 enum Presented {
@@ -65,8 +66,15 @@ impl Bearer {
         })
     }
 
-    pub fn actor(&self) -> crate::services::Actor {
+    pub fn actor(&self) -> Actor {
         self.principal.actor(&self.ip)
+    }
+
+    /// The actor of a management call: the user a personal or profile
+    /// token acts as; other kinds are 403.
+    pub fn acting(&self) -> Result<Actor, AppError> {
+        self.user()?;
+        Ok(self.actor())
     }
 }
 
@@ -77,18 +85,17 @@ impl FromRequest for Bearer {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
+            let svc = req
+                .app_data::<web::Data<Services>>()
                 .cloned()
-                .ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState is not registered")))?;
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("Services are not registered")))?;
             let ip = client_ip(&req);
             let principal = match presented(&req)? {
-                Presented::Bearer(token) => state.tokens.verify(&token, &ip).await?,
+                Presented::Bearer(token) => svc.tokens.verify(&token, &ip).await?,
                 Presented::Basic(user, token) => {
-                    let principal = state.tokens.verify(&token, &ip).await?;
+                    let principal = svc.tokens.verify(&token, &ip).await?;
                     // Basic is for personal tokens, whose key is the user name.
-                    let key_matches: bool =
-                        format::normalise_key(&user).as_bytes().ct_eq(principal.key.as_bytes()).into();
+                    let key_matches: bool = normalise_key(&user).as_bytes().ct_eq(principal.key.as_bytes()).into();
                     if principal.kind != TokenKind::Personal || !key_matches {
                         return Err(TokenError::Unknown.into());
                     }

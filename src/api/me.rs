@@ -1,13 +1,12 @@
 //! `GET /api/v1/me`: the user behind a personal or profile token.
 
-use actix_web::{HttpResponse, web};
+use actix_web::HttpResponse;
 use serde_json::json;
 
 use super::auth::Bearer;
 use crate::error::ApiError;
-use crate::state::AppState;
 
-pub async fn show(_state: web::Data<AppState>, bearer: Bearer) -> Result<HttpResponse, ApiError> {
+pub async fn show(bearer: Bearer) -> Result<HttpResponse, ApiError> {
     let user = bearer.user()?;
     let p = &bearer.principal;
     Ok(HttpResponse::Ok().json(json!({

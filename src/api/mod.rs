@@ -1,24 +1,28 @@
-//! The JSON API. Every error is `{"error": {"code", "message"}}` through
-//! [`ApiError`]; a token comes through the [`auth::Bearer`] extractor.
+//! The JSON API: the route table, and the middleware that makes every
+//! error answer JSON. Every error is `{"error": {"code", "message"}}`
+//! through [`ApiError`]; a token comes through the [`auth::Bearer`]
+//! extractor. Handlers parse, call a service, and answer.
 
-pub mod admin;
+pub mod account_tokens;
 pub mod auth;
+pub mod body;
+pub mod campaigns;
 pub mod data;
+pub mod health;
 pub mod intake;
 pub mod leads;
-pub mod manage;
 pub mod me;
-pub mod tokens;
+pub mod revocation;
+pub mod token_admin;
+pub mod users;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
+use actix_web::{HttpResponse, ResponseError as _, web};
 
 use crate::error::{ApiError, AppError};
-use crate::state::AppState;
 
 /// Largest JSON body the API reads.
 pub const JSON_LIMIT: usize = 256 * 1024;
@@ -31,7 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError(AppError::NotFound).into()))
         .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
         .service(resource("/v1/me").route(web::get().to(me::show)))
-        .service(resource("/v1/tokens/revoke").route(web::post().to(tokens::revoke)))
+        .service(resource("/v1/tokens/revoke").route(web::post().to(revocation::revoke)))
         // Lead intake.
         .service(resource("/v1/campaigns/{c}/sources/{s}/form").route(web::post().to(intake::form)))
         .service(resource("/v1/campaigns/{c}/sources/{s}/ping").route(web::post().to(intake::ping)))
@@ -46,9 +50,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(leads::update)),
         )
         .service(resource("/v1/campaigns/{c}/schema").route(web::get().to(leads::schema)))
-        .service(resource("/v1/campaigns/{c}/filters").route(web::post().to(leads::create_filter)))
-        .service(resource("/v1/campaigns/{c}/api-tokens").route(web::post().to(leads::create_api_token)))
-        .service(resource("/v1/campaigns/{c}/api-tokens/{id}").route(web::put().to(leads::update_api_token)))
         // Data services.
         .service(
             resource("/public/v1/campaigns/{c}/stats")
@@ -58,38 +59,45 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/export/leads").route(web::get().to(data::export)))
         .service(resource("/v1/tokens/introspect").route(web::post().to(data::introspect)))
         // Users, tokens, account tokens.
-        .service(resource("/v1/users").route(web::post().to(admin::create_user)))
-        .service(resource("/v1/users/{id}").route(web::patch().to(admin::update_user)))
-        .service(resource("/v1/users/{id}/tokens/revoke").route(web::post().to(admin::revoke_user_tokens)))
-        .service(resource("/v1/tokens").route(web::get().to(admin::list_tokens)))
-        .service(resource("/v1/tokens/check").route(web::post().to(admin::check_token)))
-        .service(resource("/v1/tokens/{key}/revoke").route(web::post().to(admin::revoke_token)))
+        .service(resource("/v1/users").route(web::post().to(users::create)))
+        .service(resource("/v1/users/{id}").route(web::patch().to(users::update)))
+        .service(resource("/v1/users/{id}/tokens/revoke").route(web::post().to(users::revoke_tokens)))
+        .service(resource("/v1/tokens").route(web::get().to(token_admin::list)))
+        .service(resource("/v1/tokens/check").route(web::post().to(token_admin::check)))
+        .service(resource("/v1/tokens/{key}/revoke").route(web::post().to(token_admin::revoke)))
         .service(
             resource("/v1/settings/account-tokens/public")
-                .route(web::post().to(admin::generate_public))
-                .route(web::delete().to(admin::delete_public)),
+                .route(web::post().to(account_tokens::generate_public))
+                .route(web::delete().to(account_tokens::delete_public)),
         )
-        .service(resource("/v1/settings/account-tokens/private").route(web::post().to(admin::create_private)))
+        .service(resource("/v1/settings/account-tokens/private").route(web::post().to(account_tokens::create_private)))
         .service(
-            resource("/v1/settings/account-tokens/private/{key}/reset").route(web::post().to(admin::reset_private)),
+            resource("/v1/settings/account-tokens/private/{key}/reset")
+                .route(web::post().to(account_tokens::reset_private)),
         )
-        .service(resource("/v1/settings/account-tokens/private/{key}").route(web::delete().to(admin::delete_private)))
-        // Management.
-        .service(resource("/v1/campaigns").route(web::post().to(manage::create_campaign)))
-        .service(resource("/v1/campaigns/{c}/sources").route(web::post().to(manage::create_source)))
-        .service(resource("/v1/campaigns/{c}/fields").route(web::post().to(manage::create_field)))
-        .service(resource("/v1/campaigns/{c}/selects").route(web::post().to(manage::create_select)))
-        .service(resource("/v1/campaigns/{c}/statuses").route(web::post().to(manage::create_status)))
-        .service(resource("/v1/settings/global-token").route(web::put().to(manage::put_global)))
-        .service(resource("/v1/settings/global-token/regenerate").route(web::post().to(manage::regenerate_global)))
-        .service(resource("/v1/campaigns/{c}/token").route(web::put().to(manage::put_campaign_token)))
         .service(
-            resource("/v1/campaigns/{c}/token/regenerate").route(web::post().to(manage::regenerate_campaign_token)),
+            resource("/v1/settings/account-tokens/private/{key}")
+                .route(web::delete().to(account_tokens::delete_private)),
         )
-        .service(resource("/v1/campaigns/{c}/sources/{s}/tokens/{m}").route(web::put().to(manage::put_source_token)))
+        // Campaign management.
+        .service(resource("/v1/campaigns").route(web::post().to(campaigns::create_campaign)))
+        .service(resource("/v1/campaigns/{c}/sources").route(web::post().to(campaigns::create_source)))
+        .service(resource("/v1/campaigns/{c}/fields").route(web::post().to(campaigns::create_field)))
+        .service(resource("/v1/campaigns/{c}/selects").route(web::post().to(campaigns::create_select)))
+        .service(resource("/v1/campaigns/{c}/statuses").route(web::post().to(campaigns::create_status)))
+        .service(resource("/v1/campaigns/{c}/filters").route(web::post().to(campaigns::create_filter)))
+        .service(resource("/v1/campaigns/{c}/api-tokens").route(web::post().to(campaigns::create_api_token)))
+        .service(resource("/v1/campaigns/{c}/api-tokens/{id}").route(web::put().to(campaigns::update_api_token)))
+        .service(resource("/v1/settings/global-token").route(web::put().to(campaigns::put_global)))
+        .service(resource("/v1/settings/global-token/regenerate").route(web::post().to(campaigns::regenerate_global)))
+        .service(resource("/v1/campaigns/{c}/token").route(web::put().to(campaigns::put_campaign_token)))
+        .service(
+            resource("/v1/campaigns/{c}/token/regenerate").route(web::post().to(campaigns::regenerate_campaign_token)),
+        )
+        .service(resource("/v1/campaigns/{c}/sources/{s}/tokens/{m}").route(web::put().to(campaigns::put_source_token)))
         .service(
             resource("/v1/campaigns/{c}/sources/{s}/tokens/{m}/regenerate")
-                .route(web::post().to(manage::regenerate_source_token)),
+                .route(web::post().to(campaigns::regenerate_source_token)),
         );
 }
 
@@ -102,21 +110,28 @@ async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
     Err(ApiError(AppError::MethodNotAllowed))
 }
 
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError(AppError::NotFound))
+}
+
 fn json_error(e: actix_web::error::JsonPayloadError) -> ApiError {
     use actix_web::error::JsonPayloadError as E;
     ApiError(match e {
-        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => AppError::PayloadTooLarge { limit },
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
+            AppError::PayloadTooLarge { limit: Some(limit) }
+        }
         E::ContentType => AppError::bad_request("send the body as JSON with `Content-Type: application/json`"),
         E::Deserialize(e) if e.is_data() => {
             AppError::bad_request(format!("the JSON does not have the expected shape: {e}"))
         }
         E::Deserialize(e) => AppError::bad_request(format!("the body is not valid JSON: {e}")),
-        other => AppError::bad_request(other.to_string()),
+        _ => AppError::bad_request("the request body could not be read"),
     })
 }
 
 /// Makes sure every API error is JSON, including those actix answers by
-/// itself (405 for a wrong method, 413 for a body over the limit).
+/// itself (a body over the limit, a malformed path): the status is mapped
+/// to its `AppError`, whose code comes from the one table.
 pub async fn json_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -131,57 +146,12 @@ pub async fn json_errors(
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return Ok(res.map_into_left_body());
     }
-    let code = match status.as_u16() {
-        400 => "bad_request",
-        401 => "invalid_token",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        413 => "payload_too_large",
-        415 => "unsupported_media_type",
-        429 => "rate_limited",
-        _ if status.is_server_error() => "internal_error",
-        _ => "error",
-    };
     let (req, old) = res.into_parts();
-    let mut new = HttpResponse::build(status).json(json!({
-        "error": {"code": code, "message": status.canonical_reason().unwrap_or("error")}
-    }));
+    let mut new = ApiError(AppError::from_status(status)).error_response();
     for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
         if let Some(v) = old.headers().get(&name) {
             new.headers_mut().insert(name, v.clone());
         }
     }
     Ok(ServiceResponse::new(req, new).map_into_right_body())
-}
-
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError(AppError::NotFound))
-}
-
-/// `GET /metrics`: Prometheus text. Expose it to the scraper only.
-pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let backlog = state.db(|conn| Ok(crate::models::OutboxMessage::pending_count(conn)?)).await?;
-    state.metrics.outbox_backlog.set(backlog);
-    state.metrics.cache_entries.set(i64::try_from(state.tokens.cache.entries()).unwrap_or(i64::MAX));
-    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render()))
-}
-
-/// `GET /livez`: the process answers; no work at all (the benchmarks'
-/// ceiling of the HTTP stack).
-pub async fn livez() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain").body("ok")
-}
-
-/// `GET /healthz`: readiness, 200 once the database answers.
-pub async fn healthz(state: web::Data<AppState>, _req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    state
-        .db(|conn| {
-            use diesel::RunQueryDsl;
-            diesel::sql_query("SELECT 1").execute(conn)?;
-            Ok(())
-        })
-        .await
-        .map_err(|e| ApiError(AppError::Unavailable(format!("database unreachable: {e}"))))?;
-    Ok(HttpResponse::Ok().json(json!({"status": "ok"})))
 }

@@ -1,6 +1,11 @@
-//! The connection pool, embedded migrations and the embedded cluster.
+//! The database underneath the models: the gated connection pool, embedded
+//! migrations, the embedded cluster, and change notifications (NOTIFY and
+//! the LISTEN thread). Only `services` (and the background work below it:
+//! the mail worker, the token core) holds a [`Db`].
 
+pub mod changes;
 pub mod embedded;
+pub mod listener;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
@@ -127,8 +132,11 @@ impl Db {
         T: Send + 'static,
     {
         let waited = Instant::now();
-        let _permit =
-            self.gate.acquire().await.map_err(|_| AppError::Unavailable("the database is shutting down".into()))?;
+        let _permit = self
+            .gate
+            .acquire()
+            .await
+            .map_err(|_| AppError::Unavailable(crate::error::Cause::msg("the database pool is shutting down")))?;
         let pool = self.pool.clone();
         let metrics = self.metrics.clone();
         blocking(move || {
@@ -140,6 +148,11 @@ impl Db {
         })
         .await
     }
+}
+
+/// One round trip: whether the database answers (readiness).
+pub fn ping(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT 1").execute(conn).map(drop)
 }
 
 /// Applies every pending migration; returns how many ran.

@@ -1,13 +1,28 @@
-//! Validated values. Each type can only be built by parsing, so a function
-//! that takes an `EmailAddress` or a `Role` never checks it again.
+//! The shared vocabulary, below every other layer: validated values (each
+//! type can only be built by parsing, so a function that takes an
+//! `EmailAddress` or a `Role` never checks it again) and the words both the
+//! routes and the rules speak: token kinds and statuses, intake methods and
+//! levels, the actor, audit actions. Imports nothing above `error`.
 
+mod actor;
+mod audit;
 mod email;
+mod intake;
 mod role;
 mod slug;
+mod structure;
+mod token_kind;
+mod token_status;
 
+pub use actor::Actor;
+pub use audit::AuditAction;
 pub use email::EmailAddress;
+pub use intake::{IntakeMethod, Level, LevelSwitches};
 pub use role::{Permission, Role};
 pub use slug::{Ident, Slug};
+pub use structure::{FieldType, LinkPurpose, SourceKind};
+pub use token_kind::{PREFIX_LEN, TokenKind, normalise_key};
+pub use token_status::TokenStatus;
 
 /// Declares a fieldless enum stored as TEXT: `as_str`, `FromStr`, `Display`
 /// and the diesel conversions, from one list of `Variant => "text"` pairs.

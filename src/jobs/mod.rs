@@ -1,4 +1,6 @@
-//! Work on timers: the sweeper and the usage flush.
+//! Work on timers, on every instance: the sweeper (expiry, warnings, stale
+//! sessions) and the usage flush. Each calls services; what they do is safe
+//! to do on several instances at once.
 
 pub mod sweeper;
 pub mod usage;

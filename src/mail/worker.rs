@@ -3,27 +3,41 @@
 //! long as it takes, so an SMTP outage delays mail and loses none, and a
 //! restart of Keyward resumes where it stopped.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use super::transport::Transport;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::AppError;
 use crate::models::OutboxMessage;
-use crate::state::AppState;
 
 const BATCH: i64 = 20;
 const LEASE: Duration = Duration::from_secs(120);
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
-pub async fn run(state: AppState, transport: Transport, mut shutdown: watch::Receiver<bool>) {
-    tracing::info!(transport = transport.describe(), "mail worker started");
+/// What the worker needs: the outbox's database, the time, the settings
+/// (sender, retry delays), and the signal that a transaction queued mail.
+pub struct Worker {
+    pub db: Db,
+    pub clock: Clock,
+    pub settings: Arc<Settings>,
+    pub wake: Arc<Notify>,
+    pub transport: Transport,
+}
+
+pub async fn run(worker: Worker, mut shutdown: watch::Receiver<bool>) {
+    tracing::info!(transport = worker.transport.describe(), "mail worker started");
     loop {
-        if let Err(e) = deliver_due(&state, &transport).await {
-            tracing::warn!(error = %e, "mail worker could not read the outbox");
+        if let Err(e) = deliver_due(&worker).await {
+            tracing::warn!(error = ?e, "mail worker could not read the outbox");
         }
         tokio::select! {
-            () = state.mail_wake.notified() => {}
-            () = tokio::time::sleep(state.settings.mail_poll) => {}
+            () = worker.wake.notified() => {}
+            () = tokio::time::sleep(worker.settings.mail_poll) => {}
             _ = shutdown.changed() => break,
         }
     }
@@ -31,30 +45,31 @@ pub async fn run(state: AppState, transport: Transport, mut shutdown: watch::Rec
 }
 
 /// Sends everything due now; returns how many were sent.
-pub async fn deliver_due(state: &AppState, transport: &Transport) -> Result<usize, crate::error::AppError> {
+pub async fn deliver_due(worker: &Worker) -> Result<usize, AppError> {
+    let Worker { db, clock, settings, transport, .. } = worker;
     let mut sent = 0;
     loop {
-        let now = state.now();
+        let now = clock.now();
         let lease_until = now + LEASE;
-        let batch = state.db(move |conn| Ok(OutboxMessage::claim_due(conn, now, lease_until, BATCH)?)).await?;
+        let batch = db.run(move |conn| Ok(OutboxMessage::claim_due(conn, now, lease_until, BATCH)?)).await?;
         if batch.is_empty() {
             return Ok(sent);
         }
         for msg in batch {
             let id = msg.id;
-            match transport.send(&state.settings.mail_from, &msg).await {
+            match transport.send(&settings.mail_from, &msg).await {
                 Ok(()) => {
-                    let now = state.now();
-                    state.db(move |conn| Ok(OutboxMessage::mark_sent(conn, id, now)?)).await?;
+                    let now = clock.now();
+                    db.run(move |conn| Ok(OutboxMessage::mark_sent(conn, id, now)?)).await?;
                     tracing::info!(outbox_id = id, template = %msg.template, "mail delivered");
                     sent += 1;
                 }
                 Err(e) => {
-                    let delay = backoff(state.settings.mail_retry_base, msg.attempts);
-                    let retry_at = state.now() + delay;
+                    let delay = backoff(settings.mail_retry_base, msg.attempts);
+                    let retry_at = clock.now() + delay;
                     let error = format!("{e:#}");
                     tracing::warn!(outbox_id = id, attempt = msg.attempts, retry_in = ?delay, error = %error, "mail delivery failed");
-                    state.db(move |conn| Ok(OutboxMessage::mark_failed(conn, id, retry_at, &error)?)).await?;
+                    db.run(move |conn| Ok(OutboxMessage::mark_failed(conn, id, retry_at, &error)?)).await?;
                 }
             }
         }

@@ -1,16 +1,8 @@
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
+use crate::domain::LinkPurpose;
 use crate::schema::account_links;
-use crate::text_enum;
-
-text_enum! {
-    /// What a mailed single-use link is for.
-    pub enum LinkPurpose {
-        Invite => "invite",
-        Reset => "reset",
-    }
-}
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = account_links, check_for_backend(diesel::pg::Pg))]

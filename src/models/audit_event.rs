@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
+use crate::domain::AuditAction;
 use crate::schema::audit_events;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
@@ -22,7 +23,7 @@ pub struct NewAuditEvent<'a> {
     pub at: OffsetDateTime,
     pub actor_id: Option<i64>,
     pub actor: &'a str,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub target: &'a str,
     pub ip: Option<&'a str>,
     pub details: serde_json::Value,

@@ -1,9 +1,9 @@
-//! Leads and pings.
+//! Leads: what intake stores and the leads API reads and writes.
 
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
-use crate::schema::{leads, pings};
+use crate::schema::leads;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = leads, check_for_backend(diesel::pg::Pg))]
@@ -59,66 +59,6 @@ impl Lead {
 
     pub fn count_of_campaign(conn: &mut PgConnection, campaign_id: i64) -> QueryResult<i64> {
         leads::table.filter(leads::campaign_id.eq(campaign_id)).count().get_result(conn)
-    }
-}
-
-#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
-#[diesel(table_name = pings, check_for_backend(diesel::pg::Pg))]
-pub struct Ping {
-    pub id: i64,
-    pub public_id: String,
-    pub campaign_id: i64,
-    pub source_id: i64,
-    pub data: serde_json::Value,
-    pub created_at: OffsetDateTime,
-    pub expires_at: OffsetDateTime,
-    pub used_at: Option<OffsetDateTime>,
-    pub lead_id: Option<i64>,
-}
-
-impl Ping {
-    pub fn insert(
-        conn: &mut PgConnection,
-        public_id: &str,
-        campaign_id: i64,
-        source_id: i64,
-        data: &serde_json::Value,
-        now: OffsetDateTime,
-        expires_at: OffsetDateTime,
-    ) -> QueryResult<Ping> {
-        diesel::insert_into(pings::table)
-            .values((
-                pings::public_id.eq(public_id),
-                pings::campaign_id.eq(campaign_id),
-                pings::source_id.eq(source_id),
-                pings::data.eq(data),
-                pings::created_at.eq(now),
-                pings::expires_at.eq(expires_at),
-            ))
-            .returning(Ping::as_returning())
-            .get_result(conn)
-    }
-
-    /// The ping, locked so that only one post can use it.
-    pub fn by_public_id_for_update(conn: &mut PgConnection, public_id: &str) -> QueryResult<Option<Ping>> {
-        pings::table
-            .filter(pings::public_id.eq(public_id))
-            .select(Ping::as_select())
-            .for_update()
-            .first(conn)
-            .optional()
-    }
-
-    pub fn mark_used(conn: &mut PgConnection, id: i64, lead_id: i64, now: OffsetDateTime) -> QueryResult<()> {
-        diesel::update(pings::table.find(id))
-            .set((pings::used_at.eq(now), pings::lead_id.eq(lead_id)))
-            .execute(conn)
-            .map(drop)
-    }
-
-    /// Pings that expired more than a day ago are of no further use.
-    pub fn prune(conn: &mut PgConnection, before: OffsetDateTime) -> QueryResult<usize> {
-        diesel::delete(pings::table.filter(pings::expires_at.lt(before))).execute(conn)
     }
 }
 
@@ -183,5 +123,41 @@ impl Lead {
             ))
             .returning(Lead::as_returning())
             .get_result(conn)
+    }
+}
+
+impl Lead {
+    /// Lead counts by status (public stats).
+    pub fn counts_by_status(conn: &mut PgConnection, campaign_id: i64) -> QueryResult<Vec<(String, i64)>> {
+        leads::table
+            .filter(leads::campaign_id.eq(campaign_id))
+            .group_by(leads::status)
+            .select((leads::status, diesel::dsl::count_star()))
+            .order(leads::status)
+            .load(conn)
+    }
+
+    /// Leads created per UTC day since `since` (public stats).
+    pub fn counts_by_day(
+        conn: &mut PgConnection,
+        campaign_id: i64,
+        since: time::Date,
+    ) -> QueryResult<Vec<(time::Date, i64)>> {
+        use diesel::sql_types::{BigInt, Date};
+        #[derive(QueryableByName)]
+        struct DayCount {
+            #[diesel(sql_type = Date)]
+            day: time::Date,
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let rows: Vec<DayCount> = diesel::sql_query(
+            "SELECT (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n FROM leads \
+             WHERE campaign_id = $1 AND created_at >= $2::date GROUP BY 1 ORDER BY 1",
+        )
+        .bind::<BigInt, _>(campaign_id)
+        .bind::<Date, _>(since)
+        .load(conn)?;
+        Ok(rows.into_iter().map(|d| (d.day, d.n)).collect())
     }
 }

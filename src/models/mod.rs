@@ -1,25 +1,44 @@
-//! One module per table: a read struct (Queryable + Selectable), an insert
-//! struct, and the queries on that table as associated functions taking
-//! `&mut PgConnection`. No business rules here: those live in `services`.
+//! The tables: one module per table, each with a read struct (Queryable +
+//! Selectable), an insert struct or insert function, and the queries on
+//! that table as associated functions taking `&mut PgConnection` and
+//! returning `QueryResult`. A query that joins another table lives with the
+//! table it answers about. No business rules here, and no transactions of
+//! their own beyond a savepoint: `services` owns both.
 
 pub mod account_link;
 pub mod audit_event;
 pub mod campaign;
+pub mod field;
+pub mod filter;
+pub mod filter_condition;
 pub mod lead;
 pub mod login_failure;
 pub mod org_settings;
 pub mod outbox;
+pub mod ping;
+pub mod select;
+pub mod select_option;
 pub mod session;
+pub mod source;
+pub mod status;
 pub mod token;
 pub mod user;
 
-pub use account_link::{AccountLink, LinkPurpose};
-pub use audit_event::{AuditEvent, NewAuditEvent};
-pub use campaign::{
-    Campaign, Field, FieldType, Filter, FilterCondition, Select, SelectOption, Source, SourceKind, Status,
-};
-pub use lead::{Lead, NewLead, Ping};
+pub use account_link::AccountLink;
+pub use audit_event::{AuditEvent, AuditFilter, NewAuditEvent};
+pub use campaign::Campaign;
+pub use field::Field;
+pub use filter::Filter;
+pub use filter_condition::FilterCondition;
+pub use lead::{Lead, LeadQuery, NewLead};
+pub use login_failure::LoginFailure;
+pub use org_settings::OrgSettings;
 pub use outbox::{NewOutboxMessage, OutboxMessage};
+pub use ping::Ping;
+pub use select::Select;
+pub use select_option::SelectOption;
 pub use session::{NewSession, Session};
-pub use token::{NewTokenRow, Token, TokenRow, TokenSearch, TokenStatus};
+pub use source::Source;
+pub use status::Status;
+pub use token::{NewTokenRow, Token, TokenRow, TokenSearch};
 pub use user::{NewUser, User};

@@ -3,8 +3,8 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
+use crate::domain::{TokenKind, TokenStatus, normalise_key};
 use crate::schema::{campaigns, sources, tokens, users};
-use crate::tokens::TokenKind;
 
 #[derive(Queryable, Selectable, Identifiable, Clone)]
 #[diesel(table_name = tokens, check_for_backend(diesel::pg::Pg))]
@@ -138,53 +138,9 @@ impl TokenRow {
     }
 }
 
-/// Where a token stands at a given moment.
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenStatus {
-    Active,
-    Deactivated,
-    Expired,
-    Revoked,
-}
-
-impl TokenStatus {
-    pub const ALL: [TokenStatus; 4] = [Self::Active, Self::Deactivated, Self::Expired, Self::Revoked];
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Deactivated => "deactivated",
-            Self::Expired => "expired",
-            Self::Revoked => "revoked",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Active => "Active",
-            Self::Deactivated => "Deactivated",
-            Self::Expired => "Expired",
-            Self::Revoked => "Revoked",
-        }
-    }
-}
-
 impl Token {
     pub fn status(&self, now: OffsetDateTime) -> TokenStatus {
-        if self.revoked_at.is_some() {
-            TokenStatus::Revoked
-        } else if self.expires_at.is_some_and(|e| e <= now) {
-            TokenStatus::Expired
-        } else if !self.active {
-            TokenStatus::Deactivated
-        } else {
-            TokenStatus::Active
-        }
+        TokenStatus::of(self.revoked_at.is_some(), self.expires_at, self.active, now)
     }
 
     /// `kw_pat_AbCd1234`: how a token is named in lists, logs and emails.
@@ -435,7 +391,7 @@ impl Token {
             q = q.filter(tokens::user_id.eq(id));
         }
         if let Some(prefix) = &search.key_prefix {
-            let key = crate::tokens::format::normalise_key(prefix);
+            let key = normalise_key(prefix);
             q = q.filter(tokens::key.like(format!("{}%", super::audit_event::escape_like(key))));
         }
         if let Some(owner) = &search.owner {
@@ -447,6 +403,7 @@ impl Token {
         if let Some(before) = search.before {
             q = q.filter(tokens::id.lt(before));
         }
+        // The SQL form of `TokenStatus::of` (tests check the two agree).
         q = match search.status {
             None => q,
             Some(TokenStatus::Revoked) => q.filter(tokens::revoked_at.is_not_null()),
@@ -462,5 +419,74 @@ impl Token {
         };
         let found = q.order(tokens::id.desc()).limit(search.limit).load(conn)?;
         TokenRow::label(conn, found)
+    }
+
+    /// Adds batched use to tokens: `use_count` grows by each count, and
+    /// `last_used_at`/`last_used_ip` move to the latest use. One statement
+    /// for the whole batch.
+    pub fn add_usage(
+        conn: &mut PgConnection,
+        ids: &[i64],
+        counts: &[i64],
+        last_at: &[OffsetDateTime],
+        last_ip: &[String],
+    ) -> QueryResult<usize> {
+        use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
+        diesel::sql_query(
+            "UPDATE tokens AS t SET \
+                use_count = t.use_count + u.n, \
+                last_used_ip = CASE WHEN t.last_used_at IS NULL OR u.at >= t.last_used_at THEN u.ip ELSE t.last_used_ip END, \
+                last_used_at = GREATEST(t.last_used_at, u.at) \
+             FROM unnest($1::int8[], $2::int8[], $3::timestamptz[], $4::text[]) AS u(id, n, at, ip) \
+             WHERE t.id = u.id",
+        )
+        .bind::<Array<BigInt>, _>(ids)
+        .bind::<Array<BigInt>, _>(counts)
+        .bind::<Array<Timestamptz>, _>(last_at)
+        .bind::<Array<Text>, _>(last_ip)
+        .execute(conn)
+    }
+
+    /// A campaign's API tokens with who created each, live ones first.
+    pub fn campaign_api_with_creator(
+        conn: &mut PgConnection,
+        campaign_id: i64,
+    ) -> QueryResult<Vec<(Token, Option<String>)>> {
+        tokens::table
+            .left_join(users::table.on(users::id.nullable().eq(tokens::created_by)))
+            .filter(tokens::kind.eq(TokenKind::CampaignApi))
+            .filter(tokens::campaign_id.eq(campaign_id))
+            .order((tokens::revoked_at.is_not_null(), tokens::id.desc()))
+            .select((Token::as_select(), users::email.nullable()))
+            .load(conn)
+    }
+
+    /// Live account private tokens with the email of the user each is
+    /// assigned to, newest first.
+    pub fn live_private_with_assignee(conn: &mut PgConnection) -> QueryResult<Vec<(Token, String)>> {
+        tokens::table
+            .inner_join(users::table.on(users::id.nullable().eq(tokens::user_id)))
+            .filter(tokens::kind.eq(TokenKind::AccountPrivate))
+            .filter(tokens::revoked_at.is_null())
+            .order(tokens::id.desc())
+            .select((Token::as_select(), users::email))
+            .load(conn)
+    }
+
+    /// Names of the live campaign API tokens that use a filter.
+    pub fn live_names_using_filter(conn: &mut PgConnection, filter_id: i64) -> QueryResult<Vec<String>> {
+        tokens::table
+            .filter(tokens::filter_id.eq(filter_id))
+            .filter(tokens::kind.eq(TokenKind::CampaignApi))
+            .filter(tokens::revoked_at.is_null())
+            .select(tokens::name)
+            .load(conn)
+    }
+
+    /// Lets (revoked) tokens that pointed at a filter point at nothing.
+    pub fn clear_filter(conn: &mut PgConnection, filter_id: i64) -> QueryResult<usize> {
+        diesel::update(tokens::table.filter(tokens::filter_id.eq(filter_id)))
+            .set(tokens::filter_id.eq(None::<i64>))
+            .execute(conn)
     }
 }

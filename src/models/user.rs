@@ -131,4 +131,16 @@ impl User {
     pub fn record_sign_in(conn: &mut PgConnection, id: i64, now: OffsetDateTime) -> QueryResult<()> {
         diesel::update(users::table.find(id)).set(users::last_sign_in_at.eq(now)).execute(conn).map(drop)
     }
+
+    /// Active, signed-up users with one of `roles` (who hears of a token
+    /// they manage).
+    pub fn active_with_roles(conn: &mut PgConnection, roles: &[Role]) -> QueryResult<Vec<User>> {
+        users::table
+            .filter(users::role.eq_any(roles))
+            .filter(users::active.eq(true))
+            .filter(users::password_hash.is_not_null())
+            .order(users::email)
+            .select(User::as_select())
+            .load(conn)
+    }
 }

@@ -8,119 +8,99 @@ use diesel::prelude::*;
 use secrecy::SecretString;
 use serde_json::json;
 
-use super::tokens::{RevokedBy, revoke_with_notice};
-use super::{Actor, audit};
-use crate::domain::{EmailAddress, Permission};
+use super::accounts::UserInfo;
+use super::audit::record;
+use super::lifecycle::{self, RevokedBy, issue_audited, issue_recorded, revoke_with_notice};
+use super::{NewToken, Services, TokenInfo};
+use crate::domain::{Actor, AuditAction, EmailAddress, Permission, TokenKind, normalise_key};
 use crate::error::{AppError, FieldErrors};
-use crate::models::{Token, User};
-use crate::schema::{tokens, users};
-use crate::state::AppState;
-use crate::tokens::notify::{Change, publish};
-use crate::tokens::{Issued, TokenKind, TokenSpec, format, issue, reveal};
+use crate::models::{OrgSettings, Token, User};
+use crate::tokens::{Principal, TokenSpec, reveal};
 
 /// A private token with its assigned user, for the list.
 pub struct PrivateRow {
-    pub token: Token,
+    pub token: TokenInfo,
     pub assigned: String,
 }
 
-pub async fn public_token(state: &AppState) -> Result<Option<Token>, AppError> {
-    state.db(|conn| Ok(Token::live_level(conn, TokenKind::AccountPublic, None, None)?)).await
+/// Everything Account Settings › Tokens shows: the public token, the live
+/// private tokens, and the users a new private token may be assigned to.
+pub struct Overview {
+    pub public: Option<TokenInfo>,
+    pub private: Vec<PrivateRow>,
+    pub assignable: Vec<UserInfo>,
 }
 
-pub async fn private_tokens(state: &AppState) -> Result<Vec<PrivateRow>, AppError> {
-    state
-        .db(|conn| {
-            let rows: Vec<(Token, String)> = tokens::table
-                .inner_join(users::table.on(users::id.nullable().eq(tokens::user_id)))
-                .filter(tokens::kind.eq(TokenKind::AccountPrivate))
-                .filter(tokens::revoked_at.is_null())
-                .order(tokens::id.desc())
-                .select((Token::as_select(), users::email))
-                .load(conn)?;
-            Ok(rows.into_iter().map(|(token, assigned)| PrivateRow { token, assigned }).collect())
-        })
-        .await
+pub async fn overview(svc: &Services, actor: &Actor) -> Result<Overview, AppError> {
+    actor.require(Permission::ManageOrgTokens)?;
+    svc.run(|conn| {
+        let public = Token::live_level(conn, TokenKind::AccountPublic, None, None)?.map(TokenInfo::from);
+        let private = Token::live_private_with_assignee(conn)?
+            .into_iter()
+            .map(|(token, assigned)| PrivateRow { token: token.into(), assigned })
+            .collect();
+        let assignable =
+            User::list(conn)?.into_iter().filter(|u| u.active && !u.pending()).map(UserInfo::from).collect();
+        Ok(Overview { public, private, assignable })
+    })
+    .await
 }
 
 /// Generates the public token, or resets it: the old value is refused
 /// from this commit on.
-pub async fn generate_public(state: &AppState, actor: Actor) -> Result<Issued, AppError> {
+pub async fn generate_public(svc: &Services, actor: Actor) -> Result<NewToken, AppError> {
     actor.require(Permission::ManageOrgTokens)?;
-    let now = state.now();
-    let st = state.clone();
-    state
-        .tx(move |conn| {
-            crate::models::org_settings::OrgSettings::lock(conn)?;
-            let old = Token::live_level(conn, TokenKind::AccountPublic, None, None)?;
-            if let Some(old) = &old {
-                revoke_with_notice(conn, &st.settings, now, &actor, old, RevokedBy::Regenerated)?;
-            }
-            let spec =
-                TokenSpec { name: "Account public token".into(), created_by: actor.user_id, ..TokenSpec::default() };
-            let issued = issue(conn, &st.keys, TokenKind::AccountPublic, &spec, now)?;
-            let action = if old.is_some() { "token.reset" } else { "token.created" };
-            audit::record(
-                conn,
-                now,
-                &actor,
-                action,
-                &issued.token.display_key(),
-                json!({"kind": TokenKind::AccountPublic, "replaces": old.map(|t| t.display_key())}),
-            )?;
-            Ok(issued)
-        })
-        .await
+    let now = svc.now();
+    let s = svc.clone();
+    svc.tx(move |tx| {
+        OrgSettings::lock(tx)?;
+        let old = Token::live_level(tx, TokenKind::AccountPublic, None, None)?;
+        if let Some(old) = &old {
+            revoke_with_notice(tx, &s.settings, now, &actor, old, RevokedBy::Regenerated)?;
+        }
+        let spec = TokenSpec { name: "Account public token".into(), created_by: actor.user_id, ..TokenSpec::default() };
+        let action = if old.is_some() { AuditAction::TokenReset } else { AuditAction::TokenCreated };
+        let details = json!({"replaces": old.map(|t| t.display_key())});
+        let issued = issue_recorded(tx, &s, &actor, TokenKind::AccountPublic, &spec, now, action, details)?;
+        Ok(issued.into())
+    })
+    .await
 }
 
-pub async fn show_public(state: &AppState, actor: Actor) -> Result<(Token, SecretString), AppError> {
+pub async fn show_public(svc: &Services, actor: Actor) -> Result<(TokenInfo, SecretString), AppError> {
     actor.require(Permission::ManageOrgTokens)?;
-    let now = state.now();
-    let keys = state.keys.clone();
-    state
-        .tx(move |conn| {
-            let token = Token::live_level(conn, TokenKind::AccountPublic, None, None)?
-                .ok_or_else(|| AppError::conflict("There is no public token: generate one first."))?;
-            let secret = reveal(&keys, &token)?;
-            audit::record(conn, now, &actor, "token.shown", &token.display_key(), json!({"kind": token.kind}))?;
-            Ok((token, secret))
-        })
-        .await
+    let now = svc.now();
+    let keys = svc.keys.clone();
+    svc.tx(move |tx| {
+        let token = Token::live_level(tx, TokenKind::AccountPublic, None, None)?
+            .ok_or_else(|| AppError::conflict("There is no public token: generate one first."))?;
+        let secret = reveal(&keys, &token)?;
+        record(tx, now, &actor, AuditAction::TokenShown, &token.display_key(), json!({"kind": token.kind}))?;
+        Ok((token.into(), secret))
+    })
+    .await
 }
 
-fn delete_token(
-    conn: &mut PgConnection,
-    now: time::OffsetDateTime,
-    actor: &Actor,
-    token: &Token,
-) -> Result<(), AppError> {
-    publish(conn, &Change::token(&token.digest))?;
-    Token::delete(conn, token.id)?;
-    audit::record(conn, now, actor, "token.deleted", &token.display_key(), json!({"kind": token.kind}))?;
-    Ok(())
-}
-
-pub async fn delete_public(state: &AppState, actor: Actor) -> Result<Token, AppError> {
+pub async fn delete_public(svc: &Services, actor: Actor) -> Result<TokenInfo, AppError> {
     actor.require(Permission::ManageOrgTokens)?;
-    let now = state.now();
-    state
-        .tx(move |conn| {
-            let token = Token::live_level(conn, TokenKind::AccountPublic, None, None)?
-                .ok_or_else(|| AppError::conflict("There is no public token to delete."))?;
-            delete_token(conn, now, &actor, &token)?;
-            Ok(token)
-        })
-        .await
+    let now = svc.now();
+    svc.tx(move |tx| {
+        let token = Token::live_level(tx, TokenKind::AccountPublic, None, None)?
+            .ok_or_else(|| AppError::conflict("There is no public token to delete."))?;
+        lifecycle::delete(tx, now, &actor, &token)?;
+        Ok(token.into())
+    })
+    .await
 }
 
 /// A private token for bulk export and introspection, assigned to the
 /// active user with `user_email` (every use is logged with them).
 pub async fn create_private(
-    state: &AppState,
+    svc: &Services,
     actor: Actor,
     user_email: &str,
     description: &str,
-) -> Result<Issued, AppError> {
+) -> Result<NewToken, AppError> {
     actor.require(Permission::ManageOrgTokens)?;
     let mut errors = FieldErrors::new();
     let email = EmailAddress::parse(user_email).map_err(|m| errors.insert("user".into(), m)).ok();
@@ -130,49 +110,37 @@ pub async fn create_private(
     } else if description.chars().count() > 200 {
         errors.insert("description".into(), "Use at most 200 characters.".into());
     }
-    let now = state.now();
-    let keys = state.keys.clone();
-    state
-        .tx(move |conn| {
-            let user = match &email {
-                Some(e) => match User::by_email(conn, e.as_str())? {
-                    Some(u) if u.active && !u.pending() => Some(u),
-                    Some(_) => {
-                        errors.insert("user".into(), format!("{e} is not an active user."));
-                        None
-                    }
-                    None => {
-                        errors.insert("user".into(), format!("No user has the email {e}."));
-                        None
-                    }
-                },
-                None => None,
-            };
-            let (Some(user), true) = (user, errors.is_empty()) else {
-                return Err(AppError::Validation(errors));
-            };
-            let spec = TokenSpec {
-                name: description,
-                user_id: Some(user.id),
-                created_by: actor.user_id,
-                ..TokenSpec::default()
-            };
-            let issued = issue(conn, &keys, TokenKind::AccountPrivate, &spec, now)?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "token.created",
-                &issued.token.display_key(),
-                json!({"kind": TokenKind::AccountPrivate, "assigned_to": user.email, "description": issued.token.name}),
-            )?;
-            Ok(issued)
-        })
-        .await
+    let now = svc.now();
+    let s = svc.clone();
+    svc.tx(move |conn| {
+        let user = match &email {
+            Some(e) => match User::by_email(conn, e.as_str())? {
+                Some(u) if u.active && !u.pending() => Some(u),
+                Some(_) => {
+                    errors.insert("user".into(), format!("{e} is not an active user."));
+                    None
+                }
+                None => {
+                    errors.insert("user".into(), format!("No user has the email {e}."));
+                    None
+                }
+            },
+            None => None,
+        };
+        let (Some(user), true) = (user, errors.is_empty()) else {
+            return Err(AppError::Validation(errors));
+        };
+        let spec =
+            TokenSpec { name: description, user_id: Some(user.id), created_by: actor.user_id, ..TokenSpec::default() };
+        let details = json!({"assigned_to": user.email, "description": spec.name});
+        let issued = issue_audited(conn, &s, &actor, TokenKind::AccountPrivate, &spec, now, details)?;
+        Ok(issued.into())
+    })
+    .await
 }
 
 fn private_by_key(conn: &mut PgConnection, key: &str) -> Result<Token, AppError> {
-    let key = format::normalise_key(key);
+    let key = normalise_key(key);
     Token::by_key(conn, key)?
         .filter(|t| t.kind == TokenKind::AccountPrivate && t.revoked_at.is_none())
         .ok_or_else(|| AppError::NoSuch(format!("no live private token has the key {key}")))
@@ -180,51 +148,43 @@ fn private_by_key(conn: &mut PgConnection, key: &str) -> Result<Token, AppError>
 
 /// A new value for a private token (same assignment and description, a new
 /// key); the old one is refused at once.
-pub async fn reset_private(state: &AppState, actor: Actor, key: String) -> Result<Issued, AppError> {
+pub async fn reset_private(svc: &Services, actor: Actor, key: String) -> Result<NewToken, AppError> {
     actor.require(Permission::ManageOrgTokens)?;
-    let now = state.now();
-    let st = state.clone();
-    state
-        .tx(move |conn| {
-            let old = private_by_key(conn, &key)?;
-            revoke_with_notice(conn, &st.settings, now, &actor, &old, RevokedBy::Regenerated)?;
-            let spec = TokenSpec {
-                name: old.name.clone(),
-                user_id: old.user_id,
-                created_by: actor.user_id,
-                ..TokenSpec::default()
-            };
-            let issued = issue(conn, &st.keys, TokenKind::AccountPrivate, &spec, now)?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "token.reset",
-                &issued.token.display_key(),
-                json!({"kind": TokenKind::AccountPrivate, "replaces": old.display_key()}),
-            )?;
-            Ok(issued)
-        })
-        .await
+    let now = svc.now();
+    let s = svc.clone();
+    svc.tx(move |conn| {
+        let old = private_by_key(conn, &key)?;
+        revoke_with_notice(conn, &s.settings, now, &actor, &old, RevokedBy::Regenerated)?;
+        let spec = TokenSpec {
+            name: old.name.clone(),
+            user_id: old.user_id,
+            created_by: actor.user_id,
+            ..TokenSpec::default()
+        };
+        let details = json!({"replaces": old.display_key()});
+        let issued =
+            issue_recorded(conn, &s, &actor, TokenKind::AccountPrivate, &spec, now, AuditAction::TokenReset, details)?;
+        Ok(issued.into())
+    })
+    .await
 }
 
-pub async fn delete_private(state: &AppState, actor: Actor, key: String) -> Result<Token, AppError> {
+pub async fn delete_private(svc: &Services, actor: Actor, key: String) -> Result<TokenInfo, AppError> {
     actor.require(Permission::ManageOrgTokens)?;
-    let now = state.now();
-    state
-        .tx(move |conn| {
-            let token = private_by_key(conn, &key)?;
-            delete_token(conn, now, &actor, &token)?;
-            Ok(token)
-        })
-        .await
+    let now = svc.now();
+    svc.tx(move |tx| {
+        let token = private_by_key(tx, &key)?;
+        lifecycle::delete(tx, now, &actor, &token)?;
+        Ok(token.into())
+    })
+    .await
 }
 
 /// A private token's use goes into the audit log with the user it is
 /// assigned to.
 pub async fn log_private_use(
-    state: &AppState,
-    principal: &crate::tokens::Principal,
+    svc: &Services,
+    principal: &Principal,
     ip: &str,
     what: &str,
     details: serde_json::Value,
@@ -238,14 +198,13 @@ pub async fn log_private_use(
     };
     let target = principal.display_key();
     let what = what.to_owned();
-    let now = state.now();
-    state
-        .db(move |conn| {
-            let mut details = details;
-            details["used_for"] = json!(what);
-            details["assigned_to"] = json!(assigned);
-            audit::record(conn, now, &actor, "token.used", &target, details)?;
-            Ok(())
-        })
-        .await
+    let now = svc.now();
+    // One insert: no transaction around it.
+    svc.run(move |conn| {
+        let mut details = details;
+        details["used_for"] = json!(what);
+        details["assigned_to"] = json!(assigned);
+        record(conn, now, &actor, AuditAction::TokenUsed, &target, details)
+    })
+    .await
 }

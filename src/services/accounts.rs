@@ -1,5 +1,6 @@
-//! Accounts: first-run setup, sign-in and sessions, invitations, password
-//! resets, and what super admins change on users.
+//! Accounts: first-run setup, sign-in and sessions, the mailed single-use
+//! links (invitation and password reset), and one's own profile and
+//! password. What super admins change on users is in `users`.
 
 use diesel::prelude::*;
 use secrecy::{ExposeSecret, SecretString};
@@ -7,16 +8,55 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
 
-use super::{Actor, audit, passwords, tokens};
+use super::audit::record;
+use super::{Services, passwords};
 use crate::crypto::{random_url_token, sha256};
-use crate::domain::{EmailAddress, Permission, Role};
+use crate::domain::{Actor, AuditAction, EmailAddress, LinkPurpose, Role};
 use crate::error::{AppError, FieldErrors};
 use crate::mail::{self, messages};
-use crate::models::login_failure::LoginFailure;
-use crate::models::org_settings::OrgSettings;
-use crate::models::{AccountLink, LinkPurpose, NewSession, NewUser, Session, User};
-use crate::state::AppState;
-use crate::tokens::notify::{Change, publish};
+use crate::models::{AccountLink, LoginFailure, NewSession, NewUser, OrgSettings, Session, User};
+
+/// A user as pages and answers see one: no password hash.
+#[derive(Debug, Clone)]
+pub struct UserInfo {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+    pub api_token_allowed: bool,
+    /// Invited, no password set yet.
+    pub pending: bool,
+    pub created_at: OffsetDateTime,
+    pub last_sign_in_at: Option<OffsetDateTime>,
+}
+
+impl From<User> for UserInfo {
+    fn from(u: User) -> Self {
+        Self {
+            pending: u.pending(),
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            role: u.role,
+            active: u.active,
+            api_token_allowed: u.api_token_allowed,
+            created_at: u.created_at,
+            last_sign_in_at: u.last_sign_in_at,
+        }
+    }
+}
+
+impl UserInfo {
+    /// The display name, or the email when there is none.
+    pub fn name(&self) -> &str {
+        if self.display_name.is_empty() { &self.email } else { &self.display_name }
+    }
+
+    pub fn pending(&self) -> bool {
+        self.pending
+    }
+}
 
 pub const INVITE_TTL: Duration = Duration::hours(72);
 pub const RESET_TTL: Duration = Duration::hours(1);
@@ -26,22 +66,25 @@ pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
 
 /// While no user exists, makes a fresh one-time setup code (stored as a
 /// digest) and returns it to be printed; afterwards returns `None`.
-pub fn prepare_setup(conn: &mut PgConnection, now: OffsetDateTime) -> Result<Option<String>, AppError> {
-    conn.transaction(|conn| {
-        OrgSettings::lock(conn)?;
-        if User::count(conn)? > 0 {
-            OrgSettings::set_setup_code_digest(conn, None, now)?;
+pub async fn prepare_setup(svc: &Services) -> Result<Option<String>, AppError> {
+    let now = svc.now();
+    svc.tx(move |tx| {
+        OrgSettings::lock(tx)?;
+        if User::count(tx)? > 0 {
+            OrgSettings::set_setup_code_digest(tx, None, now)?;
             return Ok(None);
         }
         let raw = crate::tokens::random_base62(12).to_uppercase();
         let code = format!("{}-{}-{}", &raw[..4], &raw[4..8], &raw[8..]);
-        OrgSettings::set_setup_code_digest(conn, Some(&sha256(code.as_bytes())), now)?;
+        OrgSettings::set_setup_code_digest(tx, Some(&sha256(code.as_bytes())), now)?;
         Ok(Some(code))
     })
+    .await
 }
 
-pub fn setup_needed(conn: &mut PgConnection) -> Result<bool, AppError> {
-    Ok(User::count(conn)? == 0)
+/// Whether first-run setup is still to be done (no user exists).
+pub async fn setup_needed(svc: &Services) -> Result<bool, AppError> {
+    svc.run(|conn| Ok(User::count(conn)? == 0)).await
 }
 
 pub struct NewAccount {
@@ -75,80 +118,78 @@ impl NewAccount {
 
 /// Creates the first super admin with the setup code, and signs them in.
 pub async fn complete_setup(
-    state: &AppState,
+    svc: &Services,
     code: &str,
     account: NewAccount,
     ip: Option<String>,
     user_agent: String,
 ) -> Result<SignedIn, AppError> {
     let email = account.check().map_err(AppError::Validation)?;
-    let hash = passwords::hash(state, account.password).await?;
+    let hash = passwords::hash(svc, account.password).await?;
     let code_digest = sha256(code.trim().to_uppercase().as_bytes());
-    let settings = state.settings.clone();
-    let now = state.now();
+    let settings = svc.settings.clone();
+    let now = svc.now();
     let name = account.display_name.trim().to_owned();
-    state
-        .tx(move |conn| {
-            OrgSettings::lock(conn)?;
-            if User::count(conn)? > 0 {
-                return Err(AppError::Gone("Keyward is already set up: sign in instead.".into()));
-            }
-            let stored = OrgSettings::setup_code_digest(conn)?;
-            let matches = stored.is_some_and(|s| bool::from(s.ct_eq(&code_digest)));
-            if !matches {
-                return Err(AppError::invalid("code", "This is not the setup code printed when Keyward started."));
-            }
-            let user = User::insert(
-                conn,
-                &NewUser {
-                    email: email.as_str(),
-                    display_name: &name,
-                    password_hash: Some(&hash),
-                    role: Role::SuperAdmin,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            OrgSettings::set_setup_code_digest(conn, None, now)?;
-            let actor = Actor::user(user.id, &user.email, user.role, ip.clone());
-            audit::record(conn, now, &actor, "setup.completed", &user.email, json!({}))?;
-            let cookie = start_session(conn, &settings, &user, now, ip.as_deref(), &user_agent)?;
-            audit::record(conn, now, &actor, "session.signed_in", &user.email, json!({}))?;
-            Ok(SignedIn { user, cookie })
-        })
-        .await
+    svc.tx(move |conn| {
+        OrgSettings::lock(conn)?;
+        if User::count(conn)? > 0 {
+            return Err(AppError::Gone("Keyward is already set up: sign in instead.".into()));
+        }
+        let stored = OrgSettings::setup_code_digest(conn)?;
+        let matches = stored.is_some_and(|s| bool::from(s.ct_eq(&code_digest)));
+        if !matches {
+            return Err(AppError::invalid("code", "This is not the setup code printed when Keyward started."));
+        }
+        let user = User::insert(
+            conn,
+            &NewUser {
+                email: email.as_str(),
+                display_name: &name,
+                password_hash: Some(&hash),
+                role: Role::SuperAdmin,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        OrgSettings::set_setup_code_digest(conn, None, now)?;
+        let actor = Actor::user(user.id, &user.email, user.role, ip.clone());
+        record(conn, now, &actor, AuditAction::SetupCompleted, &user.email, json!({}))?;
+        let cookie = start_session(conn, &settings, &user, now, ip.as_deref(), &user_agent)?;
+        record(conn, now, &actor, AuditAction::SignedIn, &user.email, json!({}))?;
+        Ok(SignedIn { user: user.into(), cookie })
+    })
+    .await
 }
 
 /// `keyward admin create`: a super admin from the shell (the first one, or
 /// another as break-glass).
-pub async fn create_super_admin(state: &AppState, email: &str, password: SecretString) -> Result<User, AppError> {
+pub async fn create_super_admin(svc: &Services, email: &str, password: SecretString) -> Result<UserInfo, AppError> {
     let email = EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
     passwords::check_new(password.expose_secret(), password.expose_secret(), email.as_str())
         .map_err(AppError::Validation)?;
-    let hash = passwords::hash(state, password).await?;
-    let now = state.now();
-    state
-        .tx(move |conn| {
-            if User::by_email(conn, email.as_str())?.is_some() {
-                return Err(AppError::conflict(format!("A user with the email {email} already exists.")));
-            }
-            let user = User::insert(
-                conn,
-                &NewUser {
-                    email: email.as_str(),
-                    display_name: "",
-                    password_hash: Some(&hash),
-                    role: Role::SuperAdmin,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            OrgSettings::set_setup_code_digest(conn, None, now)?;
-            let actor = Actor::system();
-            audit::record(conn, now, &actor, "user.created", &user.email, json!({"role": user.role, "via": "cli"}))?;
-            Ok(user)
-        })
-        .await
+    let hash = passwords::hash(svc, password).await?;
+    let now = svc.now();
+    svc.tx(move |conn| {
+        if User::by_email(conn, email.as_str())?.is_some() {
+            return Err(AppError::conflict(format!("A user with the email {email} already exists.")));
+        }
+        let user = User::insert(
+            conn,
+            &NewUser {
+                email: email.as_str(),
+                display_name: "",
+                password_hash: Some(&hash),
+                role: Role::SuperAdmin,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        OrgSettings::set_setup_code_digest(conn, None, now)?;
+        let actor = Actor::system();
+        record(conn, now, &actor, AuditAction::UserCreated, &user.email, json!({"role": user.role, "via": "cli"}))?;
+        Ok(user.into())
+    })
+    .await
 }
 
 // ------------------------------------------------------------- sessions
@@ -188,49 +229,48 @@ fn truncate(s: &str, max: usize) -> &str {
 }
 
 /// The signed-in user behind a session cookie, if the session is live.
+#[derive(Debug, Clone)]
 pub struct SessionUser {
     pub session_id: i64,
-    pub user: User,
+    pub user: UserInfo,
 }
 
 /// Looks a session up, ends it if it is past its idle or absolute expiry or
 /// its user was deactivated, and notes the activity (at most once a minute).
-pub fn load_session(
-    conn: &mut PgConnection,
-    settings: &crate::config::Settings,
-    cookie: &str,
-    now: OffsetDateTime,
-) -> Result<Option<SessionUser>, AppError> {
-    let Some((session, user)) = Session::with_user_by_digest(conn, &sha256(cookie.as_bytes()))? else {
-        return Ok(None);
-    };
-    let idle = Duration::try_from(settings.session_idle).unwrap_or(Duration::hours(2));
-
-    if session.expires_at <= now || session.last_seen_at + idle <= now || !user.active {
-        Session::delete(conn, session.id)?;
-        return Ok(None);
-    }
-    if now - session.last_seen_at > Duration::minutes(1) {
-        Session::touch(conn, session.id, now)?;
-    }
-    Ok(Some(SessionUser { session_id: session.id, user }))
+pub async fn load_session(svc: &Services, cookie: &str) -> Result<Option<SessionUser>, AppError> {
+    let digest = sha256(cookie.as_bytes());
+    let now = svc.now();
+    let idle = Duration::try_from(svc.settings.session_idle).unwrap_or(Duration::hours(2));
+    svc.run(move |conn| {
+        let Some((session, user)) = Session::with_user_by_digest(conn, &digest)? else {
+            return Ok(None);
+        };
+        if session.expires_at <= now || session.last_seen_at + idle <= now || !user.active {
+            Session::delete(conn, session.id)?;
+            return Ok(None);
+        }
+        if now - session.last_seen_at > Duration::minutes(1) {
+            Session::touch(conn, session.id, now)?;
+        }
+        Ok(Some(SessionUser { session_id: session.id, user: user.into() }))
+    })
+    .await
 }
 
-pub async fn sign_out(state: &AppState, actor: Actor, session_id: i64) -> Result<(), AppError> {
-    let now = state.now();
-    state
-        .tx(move |conn| {
-            Session::delete(conn, session_id)?;
-            audit::record(conn, now, &actor, "session.signed_out", &actor.label, json!({}))?;
-            Ok(())
-        })
-        .await
+pub async fn sign_out(svc: &Services, actor: Actor, session_id: i64) -> Result<(), AppError> {
+    let now = svc.now();
+    svc.tx(move |conn| {
+        Session::delete(conn, session_id)?;
+        record(conn, now, &actor, AuditAction::SignedOut, &actor.label, json!({}))?;
+        Ok(())
+    })
+    .await
 }
 
 // --------------------------------------------------------------- sign-in
 
 pub struct SignedIn {
-    pub user: User,
+    pub user: UserInfo,
     /// The new session cookie value.
     pub cookie: String,
 }
@@ -274,7 +314,7 @@ fn throttled(
 /// Checks email and password. Failures are counted per email and per IP;
 /// past the limit every attempt is refused until the window moves on.
 pub async fn sign_in(
-    state: &AppState,
+    svc: &Services,
     email_input: &str,
     password: SecretString,
     ip: String,
@@ -285,12 +325,12 @@ pub async fn sign_in(
     let email = EmailAddress::parse(email_input).ok();
     let key = email.as_ref().map_or_else(|| email_input.trim().to_lowercase(), |e| e.to_string());
     let label = email.as_ref().map_or_else(|| "(not an email address)".to_owned(), |e| e.to_string());
-    let now = state.now();
-    let limit = state.settings.login_failure_limit;
+    let now = svc.now();
+    let limit = svc.settings.login_failure_limit;
 
     let (lookup_key, throttle_ip) = (key.clone(), ip.clone());
-    let (wait, user) = state
-        .db(move |conn| {
+    let (wait, user) = svc
+        .run(move |conn| {
             let wait = throttled(conn, &lookup_key, &throttle_ip, now, limit)?;
             let user = match wait {
                 Some(_) => None,
@@ -304,8 +344,8 @@ pub async fn sign_in(
     }
 
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let password_ok = passwords::verify(state, hash, password).await?;
-    let settings = state.settings.clone();
+    let password_ok = passwords::verify(svc, hash, password).await?;
+    let settings = svc.settings.clone();
     let outcome = match user {
         Some(user) if password_ok && user.active => Ok(user),
         Some(user) if password_ok => Err((SignInError::Deactivated, Some(user))),
@@ -313,13 +353,13 @@ pub async fn sign_in(
     };
     match outcome {
         Ok(user) => {
-            let signed_in = state
+            let signed_in = svc
                 .tx(move |conn| {
                     LoginFailure::clear_email(conn, &user.email)?;
                     let cookie = start_session(conn, &settings, &user, now, Some(&ip), &user_agent)?;
                     let actor = Actor::user(user.id, &user.email, user.role, Some(ip));
-                    audit::record(conn, now, &actor, "session.signed_in", &user.email, json!({}))?;
-                    Ok(SignedIn { user, cookie })
+                    record(conn, now, &actor, AuditAction::SignedIn, &user.email, json!({}))?;
+                    Ok(SignedIn { user: user.into(), cookie })
                 })
                 .await?;
             Ok(signed_in)
@@ -330,14 +370,13 @@ pub async fn sign_in(
                 _ if user.is_none() => "unknown_email",
                 _ => "wrong_password",
             };
-            state
-                .tx(move |conn| {
-                    LoginFailure::record(conn, &key, &ip, now)?;
-                    let actor = Actor { user_id: None, label: label.clone(), role: None, ip: Some(ip) };
-                    audit::record(conn, now, &actor, "session.sign_in_failed", &label, json!({"reason": reason}))?;
-                    Ok(())
-                })
-                .await?;
+            svc.tx(move |conn| {
+                LoginFailure::record(conn, &key, &ip, now)?;
+                let actor = Actor { user_id: None, label: label.clone(), role: None, ip: Some(ip) };
+                record(conn, now, &actor, AuditAction::SignInFailed, &label, json!({"reason": reason}))?;
+                Ok(())
+            })
+            .await?;
             Err(error)
         }
     }
@@ -347,7 +386,7 @@ pub async fn sign_in(
 
 /// Makes a link of `purpose` for `user` (retiring older unused ones) and
 /// returns its URL.
-fn new_link(
+pub(super) fn new_link(
     conn: &mut PgConnection,
     settings: &crate::config::Settings,
     user_id: i64,
@@ -388,249 +427,83 @@ fn usable_link(
     }
 }
 
-pub async fn inspect_link(state: &AppState, code: String) -> Result<LinkInfo, AppError> {
-    let now = state.now();
-    state
-        .db(move |conn| {
-            let link = AccountLink::by_digest(conn, &sha256(code.as_bytes()))?;
-            let link = usable_link(conn, link, now)?;
-            let user = User::find(conn, link.user_id)?;
-            Ok(LinkInfo { purpose: link.purpose, email: user.email })
-        })
-        .await
+pub async fn inspect_link(svc: &Services, code: String) -> Result<LinkInfo, AppError> {
+    let now = svc.now();
+    svc.run(move |conn| {
+        let link = AccountLink::by_digest(conn, &sha256(code.as_bytes()))?;
+        let link = usable_link(conn, link, now)?;
+        let user = User::find(conn, link.user_id)?;
+        Ok(LinkInfo { purpose: link.purpose, email: user.email })
+    })
+    .await
 }
 
 /// Sets the password through an invitation or reset link. The link is
 /// locked, checked and spent in one transaction, so it works exactly once;
 /// every session of the user ends.
 pub async fn use_link(
-    state: &AppState,
+    svc: &Services,
     code: String,
     password: SecretString,
     confirm: SecretString,
     ip: Option<String>,
 ) -> Result<LinkPurpose, AppError> {
-    let info = inspect_link(state, code.clone()).await?;
+    let info = inspect_link(svc, code.clone()).await?;
     passwords::check_new(password.expose_secret(), confirm.expose_secret(), &info.email)
         .map_err(AppError::Validation)?;
-    let hash = passwords::hash(state, password).await?;
-    let now = state.now();
-    state
-        .tx(move |conn| {
-            let link = AccountLink::by_digest_for_update(conn, &sha256(code.as_bytes()))?;
-            let link = usable_link(conn, link, now)?;
-            let user = User::find_for_update(conn, link.user_id)?;
-            User::set_password_hash(conn, user.id, &hash, now)?;
-            AccountLink::mark_used(conn, link.id, now)?;
-            AccountLink::retire_unused(conn, user.id, link.purpose, now)?;
-            Session::delete_for_user(conn, user.id, None)?;
-            let action = match link.purpose {
-                LinkPurpose::Invite => "user.invitation_accepted",
-                LinkPurpose::Reset => "user.password_reset",
-            };
-            let actor = Actor::user(user.id, &user.email, user.role, ip);
-            audit::record(conn, now, &actor, action, &user.email, json!({}))?;
-            Ok(link.purpose)
-        })
-        .await
+    let hash = passwords::hash(svc, password).await?;
+    let now = svc.now();
+    svc.tx(move |conn| {
+        let link = AccountLink::by_digest_for_update(conn, &sha256(code.as_bytes()))?;
+        let link = usable_link(conn, link, now)?;
+        let user = User::find_for_update(conn, link.user_id)?;
+        User::set_password_hash(conn, user.id, &hash, now)?;
+        AccountLink::mark_used(conn, link.id, now)?;
+        AccountLink::retire_unused(conn, user.id, link.purpose, now)?;
+        Session::delete_for_user(conn, user.id, None)?;
+        let action = match link.purpose {
+            LinkPurpose::Invite => AuditAction::InvitationAccepted,
+            LinkPurpose::Reset => AuditAction::PasswordReset,
+        };
+        let actor = Actor::user(user.id, &user.email, user.role, ip);
+        record(conn, now, &actor, action, &user.email, json!({}))?;
+        Ok(link.purpose)
+    })
+    .await
 }
 
 /// Mails a reset link if the address belongs to an active user. The answer
 /// is the same either way, so the form does not reveal who has an account.
-pub async fn request_reset(state: &AppState, email_input: &str, ip: Option<String>) -> Result<(), AppError> {
+pub async fn request_reset(svc: &Services, email_input: &str, ip: Option<String>) -> Result<(), AppError> {
     let Ok(email) = EmailAddress::parse(email_input) else {
         return Ok(());
     };
-    let now = state.now();
-    let settings = state.settings.clone();
-    state
-        .tx(move |conn| {
-            let Some(user) = User::by_email(conn, email.as_str())? else {
-                return Ok(());
-            };
-            if !user.active || user.pending() {
-                return Ok(());
-            }
-            let (link, expires) = new_link(conn, &settings, user.id, LinkPurpose::Reset, now, RESET_TTL)?;
-            mail::enqueue(
-                conn,
-                now,
-                &user.email,
-                &messages::PasswordReset { link, expires: crate::clock::display(expires) },
-            )?;
-            let actor = Actor::anonymous(user.email.clone(), ip);
-            audit::record(conn, now, &actor, "user.password_reset_requested", &user.email, json!({}))?;
-            Ok(())
-        })
-        .await
-}
-
-// ---------------------------------------------------------------- users
-
-/// Invites `email` with `role`: the user exists at once, without a password,
-/// and gets a single-use link (72 hours) to choose one.
-pub async fn invite(state: &AppState, actor: Actor, email_input: &str, role: Role) -> Result<User, AppError> {
-    actor.require(Permission::ManageUsers)?;
-    let email = EmailAddress::parse(email_input).map_err(|m| AppError::invalid("email", m))?;
-    let now = state.now();
-    let settings = state.settings.clone();
-    state
-        .tx(move |conn| {
-            if User::by_email(conn, email.as_str())?.is_some() {
-                return Err(AppError::invalid("email", format!("{email} already has an account.")));
-            }
-            let user = User::insert(
-                conn,
-                &NewUser {
-                    email: email.as_str(),
-                    display_name: "",
-                    password_hash: None,
-                    role,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            send_invitation(conn, &settings, &actor, &user, now)?;
-            audit::record(conn, now, &actor, "user.invited", &user.email, json!({"role": role}))?;
-            Ok(user)
-        })
-        .await
-}
-
-fn send_invitation(
-    conn: &mut PgConnection,
-    settings: &crate::config::Settings,
-    actor: &Actor,
-    user: &User,
-    now: OffsetDateTime,
-) -> Result<(), AppError> {
-    let (link, expires) = new_link(conn, settings, user.id, LinkPurpose::Invite, now, INVITE_TTL)?;
-    mail::enqueue(
-        conn,
-        now,
-        &user.email,
-        &messages::Invitation {
-            inviter: actor.label.clone(),
-            role: user.role.label().to_owned(),
-            link,
-            expires: crate::clock::display(expires),
-        },
-    )?;
-    Ok(())
-}
-
-/// A new invitation link for someone who has not accepted yet; the old one
-/// stops working.
-pub async fn resend_invitation(state: &AppState, actor: Actor, user_id: i64) -> Result<User, AppError> {
-    actor.require(Permission::ManageUsers)?;
-    let now = state.now();
-    let settings = state.settings.clone();
-    state
-        .tx(move |conn| {
-            let user = User::find_for_update(conn, user_id)?;
-            if !user.pending() {
-                return Err(AppError::conflict(format!("{} has already accepted the invitation.", user.email)));
-            }
-            send_invitation(conn, &settings, &actor, &user, now)?;
-            audit::record(conn, now, &actor, "user.invitation_resent", &user.email, json!({}))?;
-            Ok(user)
-        })
-        .await
-}
-
-fn keep_a_super_admin(conn: &mut PgConnection, user: &User) -> Result<(), AppError> {
-    if user.role == Role::SuperAdmin && user.active && User::other_active_super_admins(conn, user.id)? == 0 {
-        return Err(AppError::conflict(
-            "Keyward needs at least one active super admin: make someone else super admin first.",
-        ));
-    }
-    Ok(())
-}
-
-/// Changes a role. The user's sessions end, so the new role applies from
-/// their next sign-in with a new session id.
-pub async fn change_role(state: &AppState, actor: Actor, user_id: i64, role: Role) -> Result<User, AppError> {
-    actor.require(Permission::ManageUsers)?;
-    let now = state.now();
-    state
-        .tx(move |conn| {
-            let user = User::find_for_update(conn, user_id)?;
-            if user.role == role {
-                return Ok(user);
-            }
-            if role != Role::SuperAdmin {
-                keep_a_super_admin(conn, &user)?;
-            }
-            User::set_role(conn, user.id, role, now)?;
-            Session::delete_for_user(conn, user.id, None)?;
-            publish(conn, &Change::User(user.id))?;
-            audit::record(conn, now, &actor, "user.role_changed", &user.email, json!({"from": user.role, "to": role}))?;
-            Ok(User::find(conn, user.id)?)
-        })
-        .await
-}
-
-/// Deactivates (ending every session at once) or reactivates a user.
-pub async fn set_active(state: &AppState, actor: Actor, user_id: i64, active: bool) -> Result<User, AppError> {
-    actor.require(Permission::ManageUsers)?;
-    let now = state.now();
-    state
-        .tx(move |conn| {
-            let user = User::find_for_update(conn, user_id)?;
-            if user.active == active {
-                return Ok(user);
-            }
-            if !active {
-                keep_a_super_admin(conn, &user)?;
-                Session::delete_for_user(conn, user.id, None)?;
-            }
-            User::set_active(conn, user.id, active, now)?;
-            publish(conn, &Change::User(user.id))?;
-            let action = if active { "user.reactivated" } else { "user.deactivated" };
-            audit::record(conn, now, &actor, action, &user.email, json!({}))?;
-            Ok(User::find(conn, user.id)?)
-        })
-        .await
-}
-
-/// The per-user "API token allowed" switch. Switching it off revokes the
-/// user's profile API token (and tells them).
-pub async fn set_api_token_allowed(
-    state: &AppState,
-    actor: Actor,
-    user_id: i64,
-    allowed: bool,
-) -> Result<User, AppError> {
-    actor.require(Permission::ManageUsers)?;
-    let now = state.now();
-    let settings = state.settings.clone();
-    state
-        .tx(move |conn| {
-            let user = User::find_for_update(conn, user_id)?;
-            if user.api_token_allowed == allowed {
-                return Ok(user);
-            }
-            User::set_api_token_allowed(conn, user.id, allowed, now)?;
-            publish(conn, &Change::User(user.id))?;
-            if !allowed {
-                tokens::revoke_profile_on_switch_off(conn, &settings, now, &actor, user.id)?;
-            }
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "user.api_token_allowed_changed",
-                &user.email,
-                json!({"allowed": allowed}),
-            )?;
-            Ok(User::find(conn, user.id)?)
-        })
-        .await
+    let now = svc.now();
+    let settings = svc.settings.clone();
+    svc.tx(move |conn| {
+        let Some(user) = User::by_email(conn, email.as_str())? else {
+            return Ok(());
+        };
+        if !user.active || user.pending() {
+            return Ok(());
+        }
+        let (link, expires) = new_link(conn, &settings, user.id, LinkPurpose::Reset, now, RESET_TTL)?;
+        mail::enqueue(
+            conn,
+            now,
+            &user.email,
+            &messages::PasswordReset { link, expires: crate::clock::display(expires) },
+        )?;
+        let actor = Actor::anonymous(user.email.clone(), ip);
+        record(conn, now, &actor, AuditAction::PasswordResetRequested, &user.email, json!({}))?;
+        Ok(())
+    })
+    .await
 }
 
 // -------------------------------------------------------------- profile
 
-pub async fn update_profile(state: &AppState, actor: Actor, display_name: String) -> Result<(), AppError> {
+pub async fn update_profile(svc: &Services, actor: Actor, display_name: String) -> Result<(), AppError> {
     let Some(user_id) = actor.user_id else {
         return Err(AppError::forbidden("Sign in first."));
     };
@@ -638,20 +511,19 @@ pub async fn update_profile(state: &AppState, actor: Actor, display_name: String
     if name.chars().count() > 100 {
         return Err(AppError::invalid("display_name", "Use at most 100 characters."));
     }
-    let now = state.now();
-    state
-        .tx(move |conn| {
-            User::set_display_name(conn, user_id, &name, now)?;
-            audit::record(conn, now, &actor, "user.profile_updated", &actor.label, json!({}))?;
-            Ok(())
-        })
-        .await
+    let now = svc.now();
+    svc.tx(move |conn| {
+        User::set_display_name(conn, user_id, &name, now)?;
+        record(conn, now, &actor, AuditAction::ProfileUpdated, &actor.label, json!({}))?;
+        Ok(())
+    })
+    .await
 }
 
 /// Changes the signed-in user's password after checking the current one.
 /// Every other session ends and this one gets a new id (returned).
 pub async fn change_password(
-    state: &AppState,
+    svc: &Services,
     actor: Actor,
     user_agent: String,
     current: SecretString,
@@ -661,9 +533,9 @@ pub async fn change_password(
     let Some(user_id) = actor.user_id else {
         return Err(AppError::forbidden("Sign in first."));
     };
-    let user = state.db(move |conn| Ok(User::find(conn, user_id)?)).await?;
+    let user = svc.run(move |conn| Ok(User::find(conn, user_id)?)).await?;
     let mut errors = FieldErrors::new();
-    if !passwords::verify(state, user.password_hash.clone(), current).await? {
+    if !passwords::verify(svc, user.password_hash.clone(), current).await? {
         errors.insert("current".into(), "This is not your current password.".into());
     }
     if let Err(e) = passwords::check_new(new.expose_secret(), confirm.expose_secret(), &user.email) {
@@ -672,24 +544,15 @@ pub async fn change_password(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let hash = passwords::hash(state, new).await?;
-    let now = state.now();
-    let settings = state.settings.clone();
-    state
-        .tx(move |conn| {
-            User::set_password_hash(conn, user.id, &hash, now)?;
-            Session::delete_for_user(conn, user.id, None)?;
-            let cookie = start_session(conn, &settings, &user, now, actor.ip.as_deref(), &user_agent)?;
-            audit::record(conn, now, &actor, "user.password_changed", &user.email, json!({}))?;
-            Ok(cookie)
-        })
-        .await
-}
-
-/// Removes sign-in failures and sessions that can no longer matter.
-pub fn prune(conn: &mut PgConnection, settings: &crate::config::Settings, now: OffsetDateTime) -> Result<(), AppError> {
-    let idle = Duration::try_from(settings.session_idle).unwrap_or(Duration::hours(2));
-    Session::delete_expired(conn, now, now - idle)?;
-    LoginFailure::prune(conn, now - THROTTLE_WINDOW)?;
-    Ok(())
+    let hash = passwords::hash(svc, new).await?;
+    let now = svc.now();
+    let settings = svc.settings.clone();
+    svc.tx(move |conn| {
+        User::set_password_hash(conn, user.id, &hash, now)?;
+        Session::delete_for_user(conn, user.id, None)?;
+        let cookie = start_session(conn, &settings, &user, now, actor.ip.as_deref(), &user_agent)?;
+        record(conn, now, &actor, AuditAction::PasswordChanged, &user.email, json!({}))?;
+        Ok(cookie)
+    })
+    .await
 }

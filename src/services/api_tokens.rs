@@ -7,15 +7,14 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::tokens::{RevokedBy, revoke_with_notice};
-use super::{Actor, audit};
-use crate::domain::Permission;
+use super::audit::record;
+use super::lifecycle::{RevokedBy, issue_audited, revoke_with_notice};
+use super::{NewToken, Services, TokenInfo};
+use crate::db::changes::Change;
+use crate::domain::{Actor, AuditAction, Permission, TokenKind, normalise_key};
 use crate::error::{AppError, FieldErrors};
 use crate::models::{Campaign, Filter, Token};
-use crate::schema::{tokens, users};
-use crate::state::AppState;
-use crate::tokens::notify::{Change, publish};
-use crate::tokens::{Issued, TokenKind, TokenSpec, issue, reveal};
+use crate::tokens::{TokenSpec, reveal};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct NewApiToken {
@@ -38,26 +37,31 @@ pub struct ApiTokenAccess {
 
 /// A campaign API token with who created it, for the list.
 pub struct ApiTokenRow {
-    pub token: Token,
+    pub token: TokenInfo,
     pub created_by: Option<String>,
 }
 
-pub async fn list(state: &AppState, campaign_id: i64) -> Result<Vec<ApiTokenRow>, AppError> {
-    state
-        .db(move |conn| {
-            let rows: Vec<(Token, Option<String>)> = tokens::table
-                .left_join(users::table.on(users::id.nullable().eq(tokens::created_by)))
-                .filter(tokens::kind.eq(TokenKind::CampaignApi))
-                .filter(tokens::campaign_id.eq(campaign_id))
-                .order((tokens::revoked_at.is_not_null(), tokens::id.desc()))
-                .select((Token::as_select(), users::email.nullable()))
-                .load(conn)?;
-            Ok(rows.into_iter().map(|(token, created_by)| ApiTokenRow { token, created_by }).collect())
-        })
-        .await
+/// The campaign's API tokens, live ones first.
+pub async fn list(svc: &Services, actor: &Actor, campaign_id: i64) -> Result<Vec<ApiTokenRow>, AppError> {
+    actor.require(Permission::ManageCampaigns)?;
+    svc.run(move |conn| {
+        let rows = Token::campaign_api_with_creator(conn, campaign_id)?;
+        Ok(rows.into_iter().map(|(token, created_by)| ApiTokenRow { token: token.into(), created_by }).collect())
+    })
+    .await
 }
 
-pub async fn create(state: &AppState, actor: Actor, campaign_id: i64, input: NewApiToken) -> Result<Issued, AppError> {
+/// One live API token of the campaign.
+pub async fn get(svc: &Services, actor: &Actor, campaign_id: i64, token_id: i64) -> Result<TokenInfo, AppError> {
+    list(svc, actor, campaign_id)
+        .await?
+        .into_iter()
+        .map(|r| r.token)
+        .find(|t| t.id == token_id && t.revoked_at.is_none())
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn create(svc: &Services, actor: Actor, campaign_id: i64, input: NewApiToken) -> Result<NewToken, AppError> {
     actor.require(Permission::ManageCampaigns)?;
     let mut errors = FieldErrors::new();
     let name = input.name.trim().to_owned();
@@ -66,46 +70,37 @@ pub async fn create(state: &AppState, actor: Actor, campaign_id: i64, input: New
     } else if name.chars().count() > 200 {
         errors.insert("name".into(), "Use at most 200 characters.".into());
     }
-    let now = state.now();
-    let keys = state.keys.clone();
-    state
-        .tx(move |conn| {
-            let campaign = Campaign::find_for_update(conn, campaign_id)?;
-            let filter = check_access(conn, campaign.id, &input.access, &mut errors)?;
-            if !errors.is_empty() {
-                return Err(AppError::Validation(errors));
-            }
-            if campaign.archived_at.is_some() {
-                return Err(AppError::conflict("The campaign is archived: restore it before you issue tokens for it."));
-            }
-            let spec = TokenSpec {
-                name,
-                campaign_id: Some(campaign.id),
-                can_read: input.access.read,
-                can_write: input.access.write,
-                filter_id: filter.as_ref().map(|f| f.id),
-                created_by: actor.user_id,
-                ..TokenSpec::default()
-            };
-            let issued = issue(conn, &keys, TokenKind::CampaignApi, &spec, now)?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "token.created",
-                &issued.token.display_key(),
-                json!({
-                    "kind": TokenKind::CampaignApi,
-                    "campaign": campaign.slug,
-                    "name": issued.token.name,
-                    "read": input.access.read,
-                    "write": input.access.write,
-                    "filter": filter.map(|f| f.name),
-                }),
-            )?;
-            Ok(issued)
-        })
-        .await
+    let now = svc.now();
+    let s = svc.clone();
+    svc.tx(move |conn| {
+        let campaign = Campaign::find_for_update(conn, campaign_id)?;
+        let filter = check_access(conn, campaign.id, &input.access, &mut errors)?;
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        if campaign.archived_at.is_some() {
+            return Err(AppError::conflict("The campaign is archived: restore it before you issue tokens for it."));
+        }
+        let spec = TokenSpec {
+            name,
+            campaign_id: Some(campaign.id),
+            can_read: input.access.read,
+            can_write: input.access.write,
+            filter_id: filter.as_ref().map(|f| f.id),
+            created_by: actor.user_id,
+            ..TokenSpec::default()
+        };
+        let details = json!({
+            "campaign": campaign.slug,
+            "name": spec.name,
+            "read": input.access.read,
+            "write": input.access.write,
+            "filter": filter.map(|f| f.name),
+        });
+        let issued = issue_audited(conn, &s, &actor, TokenKind::CampaignApi, &spec, now, details)?;
+        Ok(issued.into())
+    })
+    .await
 }
 
 /// At least one permission, and a filter of this campaign if any: the
@@ -130,51 +125,50 @@ fn check_access(
 /// Changes what a token may do. Applied at once on every instance: the
 /// token's cached state is dropped whether the change widens or narrows it.
 pub async fn update_access(
-    state: &AppState,
+    svc: &Services,
     actor: Actor,
     campaign_id: i64,
     token_id: i64,
     input: ApiTokenAccess,
-) -> Result<Token, AppError> {
+) -> Result<TokenInfo, AppError> {
     actor.require(Permission::ManageCampaigns)?;
-    let now = state.now();
-    state
-        .tx(move |conn| {
-            let token = campaign_token(conn, campaign_id, token_id)?;
-            if token.revoked_at.is_some() {
-                return Err(AppError::conflict("This token was revoked; its permissions cannot change."));
-            }
-            let mut errors = FieldErrors::new();
-            let filter = check_access(conn, campaign_id, &input, &mut errors)?;
-            if !errors.is_empty() {
-                return Err(AppError::Validation(errors));
-            }
-            let unchanged =
-                (token.can_read, token.can_write, token.filter_id) == (input.read, input.write, input.filter_id);
-            if unchanged {
-                return Ok(token);
-            }
-            let before_filter = match token.filter_id {
-                Some(id) => Filter::find(conn, campaign_id, id).optional()?.map(|f| f.name),
-                None => None,
-            };
-            let updated = Token::set_access(conn, token.id, input.read, input.write, input.filter_id)?;
-            publish(conn, &Change::token(&token.digest))?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "token.access_changed",
-                &token.display_key(),
-                json!({
-                    "kind": token.kind,
-                    "before": {"read": token.can_read, "write": token.can_write, "filter": before_filter},
-                    "after": {"read": input.read, "write": input.write, "filter": filter.map(|f| f.name)},
-                }),
-            )?;
-            Ok(updated)
-        })
-        .await
+    let now = svc.now();
+    svc.tx(move |conn| {
+        let token = campaign_token(conn, campaign_id, token_id)?;
+        if token.revoked_at.is_some() {
+            return Err(AppError::conflict("This token was revoked; its permissions cannot change."));
+        }
+        let mut errors = FieldErrors::new();
+        let filter = check_access(conn, campaign_id, &input, &mut errors)?;
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let unchanged =
+            (token.can_read, token.can_write, token.filter_id) == (input.read, input.write, input.filter_id);
+        if unchanged {
+            return Ok(token.into());
+        }
+        let before_filter = match token.filter_id {
+            Some(id) => Filter::find(conn, campaign_id, id).optional()?.map(|f| f.name),
+            None => None,
+        };
+        let updated = Token::set_access(conn, token.id, input.read, input.write, input.filter_id)?;
+        conn.publish(Change::token(&token.digest))?;
+        record(
+            conn,
+            now,
+            &actor,
+            AuditAction::TokenAccessChanged,
+            &token.display_key(),
+            json!({
+                "kind": token.kind,
+                "before": {"read": token.can_read, "write": token.can_write, "filter": before_filter},
+                "after": {"read": input.read, "write": input.write, "filter": filter.map(|f| f.name)},
+            }),
+        )?;
+        Ok(updated.into())
+    })
+    .await
 }
 
 fn campaign_token(conn: &mut PgConnection, campaign_id: i64, token_id: i64) -> Result<Token, AppError> {
@@ -187,45 +181,45 @@ fn campaign_token(conn: &mut PgConnection, campaign_id: i64, token_id: i64) -> R
 
 /// Show: the token, audit-logged with who and when.
 pub async fn show(
-    state: &AppState,
+    svc: &Services,
     actor: Actor,
     campaign_id: i64,
     token_id: i64,
-) -> Result<(Token, SecretString), AppError> {
+) -> Result<(TokenInfo, SecretString), AppError> {
     actor.require(Permission::ManageCampaigns)?;
-    let now = state.now();
-    let keys = state.keys.clone();
-    state
-        .tx(move |conn| {
-            let token = campaign_token(conn, campaign_id, token_id)?;
-            if token.revoked_at.is_some() {
-                return Err(AppError::conflict("This token was revoked; it cannot be shown."));
-            }
-            let secret = reveal(&keys, &token)?;
-            audit::record(conn, now, &actor, "token.shown", &token.display_key(), json!({"kind": token.kind}))?;
-            Ok((token, secret))
-        })
-        .await
+    let now = svc.now();
+    let keys = svc.keys.clone();
+    svc.tx(move |conn| {
+        let token = campaign_token(conn, campaign_id, token_id)?;
+        if token.revoked_at.is_some() {
+            return Err(AppError::conflict("This token was revoked; it cannot be shown."));
+        }
+        let secret = reveal(&keys, &token)?;
+        record(conn, now, &actor, AuditAction::TokenShown, &token.display_key(), json!({"kind": token.kind}))?;
+        Ok((token.into(), secret))
+    })
+    .await
 }
 
-pub async fn revoke(state: &AppState, actor: Actor, campaign_id: i64, token_id: i64) -> Result<Token, AppError> {
+pub async fn revoke(svc: &Services, actor: Actor, campaign_id: i64, token_id: i64) -> Result<TokenInfo, AppError> {
     actor.require(Permission::ManageCampaigns)?;
-    let now = state.now();
-    let settings = state.settings.clone();
-    state
-        .tx(move |conn| {
-            let token = campaign_token(conn, campaign_id, token_id)?;
-            if token.revoked_at.is_none() {
-                revoke_with_notice(conn, &settings, now, &actor, &token, RevokedBy::Manager)?;
-            }
-            Ok(token)
-        })
-        .await
+    let now = svc.now();
+    let settings = svc.settings.clone();
+    svc.tx(move |conn| {
+        let token = campaign_token(conn, campaign_id, token_id)?;
+        if token.revoked_at.is_none() {
+            revoke_with_notice(conn, &settings, now, &actor, &token, RevokedBy::Manager)?;
+        }
+        Ok(token.into())
+    })
+    .await
 }
 
 /// The token with this key, if it is a campaign API token of the campaign
 /// (public documentation: metadata only).
-pub fn by_key(conn: &mut PgConnection, campaign_id: i64, key: &str) -> Result<Option<Token>, AppError> {
-    let key = crate::tokens::format::normalise_key(key);
-    Ok(Token::by_key(conn, key)?.filter(|t| t.kind == TokenKind::CampaignApi && t.campaign_id == Some(campaign_id)))
+pub(super) fn by_key(conn: &mut PgConnection, campaign_id: i64, key: &str) -> Result<Option<TokenInfo>, AppError> {
+    let key = normalise_key(key);
+    Ok(Token::by_key(conn, key)?
+        .filter(|t| t.kind == TokenKind::CampaignApi && t.campaign_id == Some(campaign_id))
+        .map(TokenInfo::from))
 }

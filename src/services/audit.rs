@@ -1,20 +1,25 @@
-//! Writing the audit log. Every entry is written in the transaction of the
-//! change it records, so the log and the data cannot disagree.
+//! The audit log: written in the transaction of the change it records (so
+//! the log and the data cannot disagree), read by the audit page and its
+//! CSV download (support and super admins).
 
 use diesel::PgConnection;
 use time::OffsetDateTime;
 
-use super::Actor;
-use crate::models::{AuditEvent, NewAuditEvent};
+use super::Services;
+use crate::domain::{Actor, AuditAction, Permission};
+use crate::error::AppError;
+use crate::models::NewAuditEvent;
+pub use crate::models::{AuditEvent, AuditFilter};
 
-pub fn record(
+/// Records `action` on `target` by `actor`, in the caller's transaction.
+pub(super) fn record(
     conn: &mut PgConnection,
     at: OffsetDateTime,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     target: &str,
     details: serde_json::Value,
-) -> diesel::QueryResult<()> {
+) -> Result<(), AppError> {
     AuditEvent::insert(
         conn,
         &NewAuditEvent {
@@ -26,5 +31,32 @@ pub fn record(
             ip: actor.ip.as_deref(),
             details,
         },
-    )
+    )?;
+    Ok(())
+}
+
+/// One page of the filtered log, newest first (`limit` entries with an id
+/// below `before`), and every action that occurs, for the filter's choices.
+pub async fn page(
+    svc: &Services,
+    actor: &Actor,
+    filter: AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<(Vec<AuditEvent>, Vec<String>), AppError> {
+    actor.require(Permission::ViewAudit)?;
+    svc.run(move |conn| Ok((AuditEvent::page(conn, &filter, before, limit)?, AuditEvent::distinct_actions(conn)?)))
+        .await
+}
+
+/// A batch of the filtered log for the CSV download, newest first.
+pub async fn batch(
+    svc: &Services,
+    actor: &Actor,
+    filter: AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEvent>, AppError> {
+    actor.require(Permission::ViewAudit)?;
+    svc.run(move |conn| Ok(AuditEvent::page(conn, &filter, before, limit)?)).await
 }

@@ -5,8 +5,55 @@
 
 use serde_json::{Map, Value, json};
 
-use super::catalog::{CampaignSnapshot, FilterSpec};
-use crate::models::{Field, FieldType};
+use super::Services;
+use super::catalog::{Campaign, CampaignSnapshot, Field, FilterSpec};
+use crate::domain::{FieldType, TokenStatus};
+use crate::error::AppError;
+
+/// What the public page says of the token whose key it was opened with.
+pub struct TokenDocs {
+    pub key: String,
+    pub name: String,
+    pub read: bool,
+    pub write: bool,
+    pub filter: Option<FilterSpec>,
+    pub status: TokenStatus,
+}
+
+/// A campaign's public documentation: its structure by public id, and,
+/// when opened from a token's link (`?key=`), that token's permissions and
+/// filter (`unknown_key` when the key is no API token of the campaign). No
+/// login, no secret.
+pub async fn public(
+    svc: &Services,
+    public_id: String,
+    key: Option<String>,
+) -> Result<(CampaignSnapshot, Option<TokenDocs>, bool), AppError> {
+    let now = svc.now();
+    svc.run(move |conn| {
+        let campaign = Campaign::by_public_id(conn, &public_id)?.ok_or(AppError::NotFound)?;
+        let snap = CampaignSnapshot::load(conn, campaign)?;
+        let (token, unknown) = match key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+            Some(k) => match super::api_tokens::by_key(conn, snap.campaign.id, k)? {
+                Some(t) => (
+                    Some(TokenDocs {
+                        key: t.display_key(),
+                        status: t.status(now),
+                        filter: t.filter_id.and_then(|f| snap.filter(f)).cloned(),
+                        name: t.name,
+                        read: t.can_read,
+                        write: t.can_write,
+                    }),
+                    false,
+                ),
+                None => (None, true),
+            },
+            None => (None, false),
+        };
+        Ok((snap, token, unknown))
+    })
+    .await
+}
 
 /// The JSON Schema of one field's value.
 pub fn field_schema(field: &Field) -> Value {

@@ -1,20 +1,18 @@
 //! Campaign filters (seed 001): a name and conditions "select = option",
 //! ANDed, that restrict a campaign API token to a slice of the leads.
 
-use diesel::prelude::*;
+use diesel::Connection as _;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::catalog::CampaignSnapshot;
-use super::{Actor, audit};
-use crate::domain::Permission;
+use super::Services;
+use super::audit::record;
+use super::catalog::{Campaign, CampaignSnapshot, Filter};
+use crate::db::changes::Change;
+use crate::domain::{Actor, AuditAction, Permission};
 use crate::error::{AppError, FieldErrors};
-use crate::models::{Campaign, Filter, FilterCondition};
-use crate::schema::tokens;
-use crate::state::AppState;
-use crate::tokens::TokenKind;
-use crate::tokens::notify::{Change, publish};
+use crate::models::{FilterCondition, Token};
 
 /// A condition by slugs, as the API and forms give it.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -68,10 +66,10 @@ fn name_taken(e: &DieselError) -> bool {
     matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
 }
 
-pub async fn create(state: &AppState, actor: Actor, campaign_id: i64, input: FilterInput) -> Result<Filter, AppError> {
+pub async fn create(svc: &Services, actor: Actor, campaign_id: i64, input: FilterInput) -> Result<Filter, AppError> {
     actor.require(Permission::ManageCampaigns)?;
-    let now = state.now();
-    state
+    let now = svc.now();
+    svc
         .tx(move |conn| {
             let campaign = Campaign::find_for_update(conn, campaign_id)?;
             let snap = CampaignSnapshot::load(conn, campaign)?;
@@ -82,15 +80,15 @@ pub async fn create(state: &AppState, actor: Actor, campaign_id: i64, input: Fil
                 Err(e) => return Err(e.into()),
             };
             FilterCondition::replace(conn, filter.id, &conditions)?;
-            audit::record(
+            record(
                 conn,
                 now,
                 &actor,
-                "filter.created",
+                AuditAction::FilterCreated,
                 &format!("{}/{}", snap.campaign.slug, filter.name),
                 json!({"conditions": input.conditions.iter().map(|c| format!("{} = {}", c.select, c.option)).collect::<Vec<_>>()}),
             )?;
-            publish(conn, &Change::Campaign(campaign_id))?;
+            conn.publish(Change::Campaign(campaign_id))?;
             Ok(filter)
         })
         .await
@@ -99,15 +97,15 @@ pub async fn create(state: &AppState, actor: Actor, campaign_id: i64, input: Fil
 /// Renames a filter and replaces its conditions. Tokens using it are
 /// narrowed (or widened) from the commit on.
 pub async fn update(
-    state: &AppState,
+    svc: &Services,
     actor: Actor,
     campaign_id: i64,
     filter_id: i64,
     input: FilterInput,
 ) -> Result<Filter, AppError> {
     actor.require(Permission::ManageCampaigns)?;
-    let now = state.now();
-    state
+    let now = svc.now();
+    svc
         .tx(move |conn| {
             let campaign = Campaign::find_for_update(conn, campaign_id)?;
             let filter = Filter::find(conn, campaign_id, filter_id)?;
@@ -119,57 +117,49 @@ pub async fn update(
                 Err(e) => return Err(e.into()),
             }
             FilterCondition::replace(conn, filter.id, &conditions)?;
-            audit::record(
+            record(
                 conn,
                 now,
                 &actor,
-                "filter.updated",
+                AuditAction::FilterUpdated,
                 &format!("{}/{}", snap.campaign.slug, name),
                 json!({"conditions": input.conditions.iter().map(|c| format!("{} = {}", c.select, c.option)).collect::<Vec<_>>()}),
             )?;
-            publish(conn, &Change::Campaign(campaign_id))?;
+            conn.publish(Change::Campaign(campaign_id))?;
             Ok(Filter::find(conn, campaign_id, filter.id)?)
         })
         .await
 }
 
 /// Deletes a filter, unless a live API token uses it.
-pub async fn delete(state: &AppState, actor: Actor, campaign_id: i64, filter_id: i64) -> Result<Filter, AppError> {
+pub async fn delete(svc: &Services, actor: Actor, campaign_id: i64, filter_id: i64) -> Result<Filter, AppError> {
     actor.require(Permission::ManageCampaigns)?;
-    let now = state.now();
-    state
-        .tx(move |conn| {
-            let campaign = Campaign::find_for_update(conn, campaign_id)?;
-            let filter = Filter::find(conn, campaign_id, filter_id)?;
-            let users: Vec<String> = tokens::table
-                .filter(tokens::filter_id.eq(filter.id))
-                .filter(tokens::kind.eq(TokenKind::CampaignApi))
-                .filter(tokens::revoked_at.is_null())
-                .select(tokens::name)
-                .load(conn)?;
-            if !users.is_empty() {
-                return Err(AppError::conflict(format!(
-                    "The filter “{}” is used by {} API token(s) ({}): revoke them first.",
-                    filter.name,
-                    users.len(),
-                    users.join(", ")
-                )));
-            }
-            // Revoked tokens keep pointing at it; let them point at nothing.
-            diesel::update(tokens::table.filter(tokens::filter_id.eq(filter.id)))
-                .set(tokens::filter_id.eq(None::<i64>))
-                .execute(conn)?;
-            Filter::delete(conn, filter.id)?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "filter.deleted",
-                &format!("{}/{}", campaign.slug, filter.name),
-                json!({}),
-            )?;
-            publish(conn, &Change::Campaign(campaign_id))?;
-            Ok(filter)
-        })
-        .await
+    let now = svc.now();
+    svc.tx(move |conn| {
+        let campaign = Campaign::find_for_update(conn, campaign_id)?;
+        let filter = Filter::find(conn, campaign_id, filter_id)?;
+        let users = Token::live_names_using_filter(conn, filter.id)?;
+        if !users.is_empty() {
+            return Err(AppError::conflict(format!(
+                "The filter “{}” is used by {} API token(s) ({}): revoke them first.",
+                filter.name,
+                users.len(),
+                users.join(", ")
+            )));
+        }
+        // Revoked tokens keep pointing at it; let them point at nothing.
+        Token::clear_filter(conn, filter.id)?;
+        Filter::delete(conn, filter.id)?;
+        record(
+            conn,
+            now,
+            &actor,
+            AuditAction::FilterDeleted,
+            &format!("{}/{}", campaign.slug, filter.name),
+            json!({}),
+        )?;
+        conn.publish(Change::Campaign(campaign_id))?;
+        Ok(filter)
+    })
+    .await
 }

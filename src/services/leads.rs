@@ -1,15 +1,19 @@
-//! Leads: validation against the campaign structure, lead intake (form,
-//! ping, post) with its authentication order, and the JSON shape of a lead.
+//! Leads: validation against the campaign structure, the JSON shape of a
+//! lead, and the leads API of a campaign, for campaign API tokens (scoped by
+//! their permissions and filter) and for admins' own tokens.
 
-use diesel::Connection as _;
+use std::sync::Arc;
+
 use diesel::PgConnection;
 use serde_json::{Map, Value, json};
 use time::{Date, OffsetDateTime};
 
-use super::catalog::CampaignSnapshot;
+use super::Services;
+use super::catalog::{CampaignSnapshot, FilterSpec};
+use crate::domain::{FieldType, Permission, TokenKind};
 use crate::error::{AppError, FieldErrors};
-use crate::models::{Campaign, FieldType, Lead, NewLead, Ping, Source};
-use crate::tokens::{Principal, TokenKind};
+use crate::models::{Lead, LeadQuery, NewLead};
+use crate::tokens::Principal;
 
 /// How much of a lead a request must carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,7 +204,7 @@ pub fn lead_json(lead: &Lead, snap: &CampaignSnapshot) -> Value {
 }
 
 /// Stores a new lead; the status defaults to the campaign's default.
-pub fn insert_lead(
+pub(super) fn insert_lead(
     conn: &mut PgConnection,
     snap: &CampaignSnapshot,
     source_id: Option<i64>,
@@ -227,175 +231,6 @@ pub fn insert_lead(
     )?)
 }
 
-// ---------------------------------------------------------------- intake
-
-/// The submission methods of lead intake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Form,
-    Ping,
-    Post,
-}
-
-impl Method {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "form" => Some(Self::Form),
-            "ping" => Some(Self::Ping),
-            "post" => Some(Self::Post),
-            _ => None,
-        }
-    }
-
-    pub fn token_kind(self) -> TokenKind {
-        match self {
-            Self::Form => TokenKind::SourceForm,
-            Self::Ping => TokenKind::SourcePing,
-            Self::Post => TokenKind::SourcePost,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Form => "form",
-            Self::Ping => "ping",
-            Self::Post => "post",
-        }
-    }
-}
-
-/// Which level decided a request (the `Keyward-Auth-Level` header).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthLevel {
-    Source,
-    Campaign,
-    Global,
-    None,
-}
-
-impl AuthLevel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Source => "source",
-            Self::Campaign => "campaign",
-            Self::Global => "global",
-            Self::None => "none",
-        }
-    }
-}
-
-/// The authentication order of seed 000: the source's token for this
-/// method, else the campaign token, else the global token, else none. The
-/// first level that is enabled decides.
-pub fn decide(global_enabled: bool, campaign: &Campaign, source: &Source, method: Method) -> AuthLevel {
-    if source.method_enabled(method.token_kind()) {
-        AuthLevel::Source
-    } else if campaign.token_enabled {
-        AuthLevel::Campaign
-    } else if global_enabled {
-        AuthLevel::Global
-    } else {
-        AuthLevel::None
-    }
-}
-
-/// Whether a verified token is the one the deciding level requires. A
-/// valid token of another level (or another campaign or source) is refused.
-pub fn authorize(
-    level: AuthLevel,
-    principal: &Principal,
-    campaign: &Campaign,
-    source: &Source,
-    method: Method,
-) -> Result<(), AppError> {
-    let (expected, ok) = match level {
-        AuthLevel::None => return Ok(()),
-        AuthLevel::Source => {
-            (method.token_kind(), principal.kind == method.token_kind() && principal.source_id == Some(source.id))
-        }
-        AuthLevel::Campaign => {
-            (TokenKind::Campaign, principal.kind == TokenKind::Campaign && principal.campaign_id == Some(campaign.id))
-        }
-        AuthLevel::Global => (TokenKind::Global, principal.kind == TokenKind::Global),
-    };
-    if ok {
-        return Ok(());
-    }
-    Err(AppError::InsufficientScope(format!(
-        "{} accepts only {}; the token presented is a {} token{}",
-        scope_name(level, campaign, source, method),
-        describe_required(expected, level, campaign),
-        principal.kind.label().to_lowercase(),
-        if principal.kind == expected { " of another scope" } else { "" }
-    )))
-}
-
-/// What the deciding level is called in messages.
-pub fn scope_name(level: AuthLevel, campaign: &Campaign, source: &Source, method: Method) -> String {
-    match level {
-        AuthLevel::Source => format!("the {} endpoint of source `{}`", method.as_str(), source.slug),
-        AuthLevel::Campaign => format!("campaign `{}`", campaign.slug),
-        AuthLevel::Global => "this organisation".to_owned(),
-        AuthLevel::None => "this endpoint".to_owned(),
-    }
-}
-
-fn describe_required(kind: TokenKind, level: AuthLevel, campaign: &Campaign) -> String {
-    match level {
-        AuthLevel::Source => format!("its own {} token ({}…)", kind.label().to_lowercase(), kind.prefix()),
-        AuthLevel::Campaign => format!("the campaign token of `{}` ({}…)", campaign.slug, kind.prefix()),
-        _ => format!("the global token ({}…)", kind.prefix()),
-    }
-}
-
-/// A ping: the partial lead is kept for `ttl`, waiting for its post.
-pub fn record_ping(
-    conn: &mut PgConnection,
-    snap: &CampaignSnapshot,
-    source: &Source,
-    data: &LeadData,
-    now: OffsetDateTime,
-    ttl: time::Duration,
-) -> Result<Ping, AppError> {
-    let public_id = format!("png_{}", crate::tokens::random_base62(24));
-    let stored = json!({"fields": data.fields, "select_field_values": data.selects, "status": data.status});
-    Ok(Ping::insert(conn, &public_id, snap.campaign.id, source.id, &stored, now, now + ttl)?)
-}
-
-/// A post: the full lead with the `ping_id` of an unexpired, unused ping
-/// from the same source. The ping is locked and spent with the insert.
-pub fn post(
-    conn: &mut PgConnection,
-    snap: &CampaignSnapshot,
-    source: &Source,
-    ping_id: &str,
-    data: LeadData,
-    now: OffsetDateTime,
-) -> Result<Lead, AppError> {
-    conn.transaction(|conn| {
-        let ping = Ping::by_public_id_for_update(conn, ping_id)?
-            .ok_or_else(|| AppError::invalid("ping_id", "no ping has this id"))?;
-        if ping.source_id != source.id || ping.campaign_id != snap.campaign.id {
-            return Err(AppError::invalid(
-                "ping_id",
-                "this ping was made by another source; post from the source that pinged",
-            ));
-        }
-        if ping.used_at.is_some() {
-            return Err(AppError::invalid("ping_id", "this ping has already been used by a post"));
-        }
-        if ping.expires_at <= now {
-            return Err(AppError::invalid(
-                "ping_id",
-                format!("this ping expired at {}; ping again", crate::clock::rfc3339(ping.expires_at)),
-            ));
-        }
-        let lead = insert_lead(conn, snap, Some(source.id), data, now)?;
-        Ping::mark_used(conn, ping.id, lead.id, now)?;
-        Ok(lead)
-    })
-}
-
 // ------------------------------------------------------------- leads API
 
 /// What a token may do with a campaign's leads.
@@ -404,7 +239,7 @@ pub struct LeadAccess {
     pub read: bool,
     pub write: bool,
     /// The token's filter: every lead it touches must be inside.
-    pub filter: Option<super::catalog::FilterSpec>,
+    pub filter: Option<FilterSpec>,
 }
 
 impl LeadAccess {
@@ -428,7 +263,7 @@ impl LeadAccess {
                     };
                 Ok(Self { read: principal.can_read, write: principal.can_write, filter })
             }
-            _ if principal.acting_user().is_some_and(|u| u.role.allows(crate::domain::Permission::ManageCampaigns)) => {
+            _ if principal.acting_user().is_some_and(|u| u.role.allows(Permission::ManageCampaigns)) => {
                 Ok(Self { read: true, write: true, filter: None })
             }
             _ => Err(AppError::InsufficientScope(
@@ -467,12 +302,54 @@ impl LeadAccess {
 
 pub const PAGE_MAX: i64 = 500;
 
+/// The campaign (by id or slug, from the cache) and what this token may do
+/// in it.
+async fn scope(
+    svc: &Services,
+    principal: &Principal,
+    campaign: &str,
+) -> Result<(Arc<CampaignSnapshot>, LeadAccess), AppError> {
+    let snap = super::catalog::snapshot(svc, campaign).await?;
+    let access = LeadAccess::of(principal, &snap)?;
+    Ok((snap, access))
+}
+
+/// What a leads listing asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub updated_since: Option<OffsetDateTime>,
+    /// The cursor: the last lead id of the previous page.
+    pub after: Option<i64>,
+    pub limit: i64,
+}
+
 /// One page of the leads a token may read, and the cursor of the next.
-pub fn page(
+pub async fn list(
+    svc: &Services,
+    principal: &Principal,
+    campaign: &str,
+    query: ListQuery,
+) -> Result<(Vec<Value>, Option<String>), AppError> {
+    let (snap, access) = scope(svc, principal, campaign).await?;
+    if !(1..=PAGE_MAX).contains(&query.limit) {
+        return Err(AppError::bad_request(format!("limit must be from 1 to {PAGE_MAX}")));
+    }
+    let query = LeadQuery {
+        status: query.status,
+        updated_since: query.updated_since,
+        after: query.after,
+        limit: query.limit,
+        ..LeadQuery::default()
+    };
+    svc.run(move |conn| page(conn, &snap, &access, query)).await
+}
+
+fn page(
     conn: &mut PgConnection,
     snap: &CampaignSnapshot,
     access: &LeadAccess,
-    mut query: crate::models::lead::LeadQuery,
+    mut query: LeadQuery,
 ) -> Result<(Vec<Value>, Option<String>), AppError> {
     access.require_read()?;
     if let Some(status) = &query.status
@@ -493,7 +370,13 @@ pub fn page(
 }
 
 /// One lead; 404 when it is outside the token's filter (no existence leak).
-pub fn get(conn: &mut PgConnection, snap: &CampaignSnapshot, access: &LeadAccess, id: i64) -> Result<Value, AppError> {
+pub async fn get(svc: &Services, principal: &Principal, campaign: &str, id: i64) -> Result<Value, AppError> {
+    let (snap, access) = scope(svc, principal, campaign).await?;
+    access.require_read()?;
+    svc.run(move |conn| get_in(conn, &snap, &access, id)).await
+}
+
+fn get_in(conn: &mut PgConnection, snap: &CampaignSnapshot, access: &LeadAccess, id: i64) -> Result<Value, AppError> {
     access.require_read()?;
     let lead = Lead::find_in_campaign(conn, snap.campaign.id, id, false)?
         .filter(|l| l.selects.as_object().is_some_and(|s| access.allows(s)))
@@ -512,8 +395,19 @@ fn source_of(snap: &CampaignSnapshot, body: &Value) -> Result<Option<i64>, AppEr
     }
 }
 
+/// Checks that the token may write in the campaign, before its body is read.
+pub async fn require_write(svc: &Services, principal: &Principal, campaign: &str) -> Result<(), AppError> {
+    scope(svc, principal, campaign).await?.1.require_write()
+}
+
 /// Creates a lead through the API; it must fall inside the token's filter.
-pub fn create(
+pub async fn create(svc: &Services, principal: &Principal, campaign: &str, body: Value) -> Result<Value, AppError> {
+    let (snap, access) = scope(svc, principal, campaign).await?;
+    let now = svc.now();
+    svc.run(move |conn| create_in(conn, &snap, &access, &body, now)).await
+}
+
+fn create_in(
     conn: &mut PgConnection,
     snap: &CampaignSnapshot,
     access: &LeadAccess,
@@ -532,41 +426,53 @@ pub fn create(
 
 /// Updates fields, select values and status of a lead that is inside the
 /// token's filter, and stays inside it. `null` removes a value.
-pub fn update(
+pub async fn update(
+    svc: &Services,
+    principal: &Principal,
+    campaign: &str,
+    id: i64,
+    body: Value,
+) -> Result<Value, AppError> {
+    let (snap, access) = scope(svc, principal, campaign).await?;
+    access.require_write()?;
+    let changes = validate(&snap, &body, Mode::Partial, &[]).map_err(AppError::Validation)?;
+    let now = svc.now();
+    svc.tx(move |tx| update_in(tx, &snap, &access, id, &body, changes, now)).await
+}
+
+/// The lead is locked, merged, checked against the filter and written.
+fn update_in(
     conn: &mut PgConnection,
     snap: &CampaignSnapshot,
     access: &LeadAccess,
     id: i64,
     body: &Value,
+    changes: LeadData,
     now: OffsetDateTime,
 ) -> Result<Value, AppError> {
-    access.require_write()?;
-    let changes = validate(snap, body, Mode::Partial, &[]).map_err(AppError::Validation)?;
-    conn.transaction(|conn| {
-        let lead = Lead::find_in_campaign(conn, snap.campaign.id, id, true)?
-            .filter(|l| l.selects.as_object().is_some_and(|s| access.allows(s)))
-            .ok_or(AppError::NoSuch(format!("no lead {id} in this campaign")))?;
-        let mut fields = lead.fields.as_object().cloned().unwrap_or_default();
-        let mut selects = lead.selects.as_object().cloned().unwrap_or_default();
-        let body = body.as_object().cloned().unwrap_or_default();
-        merge(&mut fields, body.get("fields"), &changes.fields);
-        merge(&mut selects, body.get("select_field_values"), &changes.selects);
-        let mut errors = FieldErrors::new();
-        for f in snap.fields.iter().filter(|f| f.required) {
-            if !fields.contains_key(&f.slug) {
-                errors.insert(format!("fields.{}", f.slug), "is required and cannot be removed".into());
-            }
+    let lead = Lead::find_in_campaign(conn, snap.campaign.id, id, true)?
+        .filter(|l| l.selects.as_object().is_some_and(|s| access.allows(s)))
+        .ok_or(AppError::NoSuch(format!("no lead {id} in this campaign")))?;
+    let mut fields = lead.fields.as_object().cloned().unwrap_or_default();
+    let mut selects = lead.selects.as_object().cloned().unwrap_or_default();
+    let body = body.as_object().cloned().unwrap_or_default();
+    merge(&mut fields, body.get("fields"), &changes.fields);
+    merge(&mut selects, body.get("select_field_values"), &changes.selects);
+    let mut errors = FieldErrors::new();
+    for f in snap.fields.iter().filter(|f| f.required) {
+        if !fields.contains_key(&f.slug) {
+            errors.insert(format!("fields.{}", f.slug), "is required and cannot be removed".into());
         }
-        if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
-        }
-        if !access.allows(&selects) {
-            return Err(access.outside(&selects));
-        }
-        let status = changes.status.unwrap_or(lead.status);
-        let lead = Lead::update(conn, lead.id, &status, &Value::Object(fields), &Value::Object(selects), now)?;
-        Ok(lead_json(&lead, snap))
-    })
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    if !access.allows(&selects) {
+        return Err(access.outside(&selects));
+    }
+    let status = changes.status.unwrap_or(lead.status);
+    let lead = Lead::update(conn, lead.id, &status, &Value::Object(fields), &Value::Object(selects), now)?;
+    Ok(lead_json(&lead, snap))
 }
 
 /// Applies checked values, and removes the keys the request set to null.
@@ -581,4 +487,12 @@ fn merge(target: &mut Map<String, Value>, requested: Option<&Value>, checked: &M
     for (k, v) in checked {
         target.insert(k.clone(), v.clone());
     }
+}
+
+/// Fields, allowed values, schemas, statuses, selects, and the presenting
+/// token's permissions and filter. Any token of the campaign may read it.
+pub async fn schema(svc: &Services, principal: &Principal, campaign: &str) -> Result<Value, AppError> {
+    let (snap, access) = scope(svc, principal, campaign).await?;
+    let key = principal.display_key();
+    Ok(super::docs::schema_document(&snap, Some((&key, access.read, access.write, access.filter.as_ref()))))
 }

@@ -8,84 +8,39 @@ use diesel::PgConnection;
 use secrecy::SecretString;
 use serde_json::json;
 
-use super::tokens::{RevokedBy, revoke_with_notice};
-use super::{Actor, audit};
-use crate::domain::Permission;
+use super::audit::record;
+use super::catalog::Campaign;
+use super::lifecycle::{RevokedBy, issue_audited, issue_recorded, revoke_with_notice};
+use super::token_info::search;
+use super::{NewToken, Services, TokenInfo, TokenListing, TokenSearch};
+use crate::db::changes::Change;
+use crate::domain::{Actor, AuditAction, IntakeMethod, Level, Permission};
 use crate::error::AppError;
-use crate::models::org_settings::OrgSettings;
-use crate::models::{Campaign, Source, Token};
-use crate::state::AppState;
-use crate::tokens::notify::{Change, publish};
-use crate::tokens::{Issued, TokenKind, TokenSpec, issue, reveal};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Global,
-    Campaign(i64),
-    /// A source's token for one method (`SourceForm`, `SourcePing`, `SourcePost`).
-    Source {
-        campaign_id: i64,
-        source_id: i64,
-        kind: TokenKind,
-    },
-}
-
-impl Level {
-    pub fn kind(self) -> TokenKind {
-        match self {
-            Self::Global => TokenKind::Global,
-            Self::Campaign(_) => TokenKind::Campaign,
-            Self::Source { kind, .. } => kind,
-        }
-    }
-
-    fn permission(self) -> Permission {
-        match self {
-            Self::Global => Permission::ManageOrgTokens,
-            _ => Permission::ManageCampaigns,
-        }
-    }
-
-    fn scope(self) -> (Option<i64>, Option<i64>) {
-        match self {
-            Self::Global => (None, None),
-            Self::Campaign(c) => (Some(c), None),
-            Self::Source { campaign_id, source_id, .. } => (Some(campaign_id), Some(source_id)),
-        }
-    }
-
-    fn change(self) -> Change {
-        match self {
-            Self::Global => Change::Org,
-            Self::Campaign(c) | Self::Source { campaign_id: c, .. } => Change::Campaign(c),
-        }
-    }
-
-    /// `form`, `ping`, `post` for a source level.
-    pub fn method(self) -> Option<&'static str> {
-        match self.kind() {
-            TokenKind::SourceForm => Some("form"),
-            TokenKind::SourcePing => Some("ping"),
-            TokenKind::SourcePost => Some("post"),
-            _ => None,
-        }
-    }
-}
+use crate::models::{OrgSettings, Source, Token};
+use crate::tokens::{TokenSpec, reveal};
 
 /// Where a level stands: its switch and its live token.
 #[derive(Debug, Clone)]
 pub struct LevelState {
     pub level: Level,
     pub enabled: bool,
-    pub token: Option<Token>,
+    pub token: Option<TokenInfo>,
     /// What the audit log and messages call it: "global", "campaign spring",
     /// "source spring/partner-abc (ping)".
     pub label: String,
 }
 
-/// Reads the level, locking its owner row when `lock` (so that concurrent
-/// toggles and regenerations queue).
-pub fn load(conn: &mut PgConnection, level: Level, lock: bool) -> Result<LevelState, AppError> {
+/// Every level change reaches the caches that decide intake.
+fn change_of(level: Level) -> Change {
+    match level.campaign_id() {
+        None => Change::Org,
+        Some(c) => Change::Campaign(c),
+    }
+}
+
+/// Reads the level (and its live token row), locking its owner row when
+/// `lock`, so that concurrent toggles and regenerations queue.
+fn load(conn: &mut PgConnection, level: Level, lock: bool) -> Result<(LevelState, Option<Token>), AppError> {
     let (enabled, label) = match level {
         Level::Global => {
             if lock {
@@ -97,117 +52,157 @@ pub fn load(conn: &mut PgConnection, level: Level, lock: bool) -> Result<LevelSt
             let c = if lock { Campaign::find_for_update(conn, id)? } else { Campaign::find(conn, id)? };
             (c.token_enabled, format!("campaign {}", c.slug))
         }
-        Level::Source { campaign_id, source_id, kind } => {
+        Level::Source { campaign_id, source_id, method } => {
             let c =
                 if lock { Campaign::find_for_update(conn, campaign_id)? } else { Campaign::find(conn, campaign_id)? };
             let s = Source::find(conn, c.id, source_id)?;
-            let method = level.method().unwrap_or("form");
-            (s.method_enabled(kind), format!("source {}/{} ({method})", c.slug, s.slug))
+            (s.method_enabled(method), format!("source {}/{} ({method})", c.slug, s.slug))
         }
     };
     let (campaign_id, source_id) = level.scope();
     let token = Token::live_level(conn, level.kind(), campaign_id, source_id)?;
-    Ok(LevelState { level, enabled, token, label })
+    Ok((LevelState { level, enabled, token: token.clone().map(TokenInfo::from), label }, token))
 }
 
-pub async fn state_of(state: &AppState, level: Level) -> Result<LevelState, AppError> {
-    state.db(move |conn| load(conn, level, false)).await
+fn state_only(conn: &mut PgConnection, level: Level) -> Result<LevelState, AppError> {
+    Ok(load(conn, level, false)?.0)
 }
 
-fn issue_for(conn: &mut PgConnection, state: &AppState, actor: &Actor, level: Level) -> Result<Issued, AppError> {
-    let (campaign_id, source_id) = level.scope();
-    let spec = TokenSpec { campaign_id, source_id, created_by: actor.user_id, ..TokenSpec::default() };
-    issue(conn, &state.keys, level.kind(), &spec, state.now())
+/// The level's switch and token.
+pub async fn state(svc: &Services, actor: &Actor, level: Level) -> Result<LevelState, AppError> {
+    actor.require(level.permission())?;
+    svc.run(move |conn| state_only(conn, level)).await
+}
+
+/// The three levels of a source's Tokens tab, in order (form, ping, post).
+pub async fn source_states(
+    svc: &Services,
+    actor: &Actor,
+    campaign_id: i64,
+    source_id: i64,
+) -> Result<Vec<LevelState>, AppError> {
+    actor.require(Permission::ManageCampaigns)?;
+    svc.run(move |conn| {
+        IntakeMethod::ALL
+            .iter()
+            .map(|&method| state_only(conn, Level::Source { campaign_id, source_id, method }))
+            .collect()
+    })
+    .await
+}
+
+/// The source level of a source by the campaign's and source's id or slug
+/// (the management API's `{c}` and `{s}`).
+pub async fn source_level(
+    svc: &Services,
+    campaign: &str,
+    source: &str,
+    method: IntakeMethod,
+) -> Result<Level, AppError> {
+    let c = super::catalog::campaign_by_ref(svc, campaign).await?;
+    let (source, slug) = (source.to_owned(), c.slug.clone());
+    let s = svc
+        .run(move |conn| {
+            Source::by_ref(conn, c.id, &source)?
+                .ok_or_else(|| AppError::NoSuch(format!("campaign `{slug}` has no source `{source}`")))
+        })
+        .await?;
+    Ok(Level::Source { campaign_id: s.campaign_id, source_id: s.id, method })
 }
 
 /// The level's switch. Turning it on the first time issues its token;
 /// turning it off keeps the token for when it comes back on.
-pub async fn set_enabled(state: &AppState, actor: Actor, level: Level, enabled: bool) -> Result<LevelState, AppError> {
+pub async fn set_enabled(svc: &Services, actor: Actor, level: Level, enabled: bool) -> Result<LevelState, AppError> {
     actor.require(level.permission())?;
-    let now = state.now();
-    let st = state.clone();
-    state
-        .tx(move |conn| {
-            let current = load(conn, level, true)?;
-            if current.enabled == enabled && (current.token.is_some() || !enabled) {
-                return Ok(current);
-            }
-            match level {
-                Level::Global => OrgSettings::set_global_token_enabled(conn, enabled, now)?,
-                Level::Campaign(id) => Campaign::set_token_enabled(conn, id, enabled, now)?,
-                Level::Source { source_id, kind, .. } => {
-                    Source::set_method_enabled(conn, source_id, kind, enabled, now)?
-                }
-            }
-            if enabled && current.token.is_none() {
-                let issued = issue_for(conn, &st, &actor, level)?;
-                audit::record(
-                    conn,
-                    now,
-                    &actor,
-                    "token.created",
-                    &issued.token.display_key(),
-                    json!({"kind": level.kind(), "level": current.label}),
-                )?;
-            }
-            publish(conn, &level.change())?;
-            let action = if enabled { "token.level_enabled" } else { "token.level_disabled" };
-            audit::record(conn, now, &actor, action, &current.label, json!({"kind": level.kind()}))?;
-            load(conn, level, false)
-        })
-        .await
+    let now = svc.now();
+    let s = svc.clone();
+    svc.tx(move |tx| {
+        let (current, _) = load(tx, level, true)?;
+        if current.enabled == enabled && (current.token.is_some() || !enabled) {
+            return Ok(current);
+        }
+        match level {
+            Level::Global => OrgSettings::set_global_token_enabled(tx, enabled, now)?,
+            Level::Campaign(id) => Campaign::set_token_enabled(tx, id, enabled, now)?,
+            Level::Source { source_id, method, .. } => Source::set_method_enabled(tx, source_id, method, enabled, now)?,
+        }
+        if enabled && current.token.is_none() {
+            issue_audited(tx, &s, &actor, level.kind(), &spec(level, &actor), now, json!({"level": current.label}))?;
+        }
+        tx.publish(change_of(level))?;
+        let action = AuditAction::switched(enabled, AuditAction::LevelEnabled, AuditAction::LevelDisabled);
+        record(tx, now, &actor, action, &current.label, json!({"kind": level.kind()}))?;
+        state_only(tx, level)
+    })
+    .await
+}
+
+fn spec(level: Level, actor: &Actor) -> TokenSpec {
+    let (campaign_id, source_id) = level.scope();
+    TokenSpec { campaign_id, source_id, created_by: actor.user_id, ..TokenSpec::default() }
 }
 
 /// Replaces the level's token: the old one is refused from this commit on.
-pub async fn regenerate(state: &AppState, actor: Actor, level: Level) -> Result<(LevelState, Issued), AppError> {
+pub async fn regenerate(svc: &Services, actor: Actor, level: Level) -> Result<(LevelState, NewToken), AppError> {
     actor.require(level.permission())?;
-    let now = state.now();
-    let st = state.clone();
-    state
-        .tx(move |conn| {
-            let current = load(conn, level, true)?;
-            let old_key = current.token.as_ref().map(Token::display_key);
-            if let Some(old) = &current.token {
-                revoke_with_notice(conn, &st.settings, now, &actor, old, RevokedBy::Regenerated)?;
-            }
-            let issued = issue_for(conn, &st, &actor, level)?;
-            publish(conn, &level.change())?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "token.regenerated",
-                &issued.token.display_key(),
-                json!({"kind": level.kind(), "level": current.label, "replaces": old_key}),
-            )?;
-            Ok((load(conn, level, false)?, issued))
-        })
-        .await
+    let now = svc.now();
+    let s = svc.clone();
+    svc.tx(move |tx| {
+        let (current, old) = load(tx, level, true)?;
+        let old_key = old.as_ref().map(Token::display_key);
+        if let Some(old) = &old {
+            revoke_with_notice(tx, &s.settings, now, &actor, old, RevokedBy::Regenerated)?;
+        }
+        let issued = issue_recorded(
+            tx,
+            &s,
+            &actor,
+            level.kind(),
+            &spec(level, &actor),
+            now,
+            AuditAction::TokenRegenerated,
+            json!({"level": current.label, "replaces": old_key}),
+        )?;
+        tx.publish(change_of(level))?;
+        Ok((state_only(tx, level)?, issued.into()))
+    })
+    .await
 }
 
 /// Show: the level's token, opened from its sealed form. Every reveal is
 /// audit-logged with who and when.
-pub async fn show(state: &AppState, actor: Actor, level: Level) -> Result<(LevelState, SecretString), AppError> {
+pub async fn show(svc: &Services, actor: Actor, level: Level) -> Result<(LevelState, SecretString), AppError> {
     actor.require(level.permission())?;
-    let now = state.now();
-    let keys = state.keys.clone();
-    state
-        .tx(move |conn| {
-            let current = load(conn, level, false)?;
-            let token = current
-                .token
-                .as_ref()
-                .ok_or_else(|| AppError::conflict("There is no token yet: turn the level on to generate one."))?;
-            let secret = reveal(&keys, token)?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "token.shown",
-                &token.display_key(),
-                json!({"kind": token.kind, "level": current.label}),
-            )?;
-            Ok((current, secret))
-        })
+    let now = svc.now();
+    let keys = svc.keys.clone();
+    svc.tx(move |tx| {
+        let (current, token) = load(tx, level, false)?;
+        let token =
+            token.ok_or_else(|| AppError::conflict("There is no token yet: turn the level on to generate one."))?;
+        let secret = reveal(&keys, &token)?;
+        record(
+            tx,
+            now,
+            &actor,
+            AuditAction::TokenShown,
+            &token.display_key(),
+            json!({"kind": token.kind, "level": current.label}),
+        )?;
+        Ok((current, secret))
+    })
+    .await
+}
+
+/// Settings › Token Management: the global level, one page of every token
+/// of the organisation (metadata only), and the campaigns to filter by.
+pub async fn token_management(
+    svc: &Services,
+    actor: &Actor,
+    filter: TokenSearch,
+) -> Result<(LevelState, Vec<TokenListing>, Vec<Campaign>), AppError> {
+    actor.require(Permission::ManageOrgTokens)?;
+    let now = svc.now();
+    // One trip to the blocking pool for the whole page.
+    svc.run(move |conn| Ok((state_only(conn, Level::Global)?, search(conn, &filter, now)?, Campaign::list(conn)?)))
         .await
 }

@@ -8,8 +8,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 
+use super::Services;
 use crate::error::{AppError, FieldErrors};
-use crate::state::AppState;
 
 pub const MIN_LEN: usize = 10;
 pub const MAX_LEN: usize = 256;
@@ -45,8 +45,8 @@ fn verify_now(hash: Option<&str>, password: &str) -> bool {
     }
 }
 
-pub async fn hash(state: &AppState, password: SecretString) -> Result<String, AppError> {
-    let _slot = state
+pub async fn hash(svc: &Services, password: SecretString) -> Result<String, AppError> {
+    let _slot = svc
         .password_slots
         .acquire()
         .await
@@ -56,8 +56,8 @@ pub async fn hash(state: &AppState, password: SecretString) -> Result<String, Ap
 
 /// Checks `password` against `hash`, or against a dummy hash when there is
 /// no user, taking the same time either way.
-pub async fn verify(state: &AppState, hash: Option<String>, password: SecretString) -> Result<bool, AppError> {
-    let _slot = state
+pub async fn verify(svc: &Services, hash: Option<String>, password: SecretString) -> Result<bool, AppError> {
+    let _slot = svc
         .password_slots
         .acquire()
         .await

@@ -8,17 +8,18 @@ use diesel::prelude::*;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::json;
 
-use super::tokens::{RevokedBy, revoke_with_notice};
-use super::{Actor, audit};
+use super::accounts::UserInfo;
+use super::audit::record;
+use super::lifecycle::{self, RevokedBy, revoke_with_notice};
+use super::token_info::listing;
+use super::{Services, TokenInfo, TokenListing, TokenSearch};
 use crate::config::Settings;
-use crate::domain::{EmailAddress, Permission, Role};
+use crate::db::changes::Change;
+use crate::domain::{Actor, AuditAction, EmailAddress, Permission, Role, TokenKind, TokenStatus, normalise_key};
 use crate::error::AppError;
 use crate::mail::{self, messages};
-use crate::models::{Token, TokenRow, TokenSearch, TokenStatus, User};
-use crate::schema::users;
-use crate::state::AppState;
-use crate::tokens::notify::{Change, publish};
-use crate::tokens::{TokenKind, format};
+use crate::models::{Token, User};
+use crate::tokens::format;
 
 pub const REASON_MAX: usize = 500;
 
@@ -33,55 +34,39 @@ fn reason(text: &str) -> Result<String, AppError> {
     Ok(r)
 }
 
-pub async fn search(state: &AppState, actor: &Actor, search: TokenSearch) -> Result<Vec<TokenRow>, AppError> {
+/// Token metadata, filtered and keyset-paginated, newest first.
+pub async fn search(svc: &Services, actor: &Actor, filter: TokenSearch) -> Result<Vec<TokenListing>, AppError> {
     actor.require(Permission::SupportTokens)?;
-    let now = state.now();
-    state.db(move |conn| Ok(Token::search(conn, &search, now)?)).await
+    let now = svc.now();
+    svc.run(move |conn| Ok(super::token_info::search(conn, &filter, now)?)).await
 }
 
-/// One token with the names a list shows.
-fn row(conn: &mut PgConnection, token: Token) -> QueryResult<TokenRow> {
-    TokenRow::label(conn, vec![token])?.pop().ok_or(diesel::result::Error::NotFound)
-}
-
-pub async fn find(state: &AppState, actor: &Actor, id: i64) -> Result<TokenRow, AppError> {
+pub async fn find(svc: &Services, actor: &Actor, id: i64) -> Result<TokenListing, AppError> {
     actor.require(Permission::SupportTokens)?;
-    state
-        .db(move |conn| {
-            let token = Token::find(conn, id)?;
-            Ok(row(conn, token)?)
-        })
-        .await
+    svc.run(move |conn| {
+        let token = Token::find(conn, id)?;
+        Ok(listing(conn, token)?)
+    })
+    .await
 }
 
 /// Who hears of a support action on `token`: its owner or assigned user;
 /// for campaign-level tokens the admins; for organisation tokens the super
 /// admins.
-fn recipients(conn: &mut PgConnection, token: &Token) -> QueryResult<Vec<User>> {
+fn recipients(conn: &mut PgConnection, token: &TokenInfo) -> QueryResult<Vec<User>> {
     if let Some(id) = token.user_id {
         return Ok(vec![User::find(conn, id)?]);
     }
-    let roles: &[Role] = match token.kind {
-        TokenKind::Campaign
-        | TokenKind::SourceForm
-        | TokenKind::SourcePing
-        | TokenKind::SourcePost
-        | TokenKind::CampaignApi => &[Role::Admin, Role::SuperAdmin],
-        _ => &[Role::SuperAdmin],
-    };
-    users::table
-        .filter(users::role.eq_any(roles))
-        .filter(users::active.eq(true))
-        .filter(users::password_hash.is_not_null())
-        .select(User::as_select())
-        .load(conn)
+    let roles: &[Role] =
+        if token.campaign_id.is_some() { &[Role::Admin, Role::SuperAdmin] } else { &[Role::SuperAdmin] };
+    User::active_with_roles(conn, roles)
 }
 
 fn notify(
     conn: &mut PgConnection,
     settings: &Settings,
     now: time::OffsetDateTime,
-    row: &TokenRow,
+    row: &TokenListing,
     action: &str,
     why: &str,
 ) -> Result<(), AppError> {
@@ -110,139 +95,130 @@ fn notify(
 }
 
 /// Revokes any token with a reason; not reversible.
-pub async fn revoke(state: &AppState, actor: Actor, id: i64, why: &str) -> Result<Token, AppError> {
+pub async fn revoke(svc: &Services, actor: Actor, id: i64, why: &str) -> Result<TokenInfo, AppError> {
     actor.require(Permission::SupportTokens)?;
     let why = reason(why)?;
-    let now = state.now();
-    let settings = state.settings.clone();
-    state
-        .tx(move |conn| {
-            let token = Token::find_for_update(conn, id)?;
-            if token.revoked_at.is_some() {
-                return Err(AppError::conflict(format!("{} is already revoked.", token.display_key())));
-            }
-            revoke_with_notice(conn, &settings, now, &actor, &token, RevokedBy::Support(why.clone()))?;
-            // Profile tokens' owners hear of it through their own email.
-            if token.kind != TokenKind::Profile {
-                let r = row(conn, token.clone())?;
-                notify(conn, &settings, now, &r, "revoked", &why)?;
-            }
-            Ok(token)
-        })
-        .await
+    let now = svc.now();
+    let settings = svc.settings.clone();
+    svc.tx(move |conn| {
+        let token = Token::find_for_update(conn, id)?;
+        if token.revoked_at.is_some() {
+            return Err(AppError::conflict(format!("{} is already revoked.", token.display_key())));
+        }
+        revoke_with_notice(conn, &settings, now, &actor, &token, RevokedBy::Support(why.clone()))?;
+        // Profile tokens' owners hear of it through their own email.
+        if token.kind != TokenKind::Profile {
+            let fresh = Token::find(conn, token.id)?;
+            let r = listing(conn, fresh)?;
+            notify(conn, &settings, now, &r, "revoked", &why)?;
+        }
+        Ok(token.into())
+    })
+    .await
 }
 
 /// Deactivates any token with a reason (reactivation is possible).
-pub async fn deactivate(state: &AppState, actor: Actor, id: i64, why: &str) -> Result<Token, AppError> {
+pub async fn deactivate(svc: &Services, actor: Actor, id: i64, why: &str) -> Result<TokenInfo, AppError> {
     actor.require(Permission::SupportTokens)?;
     let why = reason(why)?;
-    let now = state.now();
-    let settings = state.settings.clone();
-    state
-        .tx(move |conn| {
-            let token = Token::find_for_update(conn, id)?;
-            if token.status(now) != TokenStatus::Active {
-                return Err(AppError::conflict(format!("{} is not active.", token.display_key())));
-            }
-            Token::set_active(conn, token.id, false, now, actor.user_id, Some(&why))?;
-            publish(conn, &Change::token(&token.digest))?;
-            audit::record(
-                conn,
-                now,
-                &actor,
-                "token.deactivated",
-                &token.display_key(),
-                json!({"kind": token.kind, "reason": why}),
-            )?;
-            let r = row(conn, token.clone())?;
-            notify(conn, &settings, now, &r, "deactivated", &why)?;
-            Ok(token)
-        })
-        .await
+    let now = svc.now();
+    let settings = svc.settings.clone();
+    svc.tx(move |tx| {
+        let token = Token::find_for_update(tx, id)?;
+        if token.status(now) != TokenStatus::Active {
+            return Err(AppError::conflict(format!("{} is not active.", token.display_key())));
+        }
+        lifecycle::set_active(tx, now, &actor, &token, false, Some(&why))?;
+        let fresh = Token::find(tx, token.id)?;
+        let r = listing(tx, fresh)?;
+        notify(tx, &settings, now, &r, "deactivated", &why)?;
+        Ok(r.token)
+    })
+    .await
 }
 
-pub async fn reactivate(state: &AppState, actor: Actor, id: i64) -> Result<Token, AppError> {
+pub async fn reactivate(svc: &Services, actor: Actor, id: i64) -> Result<TokenInfo, AppError> {
     actor.require(Permission::SupportTokens)?;
-    let now = state.now();
-    let settings = state.settings.clone();
-    state
-        .tx(move |conn| {
-            let token = Token::find_for_update(conn, id)?;
-            if token.status(now) != TokenStatus::Deactivated {
-                return Err(AppError::conflict(format!("{} is not deactivated.", token.display_key())));
-            }
-            Token::set_active(conn, token.id, true, now, actor.user_id, None)?;
-            publish(conn, &Change::token(&token.digest))?;
-            audit::record(conn, now, &actor, "token.activated", &token.display_key(), json!({"kind": token.kind}))?;
-            let r = row(conn, token.clone())?;
-            notify(conn, &settings, now, &r, "reactivated", "reactivated by support")?;
-            Ok(token)
-        })
-        .await
+    let now = svc.now();
+    let settings = svc.settings.clone();
+    svc.tx(move |tx| {
+        let token = Token::find_for_update(tx, id)?;
+        if token.status(now) != TokenStatus::Deactivated {
+            return Err(AppError::conflict(format!("{} is not deactivated.", token.display_key())));
+        }
+        lifecycle::set_active(tx, now, &actor, &token, true, None)?;
+        let fresh = Token::find(tx, token.id)?;
+        let r = listing(tx, fresh)?;
+        notify(tx, &settings, now, &r, "reactivated", "reactivated by support")?;
+        Ok(r.token)
+    })
+    .await
 }
 
 /// Revokes every live token a user owns or is assigned (a person leaving),
 /// with one email to them listing the keys.
 pub async fn revoke_all_of_user(
-    state: &AppState,
+    svc: &Services,
     actor: Actor,
     user_id: i64,
     why: &str,
-) -> Result<Vec<Token>, AppError> {
+) -> Result<Vec<TokenInfo>, AppError> {
     actor.require(Permission::SupportTokens)?;
     let why = reason(why)?;
-    let now = state.now();
-    state
-        .tx(move |conn| {
-            let user = User::find_for_update(conn, user_id)?;
-            let tokens = Token::live_of_user(conn, user.id)?;
-            for token in &tokens {
-                // The one email below replaces the per-token ones.
-                Token::revoke(conn, token.id, now, actor.user_id, &why)?;
-                publish(conn, &Change::token(&token.digest))?;
-                audit::record(
-                    conn,
-                    now,
-                    &actor,
-                    "token.revoked",
-                    &token.display_key(),
-                    json!({"kind": token.kind, "reason": why}),
-                )?;
-            }
-            audit::record(
+    let now = svc.now();
+    svc.tx(move |conn| {
+        let user = User::find_for_update(conn, user_id)?;
+        let tokens = Token::live_of_user(conn, user.id)?;
+        for token in &tokens {
+            // The one email below replaces the per-token ones.
+            Token::revoke(conn, token.id, now, actor.user_id, &why)?;
+            conn.publish(Change::token(&token.digest))?;
+            record(
                 conn,
                 now,
                 &actor,
-                "user.tokens_revoked",
-                &user.email,
-                json!({"revoked": tokens.len(), "reason": why}),
+                AuditAction::TokenRevoked,
+                &token.display_key(),
+                json!({"kind": token.kind, "reason": why}),
             )?;
-            if !tokens.is_empty() {
-                mail::enqueue(
-                    conn,
-                    now,
-                    &user.email,
-                    &messages::TokensRevokedBulk {
-                        name: user.name().to_owned(),
-                        keys: tokens.iter().map(Token::display_key).collect(),
-                        reason: why.clone(),
-                    },
-                )?;
-            }
-            Ok(tokens)
-        })
-        .await
+        }
+        record(
+            conn,
+            now,
+            &actor,
+            AuditAction::UserTokensRevoked,
+            &user.email,
+            json!({"revoked": tokens.len(), "reason": why}),
+        )?;
+        if !tokens.is_empty() {
+            mail::enqueue(
+                conn,
+                now,
+                &user.email,
+                &messages::TokensRevokedBulk {
+                    name: user.name().to_owned(),
+                    keys: tokens.iter().map(Token::display_key).collect(),
+                    reason: why.clone(),
+                },
+            )?;
+        }
+        Ok(tokens.into_iter().map(TokenInfo::from).collect())
+    })
+    .await
 }
 
-pub async fn user_by_email(state: &AppState, actor: &Actor, email: &str) -> Result<User, AppError> {
+/// A user by email, and the keys of the live tokens they own or are
+/// assigned (what "revoke every token of a user" would revoke).
+pub async fn user_by_email(svc: &Services, actor: &Actor, email: &str) -> Result<(UserInfo, Vec<String>), AppError> {
     actor.require(Permission::SupportTokens)?;
     let email = EmailAddress::parse(email).map_err(|m| AppError::invalid("email", m))?;
-    state
-        .db(move |conn| {
-            User::by_email(conn, email.as_str())?
-                .ok_or(AppError::invalid("email", format!("No user has the email {email}.")))
-        })
-        .await
+    svc.run(move |conn| {
+        let user = User::by_email(conn, email.as_str())?
+            .ok_or(AppError::invalid("email", format!("No user has the email {email}.")))?;
+        let keys = Token::live_of_user(conn, user.id)?.iter().map(Token::display_key).collect();
+        Ok((user.into(), keys))
+    })
+    .await
 }
 
 /// What a pasted token string is.
@@ -255,46 +231,44 @@ pub enum Checked {
         kind: TokenKind,
         key: String,
     },
-    Known(Box<TokenRow>),
+    Known(Box<TokenListing>),
 }
 
 /// Identifies a pasted token by its digest. The value itself is neither
 /// stored nor logged.
-pub async fn check(state: &AppState, actor: &Actor, pasted: SecretString) -> Result<Checked, AppError> {
+pub async fn check(svc: &Services, actor: &Actor, pasted: SecretString) -> Result<Checked, AppError> {
     actor.require(Permission::SupportTokens)?;
     let Ok(parsed) = format::parse(pasted.expose_secret().trim()) else {
         return Ok(Checked::Malformed);
     };
     let (kind, key) = (parsed.kind, parsed.key.to_owned());
-    let digest = state.keys.token_digest(parsed.token);
-    let now = state.now();
+    let digest = svc.keys.token_digest(parsed.token);
+    let now = svc.now();
     let who = actor.clone();
-    state
-        .db(move |conn| {
-            let found = Token::by_digest_with_user(conn, &digest)?;
-            audit::record(
-                conn,
-                now,
-                &who,
-                "token.checked",
-                &format!("{}{key}", kind.prefix()),
-                json!({"known": found.is_some()}),
-            )?;
-            match found {
-                Some((token, _)) => Ok(Checked::Known(Box::new(row(conn, token)?))),
-                None => Ok(Checked::Unknown { kind, key }),
-            }
-        })
-        .await
+    svc.tx(move |tx| {
+        let found = Token::by_digest_with_user(tx, &digest)?;
+        record(
+            tx,
+            now,
+            &who,
+            AuditAction::TokenChecked,
+            &format!("{}{key}", kind.prefix()),
+            json!({"known": found.is_some()}),
+        )?;
+        match found {
+            Some((token, _)) => Ok(Checked::Known(Box::new(listing(tx, token)?))),
+            None => Ok(Checked::Unknown { kind, key }),
+        }
+    })
+    .await
 }
 
 /// The token with a key (for the API's revoke by key).
-pub async fn by_key(state: &AppState, actor: &Actor, key: String) -> Result<Token, AppError> {
+pub async fn by_key(svc: &Services, actor: &Actor, key: String) -> Result<TokenInfo, AppError> {
     actor.require(Permission::SupportTokens)?;
-    state
-        .db(move |conn| {
-            let k = format::normalise_key(&key);
-            Token::by_key(conn, k)?.ok_or_else(|| AppError::NoSuch(format!("no token has the key {k}")))
-        })
-        .await
+    svc.run(move |conn| {
+        let k = normalise_key(&key);
+        Ok(Token::by_key(conn, k)?.ok_or_else(|| AppError::NoSuch(format!("no token has the key {k}")))?.into())
+    })
+    .await
 }

@@ -36,7 +36,8 @@ const UNKNOWN_TTL: Duration = Duration::from_secs(5 * 60);
 
 enum Miss {
     Unknown,
-    Failed(String),
+    /// The load failed; every waiter gets the error (with its cause).
+    Failed(AppError),
 }
 
 pub struct TokenCache {
@@ -110,7 +111,7 @@ impl TokenCache {
                 match load().await {
                     Ok(Some(state)) => Ok(Arc::new(state)),
                     Ok(None) => Err(Miss::Unknown),
-                    Err(e) => Err(Miss::Failed(e.to_string())),
+                    Err(e) => Err(Miss::Failed(e)),
                 }
             })
             .await;
@@ -129,7 +130,7 @@ impl TokenCache {
                     }
                     Ok(None)
                 }
-                Miss::Failed(message) => Err(AppError::Unavailable(message.clone())),
+                Miss::Failed(e) => Err(e.clone()),
             },
         }
     }

@@ -8,10 +8,10 @@ use rand::TryRngCore;
 use rand::rngs::OsRng;
 use secrecy::SecretString;
 
-use super::TokenKind;
+pub use crate::domain::PREFIX_LEN;
+use crate::domain::TokenKind;
 use crate::error::TokenError;
 
-pub const PREFIX_LEN: usize = 7;
 pub const RANDOM_LEN: usize = 36;
 pub const KEY_LEN: usize = 8;
 pub const CHECKSUM_LEN: usize = 6;
@@ -95,16 +95,6 @@ pub fn parse(token: &str) -> Result<Parsed<'_>, TokenError> {
     Ok(Parsed { kind, key: &body[PREFIX_LEN..PREFIX_LEN + KEY_LEN], token })
 }
 
-/// Only the key part of a string that looks like a token key (for searches
-/// and Basic auth user names): 8 base62 characters, optionally after a prefix.
-pub fn normalise_key(input: &str) -> &str {
-    let input = input.trim();
-    match TokenKind::from_prefix(input) {
-        Some(_) => &input[PREFIX_LEN..],
-        None => input,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use secrecy::ExposeSecret;
@@ -159,11 +149,5 @@ mod tests {
             let n = sample.bytes().filter(|b| b == c).count();
             assert!((100..=330).contains(&n), "{} appeared {n} times", *c as char);
         }
-    }
-
-    #[test]
-    fn keys_are_normalised() {
-        assert_eq!(normalise_key(" kw_pat_AbCd1234 "), "AbCd1234");
-        assert_eq!(normalise_key("AbCd1234"), "AbCd1234");
     }
 }

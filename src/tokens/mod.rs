@@ -1,19 +1,17 @@
 //! The token core, shared by every kind: the format (prefix, base62,
-//! checksum, key), issuing (digest and seal), verification, usage counting
-//! and change notification. Kinds differ in scope and policy only.
+//! checksum, key), issuing (digest and seal), verification with its cache,
+//! usage counting and the failed-check limiter. Kinds differ in scope and
+//! policy only. Used by `services` and by the API's bearer extractor; it
+//! knows nothing of either, nor of pages.
 
 pub mod cache;
 pub mod format;
 pub mod issue;
-mod kind;
 pub mod limiter;
-pub mod listener;
-
-pub mod notify;
 pub mod usage;
 pub mod verify;
 
+pub use crate::domain::TokenKind;
 pub use format::random_base62;
 pub use issue::{Issued, TokenSpec, issue, reveal};
-pub use kind::TokenKind;
 pub use verify::{Principal, PrincipalUser, Verifier};

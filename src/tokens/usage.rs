@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text, Timestamptz};
 use time::OffsetDateTime;
+
+use crate::models::Token;
 
 #[derive(Debug, Clone)]
 struct Pending {
@@ -58,19 +59,7 @@ impl UsageRecorder {
         let counts: Vec<i64> = batch.iter().map(|(_, p)| p.count).collect();
         let ats: Vec<OffsetDateTime> = batch.iter().map(|(_, p)| p.last_at).collect();
         let ips: Vec<String> = batch.iter().map(|(_, p)| p.ip.clone()).collect();
-        let result = diesel::sql_query(
-            "UPDATE tokens AS t SET \
-                use_count = t.use_count + u.n, \
-                last_used_ip = CASE WHEN t.last_used_at IS NULL OR u.at >= t.last_used_at THEN u.ip ELSE t.last_used_ip END, \
-                last_used_at = GREATEST(t.last_used_at, u.at) \
-             FROM unnest($1::int8[], $2::int8[], $3::timestamptz[], $4::text[]) AS u(id, n, at, ip) \
-             WHERE t.id = u.id",
-        )
-        .bind::<Array<BigInt>, _>(ids)
-        .bind::<Array<BigInt>, _>(counts)
-        .bind::<Array<Timestamptz>, _>(ats)
-        .bind::<Array<Text>, _>(ips)
-        .execute(conn);
+        let result = Token::add_usage(conn, &ids, &counts, &ats, &ips);
         if result.is_err()
             && let Ok(mut pending) = self.pending.lock()
         {

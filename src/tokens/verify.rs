@@ -10,17 +10,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use time::OffsetDateTime;
 
 use super::cache::TokenCache;
+use super::format;
 use super::limiter::FailureLimiter;
 use super::usage::UsageRecorder;
-use super::{TokenKind, format};
 use crate::clock::Clock;
 use crate::crypto::Keys;
 use crate::db::Db;
-use crate::domain::Role;
+use crate::domain::{Actor, Role, TokenKind, TokenStatus};
 use crate::error::{AppError, TokenError};
 use crate::metrics::Metrics;
 use crate::models::{Token, User};
-use crate::services::Actor;
 
 /// The user a token acts as, or is assigned to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,14 +123,11 @@ impl TokenState {
         if p.kind != kind {
             return Err(TokenError::Unknown);
         }
-        if self.revoked {
-            return Err(TokenError::Revoked);
-        }
-        if p.expires_at.is_some_and(|e| e <= now) {
-            return Err(TokenError::Expired);
-        }
-        if !self.active {
-            return Err(TokenError::Deactivated);
+        match TokenStatus::of(self.revoked, p.expires_at, self.active, now) {
+            TokenStatus::Active => {}
+            TokenStatus::Revoked => return Err(TokenError::Revoked),
+            TokenStatus::Expired => return Err(TokenError::Expired),
+            TokenStatus::Deactivated => return Err(TokenError::Deactivated),
         }
         // A token tied to a user stops with the user.
         match self.owner {

@@ -4,35 +4,46 @@
 //! at reset.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::ACCEPT;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use secrecy::ExposeSecret as _;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::confirm::ConfirmPage;
-use super::{Console, Flash, Layout, field_errors, redirect_with, render_status};
+use super::page::{field_errors, redirect_with, render_status};
+use super::session::{Console, Flash, Layout};
 use crate::domain::Permission;
 use crate::error::{AppError, FieldErrors};
-use crate::models::{Token, User};
+use crate::http::wants_json;
 use crate::services::account_tokens::{self, PrivateRow};
-use crate::state::AppState;
+use crate::services::accounts::UserInfo;
+use crate::services::{NewToken, Services, TokenInfo};
 
 #[derive(Template)]
 #[template(path = "settings/account_tokens.html")]
 struct Page {
     layout: Layout,
-    public: Option<Token>,
+    public: Option<TokenInfo>,
     /// The public token, when this response shows it.
-    public_value: Option<String>,
+    public_value: Option<SecretString>,
     private: Vec<PrivateRow>,
-    users: Vec<User>,
+    users: Vec<UserInfo>,
     /// A private token just created or reset: (key, secret).
-    created: Option<(String, String)>,
+    created: Option<(String, SecretString)>,
     form: PrivateForm,
     errors: FieldErrors,
     banner: Option<String>,
+}
+
+impl Page {
+    fn public_secret(&self) -> Option<&str> {
+        self.public_value.as_ref().map(|s| s.expose_secret())
+    }
+
+    fn created_secret(&self) -> Option<(&str, &str)> {
+        self.created.as_ref().map(|(key, s)| (key.as_str(), s.expose_secret()))
+    }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -45,34 +56,24 @@ pub struct PrivateForm {
 
 #[derive(Default)]
 struct Extras {
-    public_value: Option<String>,
-    created: Option<(String, String)>,
+    public_value: Option<SecretString>,
+    created: Option<(String, SecretString)>,
     form: PrivateForm,
     errors: FieldErrors,
     banner: Option<String>,
 }
 
-async fn page(
-    state: &AppState,
-    console: Console,
-    status: StatusCode,
-    extras: Extras,
-) -> Result<HttpResponse, AppError> {
-    console.user.require(Permission::ManageOrgTokens)?;
-    let public = account_tokens::public_token(state).await?;
-    let private = account_tokens::private_tokens(state).await?;
-    let users = state
-        .db(|conn| Ok(User::list(conn)?.into_iter().filter(|u| u.active && !u.pending()).collect::<Vec<_>>()))
-        .await?;
+async fn page(svc: &Services, console: Console, status: StatusCode, extras: Extras) -> Result<HttpResponse, AppError> {
+    let overview = account_tokens::overview(svc, &console.user.actor()).await?;
     let (_, layout) = console.layout("Account Settings › Tokens", "settings");
     render_status(
         status,
         &Page {
             layout,
-            public,
+            public: overview.public,
             public_value: extras.public_value,
-            private,
-            users,
+            private: overview.private,
+            users: overview.assignable,
             created: extras.created,
             form: extras.form,
             errors: extras.errors,
@@ -81,32 +82,32 @@ async fn page(
     )
 }
 
-pub async fn show(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
-    page(&state, console, StatusCode::OK, Extras::default()).await
+pub async fn show(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
+    page(&svc, console, StatusCode::OK, Extras::default()).await
 }
 
 /// Generate, or reset: the new public token is shown on the page.
-pub async fn generate_public(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
-    let issued = account_tokens::generate_public(&state, console.user.actor()).await?;
+pub async fn generate_public(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
+    let new = account_tokens::generate_public(&svc, console.user.actor()).await?;
     let banner = Some(format!(
         "Public token {} generated. Any earlier public token stopped working at once: update the widgets and services that use it.",
-        issued.token.display_key()
+        new.token.display_key()
     ));
-    let extras = Extras { public_value: Some(issued.secret.expose_secret().to_owned()), banner, ..Extras::default() };
-    page(&state, console, StatusCode::OK, extras).await
+    let extras = Extras { public_value: Some(new.secret), banner, ..Extras::default() };
+    page(&svc, console, StatusCode::OK, extras).await
 }
 
 pub async fn show_public(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
 ) -> Result<HttpResponse, AppError> {
-    let (_, secret) = account_tokens::show_public(&state, console.user.actor()).await?;
-    if req.headers().get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json")) {
+    let (_, secret) = account_tokens::show_public(&svc, console.user.actor()).await?;
+    if wants_json(&req) {
         return Ok(HttpResponse::Ok().json(json!({"token": secret.expose_secret()})));
     }
-    let extras = Extras { public_value: Some(secret.expose_secret().to_owned()), ..Extras::default() };
-    page(&state, console, StatusCode::OK, extras).await
+    let extras = Extras { public_value: Some(secret), ..Extras::default() };
+    page(&svc, console, StatusCode::OK, extras).await
 }
 
 fn confirm(
@@ -151,31 +152,28 @@ pub async fn confirm_delete_public(console: Console) -> Result<HttpResponse, App
     )
 }
 
-pub async fn delete_public(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
-    let token = account_tokens::delete_public(&state, console.user.actor()).await?;
+pub async fn delete_public(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
+    let token = account_tokens::delete_public(&svc, console.user.actor()).await?;
     Ok(redirect_with(
-        &state,
+        &svc,
         "/settings/account-tokens",
         Flash::success(format!("Public token {} deleted.", token.display_key())),
     ))
 }
 
 pub async fn create_private(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     web::Form(form): web::Form<PrivateForm>,
 ) -> Result<HttpResponse, AppError> {
-    match account_tokens::create_private(&state, console.user.actor(), &form.user, &form.description).await {
-        Ok(issued) => {
-            let extras = Extras {
-                created: Some((issued.token.display_key(), issued.secret.expose_secret().to_owned())),
-                ..Extras::default()
-            };
-            page(&state, console, StatusCode::CREATED, extras).await
+    match account_tokens::create_private(&svc, console.user.actor(), &form.user, &form.description).await {
+        Ok(new) => {
+            let extras = Extras { created: Some(created(new)), ..Extras::default() };
+            page(&svc, console, StatusCode::CREATED, extras).await
         }
         Err(e) => {
             let extras = Extras { errors: field_errors(e)?, form, ..Extras::default() };
-            page(&state, console, StatusCode::UNPROCESSABLE_ENTITY, extras).await
+            page(&svc, console, StatusCode::UNPROCESSABLE_ENTITY, extras).await
         }
     }
 }
@@ -192,16 +190,13 @@ pub async fn confirm_reset_private(console: Console, key: web::Path<String>) -> 
 }
 
 pub async fn reset_private(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     key: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let issued = account_tokens::reset_private(&state, console.user.actor(), key.into_inner()).await?;
-    let extras = Extras {
-        created: Some((issued.token.display_key(), issued.secret.expose_secret().to_owned())),
-        ..Extras::default()
-    };
-    page(&state, console, StatusCode::OK, extras).await
+    let new = account_tokens::reset_private(&svc, console.user.actor(), key.into_inner()).await?;
+    let extras = Extras { created: Some(created(new)), ..Extras::default() };
+    page(&svc, console, StatusCode::OK, extras).await
 }
 
 pub async fn confirm_delete_private(console: Console, key: web::Path<String>) -> Result<HttpResponse, AppError> {
@@ -216,14 +211,18 @@ pub async fn confirm_delete_private(console: Console, key: web::Path<String>) ->
 }
 
 pub async fn delete_private(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     key: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let token = account_tokens::delete_private(&state, console.user.actor(), key.into_inner()).await?;
+    let token = account_tokens::delete_private(&svc, console.user.actor(), key.into_inner()).await?;
     Ok(redirect_with(
-        &state,
+        &svc,
         "/settings/account-tokens",
         Flash::success(format!("Private token {} deleted.", token.display_key())),
     ))
+}
+
+fn created(new: NewToken) -> (String, SecretString) {
+    (new.token.display_key(), new.secret)
 }

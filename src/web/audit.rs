@@ -7,12 +7,12 @@ use askama::Template;
 use futures_util::stream;
 use serde::Deserialize;
 
-use super::{Console, Layout, render, urlencode};
-use crate::domain::Permission;
+use super::page::render;
+use super::session::{Console, Layout};
 use crate::error::AppError;
-use crate::models::AuditEvent;
-use crate::models::audit_event::AuditFilter;
-use crate::state::AppState;
+use crate::http::urlencode;
+use crate::services::Services;
+use crate::services::audit::{self, AuditEvent, AuditFilter};
 
 const PAGE: i64 = 50;
 const CSV_BATCH: i64 = 1000;
@@ -58,18 +58,14 @@ fn filter_query(filter: &AuditFilter) -> String {
 }
 
 pub async fn list(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
-    console.user.require(Permission::ViewAudit)?;
-    let (_, layout) = console.layout("Audit log", "audit");
     let filter = query.filter();
     let before = query.before;
-    let f = filter.clone();
-    let (mut events, actions) = state
-        .db(move |conn| Ok((AuditEvent::page(conn, &f, before, PAGE + 1)?, AuditEvent::distinct_actions(conn)?)))
-        .await?;
+    let (mut events, actions) = audit::page(&svc, &console.user.actor(), filter.clone(), before, PAGE + 1).await?;
+    let (_, layout) = console.layout("Audit log", "audit");
     let more = events.len() as i64 > PAGE;
     events.truncate(PAGE as usize);
     let fq = filter_query(&filter);
@@ -92,21 +88,27 @@ pub async fn list(
 /// The filtered log as CSV, fetched and sent in batches, so its size does
 /// not matter.
 pub async fn csv(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
-    console.user.require(Permission::ViewAudit)?;
+    let actor = console.user.actor();
     let filter = query.filter();
+    // The first batch before any byte is sent: a refusal is a page, not a
+    // broken download.
+    let first = audit::batch(&svc, &actor, filter.clone(), None, CSV_BATCH).await?;
     let header_row = crate::csv_util::record(["id", "at", "actor", "action", "target", "ip", "details"]);
-    let state = state.into_inner();
-    let body = stream::unfold(Some((None::<i64>, Some(header_row))), move |cursor| {
-        let state = state.clone();
+    let svc = svc.into_inner();
+    let body = stream::unfold(Some((None::<i64>, Some((header_row, first)))), move |cursor| {
+        let svc = svc.clone();
         let filter = filter.clone();
+        let actor = actor.clone();
         async move {
-            let (before, header_row) = cursor?;
-            let mut out = header_row.unwrap_or_default();
-            let batch = state.db(move |conn| Ok(AuditEvent::page(conn, &filter, before, CSV_BATCH)?)).await;
+            let (before, start) = cursor?;
+            let (mut out, batch) = match start {
+                Some((head, first)) => (head, Ok(first)),
+                None => (Vec::new(), audit::batch(&svc, &actor, filter, before, CSV_BATCH).await),
+            };
             let events = match batch {
                 Ok(events) => events,
                 Err(e) => return Some((Err(actix_web::Error::from(e)), None)),

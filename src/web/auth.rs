@@ -8,15 +8,13 @@ use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::session::{SESSION_COOKIE, client_ip, user_agent};
-use super::{
-    Console, Flash, Layout, View, field_errors, redirect_with, render, render_status, safe_next, see_other,
-    session_cookie,
-};
+use super::page::{field_errors, redirect_with, render, render_status, safe_next, see_other, session_cookie};
+use super::session::{Console, Flash, Layout, SESSION_COOKIE, View};
+use crate::domain::LinkPurpose;
 use crate::error::{AppError, FieldErrors};
-use crate::models::LinkPurpose;
+use crate::http::{client_ip, user_agent};
+use crate::services::Services;
 use crate::services::accounts::{self, SignInError};
-use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]
@@ -34,20 +32,19 @@ pub struct NextQuery {
 
 pub async fn login_form(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     view: View,
     query: web::Query<NextQuery>,
 ) -> Result<HttpResponse, AppError> {
-    if state.db(accounts::setup_needed).await? {
+    if accounts::setup_needed(&svc).await? {
         return Ok(see_other("/setup"));
     }
     let next = safe_next(query.next.as_deref());
     // Already signed in: straight on.
-    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
-        let (settings, now, value) = (state.settings.clone(), state.now(), cookie.value().to_owned());
-        if state.db(move |conn| accounts::load_session(conn, &settings, &value, now)).await?.is_some() {
-            return Ok(see_other(&next));
-        }
+    if let Some(cookie) = req.cookie(SESSION_COOKIE)
+        && accounts::load_session(&svc, cookie.value()).await?.is_some()
+    {
+        return Ok(see_other(&next));
     }
     render(&LoginPage { layout: Layout::anonymous(view, "Sign in"), email: String::new(), next, error: None })
 }
@@ -63,18 +60,18 @@ pub struct LoginForm {
 
 pub async fn login(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     view: View,
     web::Form(form): web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let next = safe_next(form.next.as_deref());
     let result =
-        accounts::sign_in(&state, &form.email, SecretString::from(form.password), client_ip(&req), user_agent(&req))
+        accounts::sign_in(&svc, &form.email, SecretString::from(form.password), client_ip(&req), user_agent(&req))
             .await;
     let (status, error, retry_after) = match result {
         Ok(signed_in) => {
             let mut res = see_other(&next);
-            res.add_cookie(&session_cookie(&state, signed_in.cookie)).map_err(AppError::internal)?;
+            res.add_cookie(&session_cookie(&svc, signed_in.cookie)).map_err(AppError::internal)?;
             return Ok(res);
         }
         Err(SignInError::App(e)) => return Err(e),
@@ -93,10 +90,10 @@ pub async fn login(
     Ok(res)
 }
 
-pub async fn logout(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
-    accounts::sign_out(&state, console.user.actor(), console.user.session_id).await?;
-    let mut res = redirect_with(&state, "/login", Flash::success("You are signed out."));
-    let mut removal = session_cookie(&state, String::new());
+pub async fn logout(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
+    accounts::sign_out(&svc, console.user.actor(), console.user.session_id).await?;
+    let mut res = redirect_with(&svc, "/login", Flash::success("You are signed out."));
+    let mut removal = session_cookie(&svc, String::new());
     removal.make_removal();
     res.add_cookie(&removal).map_err(AppError::internal)?;
     Ok(res)
@@ -122,11 +119,11 @@ pub struct ForgotForm {
 
 pub async fn forgot(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     view: View,
     web::Form(form): web::Form<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
-    accounts::request_reset(&state, &form.email, Some(client_ip(&req))).await?;
+    accounts::request_reset(&svc, &form.email, Some(client_ip(&req))).await?;
     render(&ForgotPage { layout: Layout::anonymous(view, "Check your email"), email: form.email, sent: true })
 }
 
@@ -146,11 +143,11 @@ fn reset_page(view: View, purpose: LinkPurpose, email: String, errors: FieldErro
 }
 
 pub async fn reset_form(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     view: View,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let info = accounts::inspect_link(&state, code.into_inner()).await?;
+    let info = accounts::inspect_link(&svc, code.into_inner()).await?;
     render(&reset_page(view, info.purpose, info.email, FieldErrors::new()))
 }
 
@@ -164,15 +161,15 @@ pub struct ResetForm {
 
 pub async fn reset(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     view: View,
     code: web::Path<String>,
     web::Form(form): web::Form<ResetForm>,
 ) -> Result<HttpResponse, AppError> {
     let code = code.into_inner();
-    let info = accounts::inspect_link(&state, code.clone()).await?;
+    let info = accounts::inspect_link(&svc, code.clone()).await?;
     let result = accounts::use_link(
-        &state,
+        &svc,
         code,
         SecretString::from(form.password),
         SecretString::from(form.confirm),
@@ -185,7 +182,7 @@ pub async fn reset(
                 LinkPurpose::Invite => "Your password is set. Sign in to start.",
                 LinkPurpose::Reset => "Your password has been changed. Sign in with the new one.",
             };
-            Ok(redirect_with(&state, "/login", Flash::success(message)))
+            Ok(redirect_with(&svc, "/login", Flash::success(message)))
         }
         Err(e) => {
             let errors = field_errors(e)?;

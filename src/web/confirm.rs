@@ -5,7 +5,8 @@
 use actix_web::HttpResponse;
 use askama::Template;
 
-use super::{Layout, render};
+use super::page::render;
+use super::session::Layout;
 use crate::error::AppError;
 
 #[derive(Template)]

@@ -4,14 +4,13 @@
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use time::Duration;
 
-use super::{Console, Layout, render};
-use crate::domain::{Permission, Role};
+use super::page::render;
+use super::session::{Console, Layout};
 use crate::error::AppError;
-use crate::models::{AuditEvent, Token, User};
-use crate::state::AppState;
-use crate::tokens::TokenKind;
+use crate::services::Services;
+use crate::services::audit::AuditEvent;
+use crate::services::dashboard;
 
 pub struct Count {
     pub label: &'static str,
@@ -38,26 +37,13 @@ struct DashboardPage {
     show_audit: bool,
 }
 
-pub async fn show(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
-    let (user, layout) = console.layout("Dashboard", "dashboard");
-    let show_audit = user.can(Permission::ViewAudit);
-    let whole_org = user.role() != Role::Member;
-    let scope = (!whole_org).then_some(user.user.id);
-    let now = state.now();
-    let (users, counts, expiring, events) = state
-        .db(move |conn| {
-            let users = User::count(conn)?;
-            let counts = Token::live_counts(conn, scope)?;
-            let expiring = Token::expiring(conn, now, now + Duration::days(14), scope, 20)?;
-            let events = if show_audit { AuditEvent::recent(conn, 10)? } else { Vec::new() };
-            Ok((users, counts, expiring, events))
-        })
-        .await?;
-    let counts = TokenKind::ALL
-        .iter()
-        .map(|k| Count { label: k.label(), n: counts.iter().find(|(c, _)| c == k).map_or(0, |(_, n)| *n) })
-        .collect();
-    let expiring = expiring
+pub async fn show(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
+    let d = dashboard::dashboard(&svc, &console.user.actor()).await?;
+    let (_, layout) = console.layout("Dashboard", "dashboard");
+    let now = svc.now();
+    let counts = d.counts.iter().map(|(k, n)| Count { label: k.label(), n: *n }).collect();
+    let expiring = d
+        .expiring
         .iter()
         .map(|t| Expiring {
             key: t.display_key(),
@@ -67,5 +53,13 @@ pub async fn show(state: web::Data<AppState>, console: Console) -> Result<HttpRe
             days_left: t.days_left(now).unwrap_or(0),
         })
         .collect();
-    render(&DashboardPage { layout, whole_org, users, counts, expiring, events, show_audit })
+    render(&DashboardPage {
+        layout,
+        whole_org: d.whole_org,
+        users: d.users,
+        counts,
+        expiring,
+        show_audit: d.events.is_some(),
+        events: d.events.unwrap_or_default(),
+    })
 }

@@ -9,22 +9,13 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Layout, View, render};
+use super::page::render;
+use super::session::{Layout, View};
+use crate::domain::FieldType;
 use crate::error::AppError;
-use crate::models::{Campaign, FieldType, TokenStatus};
+use crate::services::Services;
 use crate::services::catalog::{CampaignSnapshot, FilterSpec};
-use crate::services::{api_tokens, docs};
-use crate::state::AppState;
-
-/// What the page says of the token whose key it was opened with.
-pub struct TokenDocs {
-    pub key: String,
-    pub name: String,
-    pub read: bool,
-    pub write: bool,
-    pub filter: Option<FilterSpec>,
-    pub status: TokenStatus,
-}
+use crate::services::docs::{self, TokenDocs};
 
 #[derive(Template)]
 #[template(path = "docs/campaign.html")]
@@ -83,48 +74,16 @@ fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
-async fn load(
-    state: &AppState,
-    public_id: String,
-    key: Option<String>,
-) -> Result<(CampaignSnapshot, Option<TokenDocs>, bool), AppError> {
-    let now = state.now();
-    state
-        .db(move |conn| {
-            let campaign = Campaign::by_public_id(conn, &public_id)?.ok_or(AppError::NotFound)?;
-            let snap = CampaignSnapshot::load(conn, campaign)?;
-            let (token, unknown) = match key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
-                Some(k) => match api_tokens::by_key(conn, snap.campaign.id, k)? {
-                    Some(t) => (
-                        Some(TokenDocs {
-                            key: t.display_key(),
-                            name: t.name.clone(),
-                            read: t.can_read,
-                            write: t.can_write,
-                            filter: t.filter_id.and_then(|f| snap.filter(f)).cloned(),
-                            status: t.status(now),
-                        }),
-                        false,
-                    ),
-                    None => (None, true),
-                },
-                None => (None, false),
-            };
-            Ok((snap, token, unknown))
-        })
-        .await
-}
-
 pub async fn page(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     view: View,
     path: web::Path<String>,
     query: web::Query<DocsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let public_id = path.into_inner();
-    let (snap, token, unknown_key) = load(&state, public_id.clone(), query.key.clone()).await?;
+    let (snap, token, unknown_key) = docs::public(&svc, public_id.clone(), query.key.clone()).await?;
     let filter = token.as_ref().and_then(|t| t.filter.as_ref());
-    let base = format!("{}/api/v1/campaigns/{}", state.settings.public_url, snap.campaign.slug);
+    let base = format!("{}/api/v1/campaigns/{}", svc.settings.public_url, snap.campaign.slug);
     let create = example(&snap, filter);
     let mut lead = create.clone();
     lead["id"] = json!(1);
@@ -164,12 +123,12 @@ pub async fn page(
 }
 
 pub async fn openapi(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     path: web::Path<String>,
     query: web::Query<DocsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (snap, token, _) = load(&state, path.into_inner(), query.key.clone()).await?;
+    let (snap, token, _) = docs::public(&svc, path.into_inner(), query.key.clone()).await?;
     let filter = token.as_ref().and_then(|t| t.filter.as_ref());
-    let doc = docs::openapi(&snap, &state.settings.public_url, filter);
+    let doc = docs::openapi(&snap, &svc.settings.public_url, filter);
     Ok(HttpResponse::Ok().content_type("application/json").body(pretty(&doc)))
 }

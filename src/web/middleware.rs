@@ -14,7 +14,7 @@ use futures_util::StreamExt as _;
 
 use super::session::{CSRF_COOKIE, CsrfToken, FLASH_COOKIE, SESSION_COOKIE};
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::services::Services;
 
 /// Largest console form body.
 pub const FORM_LIMIT: usize = 64 * 1024;
@@ -46,9 +46,9 @@ async fn read_limited(req: &mut ServiceRequest, limit: usize) -> Result<web::Byt
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::bad_request(format!("could not read the request body: {e}")))?;
+        let chunk = chunk.map_err(|_| AppError::bad_request("the request body could not be read"))?;
         if body.len() + chunk.len() > limit {
-            return Err(AppError::PayloadTooLarge { limit });
+            return Err(AppError::PayloadTooLarge { limit: Some(limit) });
         }
         body.extend_from_slice(&chunk);
     }
@@ -66,9 +66,9 @@ pub async fn console_guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    let Some(state) = req.app_data::<web::Data<Services>>().cloned() else {
         return Ok(req
-            .error_response(AppError::internal(anyhow::anyhow!("AppState is not registered")))
+            .error_response(AppError::internal(anyhow::anyhow!("Services are not registered")))
             .map_into_right_body());
     };
     let existing = req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| (32..=64).contains(&v.len()));

@@ -1,38 +1,33 @@
 //! The server-rendered console: one module per screen area, each with its
 //! handlers, form structs and askama page structs. Handlers parse, call a
-//! service, and render; the rules live in `services`.
+//! service, and render; the rules live in `services`. This file is the
+//! route table only; what screens share is in leaf modules (`page`,
+//! `session`, `confirm`, `level_card`, `token_list`), which import no screen.
 
 pub mod account_tokens;
-pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod confirm;
 pub mod dashboard;
 pub mod docs;
-pub mod filters;
-pub mod levels;
+pub mod level_card;
 pub mod middleware;
 pub mod org_tokens;
 pub mod outbox;
+pub mod page;
 pub mod personal_tokens;
 pub mod profile;
 pub mod session;
 pub mod settings;
 pub mod setup;
 pub mod support;
+pub mod token_list;
 pub mod users;
 
-use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::StatusCode;
-use actix_web::http::header;
-use actix_web::{HttpResponse, web};
-use askama::Template;
+use actix_web::web;
 
-pub use session::{Console, CurrentUser, Flash, Layout, View};
-
-use crate::error::{AppError, FieldErrors};
-use crate::state::AppState;
+use campaigns::{api_tokens, fields, filters, overview, selects, sources, statuses, token_settings};
 
 /// The console routes. Mounted last, under the console guard.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -58,42 +53,48 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/profile/tokens/{id}/active", web::post().to(personal_tokens::set_active))
         .route("/profile/tokens/{id}/delete", web::get().to(personal_tokens::confirm_delete))
         .route("/profile/tokens/{id}/delete", web::post().to(personal_tokens::delete))
-        .route("/settings", web::get().to(|| async { see_other("/settings/tokens") }))
+        .route("/settings", web::get().to(|| async { page::see_other("/settings/tokens") }))
         .route("/settings/tokens", web::get().to(org_tokens::show))
-        .route("/settings/tokens/global/regenerate", web::get().to(levels::global_confirm))
-        .route("/settings/tokens/global/{action}", web::post().to(levels::global_action))
-        .route("/campaigns", web::get().to(campaigns::list))
-        .route("/campaigns", web::post().to(campaigns::create))
-        .route("/campaigns/{id}", web::get().to(campaigns::show))
-        .route("/campaigns/{id}", web::post().to(campaigns::update))
-        .route("/campaigns/{id}/archive", web::post().to(campaigns::archive))
-        .route("/campaigns/{id}/settings/tokens", web::get().to(campaigns::tokens))
-        .route("/campaigns/{id}/settings/tokens/regenerate", web::get().to(levels::campaign_confirm))
-        .route("/campaigns/{id}/settings/tokens/{action}", web::post().to(levels::campaign_action))
-        .route("/campaigns/{id}/sources", web::get().to(campaigns::sources))
-        .route("/campaigns/{id}/sources", web::post().to(campaigns::create_source))
-        .route("/campaigns/{id}/sources/{sid}", web::get().to(campaigns::source))
-        .route("/campaigns/{id}/sources/{sid}", web::post().to(campaigns::update_source))
-        .route("/campaigns/{id}/sources/{sid}/tokens", web::get().to(campaigns::source_tokens))
-        .route("/campaigns/{id}/sources/{sid}/tokens/{method}/regenerate", web::get().to(levels::source_confirm))
-        .route("/campaigns/{id}/sources/{sid}/tokens/{method}/{action}", web::post().to(levels::source_action))
-        .route("/campaigns/{id}/fields", web::get().to(campaigns::fields))
-        .route("/campaigns/{id}/fields", web::post().to(campaigns::create_field))
-        .route("/campaigns/{id}/fields/{fid}", web::post().to(campaigns::update_field))
-        .route("/campaigns/{id}/fields/{fid}/delete", web::get().to(campaigns::confirm_delete_field))
-        .route("/campaigns/{id}/fields/{fid}/delete", web::post().to(campaigns::delete_field))
-        .route("/campaigns/{id}/selects", web::get().to(campaigns::selects))
-        .route("/campaigns/{id}/selects", web::post().to(campaigns::create_select))
-        .route("/campaigns/{id}/selects/{sel}/delete", web::get().to(campaigns::confirm_delete_select))
-        .route("/campaigns/{id}/selects/{sel}/delete", web::post().to(campaigns::delete_select))
-        .route("/campaigns/{id}/selects/{sel}/options", web::post().to(campaigns::add_option))
-        .route("/campaigns/{id}/selects/{sel}/options/{oid}/delete", web::get().to(campaigns::confirm_delete_option))
-        .route("/campaigns/{id}/selects/{sel}/options/{oid}/delete", web::post().to(campaigns::delete_option))
-        .route("/campaigns/{id}/statuses", web::get().to(campaigns::statuses))
-        .route("/campaigns/{id}/statuses", web::post().to(campaigns::create_status))
-        .route("/campaigns/{id}/statuses/{stid}/default", web::post().to(campaigns::default_status))
-        .route("/campaigns/{id}/statuses/{stid}/delete", web::get().to(campaigns::confirm_delete_status))
-        .route("/campaigns/{id}/statuses/{stid}/delete", web::post().to(campaigns::delete_status))
+        .route("/settings/tokens/global/enabled", web::post().to(org_tokens::set_enabled))
+        .route("/settings/tokens/global/show", web::post().to(org_tokens::reveal))
+        .route("/settings/tokens/global/regenerate", web::get().to(org_tokens::confirm_regenerate))
+        .route("/settings/tokens/global/regenerate", web::post().to(org_tokens::regenerate))
+        .route("/campaigns", web::get().to(overview::list))
+        .route("/campaigns", web::post().to(overview::create))
+        .route("/campaigns/{id}", web::get().to(overview::show))
+        .route("/campaigns/{id}", web::post().to(overview::update))
+        .route("/campaigns/{id}/archive", web::post().to(overview::archive))
+        .route("/campaigns/{id}/settings/tokens", web::get().to(token_settings::show))
+        .route("/campaigns/{id}/settings/tokens/enabled", web::post().to(token_settings::set_enabled))
+        .route("/campaigns/{id}/settings/tokens/show", web::post().to(token_settings::reveal))
+        .route("/campaigns/{id}/settings/tokens/regenerate", web::get().to(token_settings::confirm_regenerate))
+        .route("/campaigns/{id}/settings/tokens/regenerate", web::post().to(token_settings::regenerate))
+        .route("/campaigns/{id}/sources", web::get().to(sources::list))
+        .route("/campaigns/{id}/sources", web::post().to(sources::create))
+        .route("/campaigns/{id}/sources/{sid}", web::get().to(sources::source))
+        .route("/campaigns/{id}/sources/{sid}", web::post().to(sources::update))
+        .route("/campaigns/{id}/sources/{sid}/tokens", web::get().to(sources::tokens))
+        .route("/campaigns/{id}/sources/{sid}/tokens/{method}/enabled", web::post().to(sources::set_enabled))
+        .route("/campaigns/{id}/sources/{sid}/tokens/{method}/show", web::post().to(sources::reveal))
+        .route("/campaigns/{id}/sources/{sid}/tokens/{method}/regenerate", web::get().to(sources::confirm_regenerate))
+        .route("/campaigns/{id}/sources/{sid}/tokens/{method}/regenerate", web::post().to(sources::regenerate))
+        .route("/campaigns/{id}/fields", web::get().to(fields::fields))
+        .route("/campaigns/{id}/fields", web::post().to(fields::create_field))
+        .route("/campaigns/{id}/fields/{fid}", web::post().to(fields::update_field))
+        .route("/campaigns/{id}/fields/{fid}/delete", web::get().to(fields::confirm_delete_field))
+        .route("/campaigns/{id}/fields/{fid}/delete", web::post().to(fields::delete_field))
+        .route("/campaigns/{id}/selects", web::get().to(selects::selects))
+        .route("/campaigns/{id}/selects", web::post().to(selects::create_select))
+        .route("/campaigns/{id}/selects/{sel}/delete", web::get().to(selects::confirm_delete_select))
+        .route("/campaigns/{id}/selects/{sel}/delete", web::post().to(selects::delete_select))
+        .route("/campaigns/{id}/selects/{sel}/options", web::post().to(selects::add_option))
+        .route("/campaigns/{id}/selects/{sel}/options/{oid}/delete", web::get().to(selects::confirm_delete_option))
+        .route("/campaigns/{id}/selects/{sel}/options/{oid}/delete", web::post().to(selects::delete_option))
+        .route("/campaigns/{id}/statuses", web::get().to(statuses::statuses))
+        .route("/campaigns/{id}/statuses", web::post().to(statuses::create_status))
+        .route("/campaigns/{id}/statuses/{stid}/default", web::post().to(statuses::default_status))
+        .route("/campaigns/{id}/statuses/{stid}/delete", web::get().to(statuses::confirm_delete_status))
+        .route("/campaigns/{id}/statuses/{stid}/delete", web::post().to(statuses::delete_status))
         .route("/campaigns/{id}/filters", web::get().to(filters::list))
         .route("/campaigns/{id}/filters", web::post().to(filters::create))
         .route("/campaigns/{id}/filters/{fid}", web::get().to(filters::edit))
@@ -120,7 +121,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/settings/account-tokens/private/{key}/reset", web::post().to(account_tokens::reset_private))
         .route("/settings/account-tokens/private/{key}/delete", web::get().to(account_tokens::confirm_delete_private))
         .route("/settings/account-tokens/private/{key}/delete", web::post().to(account_tokens::delete_private))
-        .route("/support", web::get().to(|| async { see_other("/support/tokens") }))
+        .route("/support", web::get().to(|| async { page::see_other("/support/tokens") }))
         .route("/support/tokens", web::get().to(support::list))
         .route("/support/tokens/check", web::post().to(support::check))
         .route("/support/tokens/{id}/revoke", web::get().to(support::confirm_revoke))
@@ -142,86 +143,4 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/audit.csv", web::get().to(audit::csv))
         .route("/dev/outbox", web::get().to(outbox::list))
         .route("/dev/outbox/{name}", web::get().to(outbox::show));
-}
-
-/// Renders a page with 200.
-pub fn render<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
-    render_status(StatusCode::OK, page)
-}
-
-pub fn render_status<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
-    let body = page.render()?;
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
-}
-
-/// 303 See Other: the answer to a form POST.
-pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
-}
-
-/// 303 to `location`, with a message for the next page.
-pub fn redirect_with(state: &AppState, location: &str, flash: Flash) -> HttpResponse {
-    let mut res = see_other(location);
-    let _ = res.add_cookie(&flash.cookie(&state.keys));
-    res
-}
-
-/// The session cookie for a new session id.
-pub fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
-    let max_age = time::Duration::try_from(state.settings.session_absolute).unwrap_or(time::Duration::hours(12));
-    Cookie::build(session::SESSION_COOKIE, value)
-        .path("/")
-        .http_only(true)
-        .secure(state.settings.secure_cookies)
-        .same_site(SameSite::Lax)
-        .max_age(max_age)
-        .finish()
-}
-
-pub fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-/// Where to go after signing in: only a path inside Keyward, never another
-/// site (`//evil.example`, `/\evil.example`, `https://...`).
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.chars().any(|c| c.is_control() || c == '\\')
-                && n.len() <= 2000 =>
-        {
-            n.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
-}
-
-/// Field errors from a service error, or the error itself.
-pub fn field_errors(e: AppError) -> Result<FieldErrors, AppError> {
-    match e {
-        AppError::Validation(fields) => Ok(fields),
-        other => Err(other),
-    }
-}
-
-/// A checkbox: present (any value) means on.
-pub fn checkbox(value: &Option<String>) -> bool {
-    value.as_deref().is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/users?x=1")), "/users?x=1");
-        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "evil", "/a\\b", "/\nx"] {
-            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
-        }
-        assert_eq!(safe_next(None), "/");
-    }
 }

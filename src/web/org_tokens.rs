@@ -1,62 +1,21 @@
-//! `/settings/tokens`: Settings > Token Management (super admins). The
+//! `/settings/tokens`: Settings › Token Management (super admins). The
 //! Global Token Authentication card, and below it every token of the
 //! organisation (metadata only), filterable by kind, campaign and status,
 //! newest first with keyset pagination.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::levels::{LevelCard, Place, Reveal};
-use super::{Console, Layout, render, urlencode};
-use crate::domain::Permission;
+use super::level_card::{self, LevelCard, Reveal, Shown};
+use super::page::{SwitchForm, render};
+use super::session::{Console, Layout};
+use super::token_list::{ListedToken, PAGE, paginate};
+use crate::domain::{Level, TokenKind, TokenStatus};
 use crate::error::AppError;
-use crate::models::{Campaign, TokenRow, TokenSearch, TokenStatus};
-use crate::services::levels::{self, Level};
-use crate::state::AppState;
-use crate::tokens::TokenKind;
-
-pub const PAGE: i64 = 50;
-
-/// A token in a list: metadata only, never a secret.
-pub struct ListedToken {
-    pub id: i64,
-    pub key: String,
-    pub kind: &'static str,
-    pub name: String,
-    pub owner: String,
-    pub scope: String,
-    pub created: String,
-    pub last_used: Option<String>,
-    pub expires: Option<String>,
-    pub status: TokenStatus,
-    pub reason: Option<String>,
-}
-
-impl ListedToken {
-    pub fn of(row: &TokenRow, now: time::OffsetDateTime) -> Self {
-        let t = &row.token;
-        let scope = match (&row.campaign_slug, &row.source_slug) {
-            (Some(c), Some(s)) => format!("{c} / {s}"),
-            (Some(c), None) => c.clone(),
-            _ if t.kind == TokenKind::Global => "organisation".to_owned(),
-            _ => String::new(),
-        };
-        Self {
-            id: t.id,
-            key: t.display_key(),
-            kind: t.kind.label(),
-            name: t.name.clone(),
-            owner: row.owner_email.clone().unwrap_or_default(),
-            scope,
-            created: crate::clock::display(t.created_at),
-            last_used: t.last_used_at.map(crate::clock::display),
-            expires: t.expires_at.map(crate::clock::display_date),
-            status: t.status(now),
-            reason: t.revoked_reason.clone().or_else(|| t.deactivated_reason.clone()),
-        }
-    }
-}
+use crate::http::urlencode;
+use crate::services::catalog::Campaign;
+use crate::services::{Services, TokenSearch, levels};
 
 #[derive(Deserialize, Default, Clone)]
 pub struct ListQuery {
@@ -104,51 +63,23 @@ struct TokensPage {
     paged: bool,
 }
 
-pub async fn page(state: &AppState, console: Console, reveal: Option<Reveal>) -> Result<HttpResponse, AppError> {
-    let query = ListQuery::default();
-    page_with(state, console, reveal, query).await
-}
-
-async fn page_with(
-    state: &AppState,
+async fn page(
+    svc: &Services,
     console: Console,
     reveal: Option<Reveal>,
     query: ListQuery,
 ) -> Result<HttpResponse, AppError> {
-    console.user.require(Permission::ManageOrgTokens)?;
+    let actor = console.user.actor();
+    let (level, mut rows, campaigns) = levels::token_management(svc, &actor, query.search()).await?;
     let (_, layout) = console.layout("Token Management", "settings");
-    let now = state.now();
-    // One trip to the blocking pool for the whole page.
-    let search = query.search();
-    let (level, mut rows, campaigns) = state
-        .db(move |conn| {
-            let level = levels::load(conn, Level::Global, false)?;
-            Ok((level, crate::models::Token::search(conn, &search, now)?, Campaign::list(conn)?))
-        })
-        .await?;
-    let mut card = LevelCard::new(
-        &level,
-        "global",
-        "Global Token Authentication",
-        "One token for the whole organisation: when on, every lead submission must carry it, whatever campaign or source it targets (unless a campaign or source token is on there). Convenient, but less isolated: consider campaign or source tokens for separate partners.",
-        Place::Global.path() + "/global",
-        now,
-    );
-    let mut banner = None;
-    if let Some(r) = reveal {
-        card = card.reveal(&r.secret);
-        banner = r.message;
-    }
-    let more = rows.len() as i64 > PAGE;
-    rows.truncate(PAGE as usize);
+    let now = svc.now();
+    let mut cards = vec![LevelCard::of(&level, now)];
+    let banner = level_card::apply_reveal(&mut cards, std::slice::from_ref(&level), reveal);
     let filter_query = query.filter_query();
-    let older = more.then(|| {
-        let last = rows.last().map_or(0, |r| r.token.id);
-        if filter_query.is_empty() { format!("?before={last}") } else { format!("?{filter_query}&before={last}") }
-    });
+    let older = paginate(&mut rows, &filter_query);
     render(&TokensPage {
         layout,
-        cards: vec![card],
+        cards,
         banner,
         rows: rows.iter().map(|r| ListedToken::of(r, now)).collect(),
         kinds: TokenKind::ALL,
@@ -162,9 +93,33 @@ async fn page_with(
 }
 
 pub async fn show(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    page_with(&state, console, None, query.into_inner()).await
+    page(&svc, console, None, query.into_inner()).await
+}
+
+pub async fn set_enabled(
+    svc: web::Data<Services>,
+    console: Console,
+    web::Form(form): web::Form<SwitchForm>,
+) -> Result<HttpResponse, AppError> {
+    level_card::toggle(&svc, &console, Level::Global, form.on()).await
+}
+
+pub async fn reveal(req: HttpRequest, svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
+    match level_card::show(&req, &svc, &console, Level::Global).await? {
+        Shown::Json(res) => Ok(res),
+        Shown::Page(reveal) => page(&svc, console, Some(reveal), ListQuery::default()).await,
+    }
+}
+
+pub async fn regenerate(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
+    let reveal = level_card::regenerate(&svc, &console, Level::Global).await?;
+    page(&svc, console, Some(reveal), ListQuery::default()).await
+}
+
+pub async fn confirm_regenerate(console: Console) -> Result<HttpResponse, AppError> {
+    level_card::confirm_regenerate(console, Level::Global, "global token")
 }

@@ -9,11 +9,11 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
 use super::confirm::ConfirmPage;
-use super::{Console, CurrentUser, Flash, Layout, checkbox, field_errors, redirect_with, render_status};
+use super::page::{SwitchForm, field_errors, redirect_with, render_status};
+use super::session::{Console, CurrentUser, Flash, Layout};
+use crate::domain::TokenStatus;
 use crate::error::{AppError, FieldErrors};
-use crate::models::{Token, TokenStatus};
-use crate::services::tokens;
-use crate::state::AppState;
+use crate::services::{Services, TokenInfo, personal_tokens};
 
 pub struct Row {
     pub id: i64,
@@ -26,7 +26,7 @@ pub struct Row {
 }
 
 impl Row {
-    fn of(t: &Token, now: time::OffsetDateTime) -> Self {
+    fn of(t: &TokenInfo, now: time::OffsetDateTime) -> Self {
         Self {
             id: t.id,
             description: t.name.clone(),
@@ -88,15 +88,15 @@ pub struct NewForm {
 }
 
 async fn list_page(
-    state: &AppState,
+    svc: &Services,
     console: Console,
     status: StatusCode,
     created: Option<Created>,
 ) -> Result<HttpResponse, AppError> {
     let (user, layout) = console.layout("Personal tokens", "profile");
-    let tokens = tokens::personal_tokens(state, user.user.id).await?;
-    let max_days = tokens::personal_policy(state).await?;
-    let now = state.now();
+    let tokens = personal_tokens::list(svc, user.user.id).await?;
+    let max_days = personal_tokens::policy(svc).await?;
+    let now = svc.now();
     render_status(
         status,
         &ListPage {
@@ -110,19 +110,19 @@ async fn list_page(
     )
 }
 
-pub async fn list(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
-    list_page(&state, console, StatusCode::OK, None).await
+pub async fn list(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
+    list_page(&svc, console, StatusCode::OK, None).await
 }
 
 /// CREATE + without JavaScript: the description form as a page.
-pub async fn new(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
-    let max_days = tokens::personal_policy(&state).await?;
+pub async fn new(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
+    let max_days = personal_tokens::policy(&svc).await?;
     let (_, layout) = console.layout("Create a personal token", "profile");
     render_status(StatusCode::OK, &NewPage { layout, form: NewForm::default(), errors: FieldErrors::new(), max_days })
 }
 
 pub async fn create(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     web::Form(form): web::Form<NewForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -132,64 +132,57 @@ pub async fn create(
             Ok(d) => Some(d),
             Err(_) => {
                 let errors = FieldErrors::from([("expires_in_days".into(), "Enter a whole number of days.".into())]);
-                return new_with_errors(&state, console, form, errors).await;
+                return new_with_errors(&svc, console, form, errors).await;
             }
         },
     };
     let actor = console.user.actor();
-    match tokens::create_personal(&state, actor, console.user.user.id, &form.description, days).await {
-        Ok(issued) => {
-            let created = Created { key: issued.token.display_key(), secret: issued.secret };
-            list_page(&state, console, StatusCode::CREATED, Some(created)).await
+    match personal_tokens::create(&svc, actor, console.user.user.id, &form.description, days).await {
+        Ok(new) => {
+            let created = Created { key: new.token.display_key(), secret: new.secret };
+            list_page(&svc, console, StatusCode::CREATED, Some(created)).await
         }
         Err(e) => {
             let errors = field_errors(e)?;
-            new_with_errors(&state, console, form, errors).await
+            new_with_errors(&svc, console, form, errors).await
         }
     }
 }
 
 async fn new_with_errors(
-    state: &AppState,
+    svc: &Services,
     console: Console,
     form: NewForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let max_days = tokens::personal_policy(state).await?;
+    let max_days = personal_tokens::policy(svc).await?;
     let (_, layout) = console.layout("Create a personal token", "profile");
     render_status(StatusCode::UNPROCESSABLE_ENTITY, &NewPage { layout, form, errors, max_days })
 }
 
-#[derive(Deserialize)]
-pub struct SwitchForm {
-    value: Option<String>,
-}
-
 pub async fn set_active(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     user: CurrentUser,
     id: web::Path<i64>,
     web::Form(form): web::Form<SwitchForm>,
 ) -> Result<HttpResponse, AppError> {
-    let active = checkbox(&form.value);
-    let token = tokens::set_personal_active(&state, user.actor(), id.into_inner(), active).await?;
+    let active = form.on();
+    let token = personal_tokens::set_active(&svc, user.actor(), id.into_inner(), active).await?;
     let message = if token.active {
         format!("Token {} is active again.", token.display_key())
     } else {
         format!("Token {} is deactivated: requests using it are refused until you activate it.", token.display_key())
     };
-    Ok(redirect_with(&state, "/profile/tokens", Flash::success(message)))
+    Ok(redirect_with(&svc, "/profile/tokens", Flash::success(message)))
 }
 
 pub async fn confirm_delete(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let user_id = console.user.user.id;
-    let token =
-        tokens::personal_tokens(&state, user_id).await?.into_iter().find(|t| t.id == id).ok_or(AppError::NotFound)?;
+    let token = personal_tokens::get(&svc, &console.user.actor(), id).await?;
     let (_, layout) = console.layout("Delete token", "profile");
     ConfirmPage {
         layout,
@@ -204,11 +197,7 @@ pub async fn confirm_delete(
     .render()
 }
 
-pub async fn delete(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, AppError> {
-    let token = tokens::delete_personal(&state, user.actor(), id.into_inner()).await?;
-    Ok(redirect_with(&state, "/profile/tokens", Flash::success(format!("Token {} deleted.", token.display_key()))))
+pub async fn delete(svc: web::Data<Services>, user: CurrentUser, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let token = personal_tokens::delete(&svc, user.actor(), id.into_inner()).await?;
+    Ok(redirect_with(&svc, "/profile/tokens", Flash::success(format!("Token {} deleted.", token.display_key()))))
 }

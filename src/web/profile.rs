@@ -9,11 +9,10 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
 use super::confirm::ConfirmPage;
-use super::{Console, CurrentUser, Flash, Layout, field_errors, redirect_with, render_status, session_cookie};
+use super::page::{field_errors, redirect_with, render_status, session_cookie};
+use super::session::{Console, CurrentUser, Flash, Layout};
 use crate::error::{AppError, FieldErrors};
-use crate::models::Token;
-use crate::services::{accounts, tokens};
-use crate::state::AppState;
+use crate::services::{Services, TokenInfo, accounts, profile_token};
 
 /// The API Token section as the page shows it.
 pub struct ApiTokenView {
@@ -25,7 +24,7 @@ pub struct ApiTokenView {
 }
 
 impl ApiTokenView {
-    fn of(token: &Token, now: time::OffsetDateTime) -> Self {
+    fn of(token: &TokenInfo, now: time::OffsetDateTime) -> Self {
         Self {
             key: token.display_key(),
             created: crate::clock::display_date(token.created_at),
@@ -52,15 +51,15 @@ struct ProfilePage {
 }
 
 async fn page(
-    state: &AppState,
+    svc: &Services,
     console: Console,
     status: StatusCode,
     errors: FieldErrors,
     new_token: Option<SecretString>,
 ) -> Result<HttpResponse, AppError> {
     let (user, layout) = console.layout("Edit Profile", "profile");
-    let token = tokens::profile_token(state, user.user.id).await?;
-    let now = state.now();
+    let token = profile_token::current(svc, user.user.id).await?;
+    let now = svc.now();
     render_status(
         status,
         &ProfilePage {
@@ -72,13 +71,13 @@ async fn page(
             api_allowed: user.user.api_token_allowed,
             api_token: token.as_ref().map(|t| ApiTokenView::of(t, now)),
             new_token,
-            lifetime_days: state.settings.profile_token_days,
+            lifetime_days: svc.settings.profile_token_days,
         },
     )
 }
 
-pub async fn show(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
-    page(&state, console, StatusCode::OK, FieldErrors::new(), None).await
+pub async fn show(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
+    page(&svc, console, StatusCode::OK, FieldErrors::new(), None).await
 }
 
 #[derive(Deserialize)]
@@ -88,13 +87,13 @@ pub struct ProfileForm {
 }
 
 pub async fn update(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     web::Form(form): web::Form<ProfileForm>,
 ) -> Result<HttpResponse, AppError> {
-    match accounts::update_profile(&state, console.user.actor(), form.display_name).await {
-        Ok(()) => Ok(redirect_with(&state, "/profile", Flash::success("Profile saved."))),
-        Err(e) => page(&state, console, StatusCode::UNPROCESSABLE_ENTITY, field_errors(e)?, None).await,
+    match accounts::update_profile(&svc, console.user.actor(), form.display_name).await {
+        Ok(()) => Ok(redirect_with(&svc, "/profile", Flash::success("Profile saved."))),
+        Err(e) => page(&svc, console, StatusCode::UNPROCESSABLE_ENTITY, field_errors(e)?, None).await,
     }
 }
 
@@ -109,12 +108,12 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     web::Form(form): web::Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let result = accounts::change_password(
-        &state,
+        &svc,
         console.user.actor(),
         console.user.user_agent.clone(),
         SecretString::from(form.current),
@@ -125,24 +124,24 @@ pub async fn change_password(
     match result {
         Ok(cookie) => {
             let mut res = redirect_with(
-                &state,
+                &svc,
                 "/profile",
                 Flash::success("Password changed. Your other sessions have been signed out."),
             );
-            res.add_cookie(&session_cookie(&state, cookie)).map_err(AppError::internal)?;
+            res.add_cookie(&session_cookie(&svc, cookie)).map_err(AppError::internal)?;
             Ok(res)
         }
-        Err(e) => page(&state, console, StatusCode::UNPROCESSABLE_ENTITY, field_errors(e)?, None).await,
+        Err(e) => page(&svc, console, StatusCode::UNPROCESSABLE_ENTITY, field_errors(e)?, None).await,
     }
 }
 
 /// Generate: the response is the profile page with the New API Token
 /// dialog open, holding the only copy of the secret that will ever be shown.
-pub async fn generate_api_token(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
-    match tokens::generate_profile(&state, console.user.actor()).await {
-        Ok(issued) => page(&state, console, StatusCode::CREATED, FieldErrors::new(), Some(issued.secret)).await,
+pub async fn generate_api_token(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
+    match profile_token::generate(&svc, console.user.actor()).await {
+        Ok(new) => page(&svc, console, StatusCode::CREATED, FieldErrors::new(), Some(new.secret)).await,
         Err(e @ (AppError::Conflict(_) | AppError::Forbidden(_))) => {
-            Ok(redirect_with(&state, "/profile", Flash::error(e.to_string())))
+            Ok(redirect_with(&svc, "/profile", Flash::error(e.to_string())))
         }
         Err(e) => Err(e),
     }
@@ -164,14 +163,14 @@ pub async fn confirm_revoke_api_token(console: Console) -> Result<HttpResponse, 
     .render()
 }
 
-pub async fn revoke_api_token(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, AppError> {
-    match tokens::revoke_own_profile(&state, user.actor()).await {
+pub async fn revoke_api_token(svc: web::Data<Services>, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    match profile_token::revoke_own(&svc, user.actor()).await {
         Ok(token) => Ok(redirect_with(
-            &state,
+            &svc,
             "/profile",
             Flash::success(format!("API token {} revoked. A confirmation email is on its way.", token.display_key())),
         )),
-        Err(e @ AppError::Conflict(_)) => Ok(redirect_with(&state, "/profile", Flash::error(e.to_string()))),
+        Err(e @ AppError::Conflict(_)) => Ok(redirect_with(&svc, "/profile", Flash::error(e.to_string()))),
         Err(e) => Err(e),
     }
 }

@@ -6,46 +6,20 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 
-use crate::domain::{Permission, Role};
+use crate::domain::{Actor, Permission, Role};
 use crate::error::AppError;
-use crate::models::User;
-use crate::services::{Actor, accounts};
-use crate::state::AppState;
+use crate::http::{client_ip, user_agent};
+use crate::services::Services;
+use crate::services::accounts::{self, UserInfo};
 
 pub const SESSION_COOKIE: &str = "kw_session";
 pub const CSRF_COOKIE: &str = "kw_csrf";
 pub const FLASH_COOKIE: &str = "kw_flash";
 
-pub fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
-    req.app_data::<web::Data<AppState>>()
+pub fn services(req: &HttpRequest) -> Result<web::Data<Services>, AppError> {
+    req.app_data::<web::Data<Services>>()
         .cloned()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState is not registered")))
-}
-
-/// The client's address: the TCP peer, or the proxy's `X-Forwarded-For`
-/// when `KEYWARD_TRUST_PROXY` says a proxy sets it.
-pub fn client_ip(req: &HttpRequest) -> String {
-    let trust_proxy = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.settings.trust_proxy);
-    let info = req.connection_info();
-    let addr =
-        if trust_proxy { info.realip_remote_addr().map(str::to_owned) } else { info.peer_addr().map(str::to_owned) };
-    addr.map(|a| strip_port(&a).to_owned()).unwrap_or_else(|| "unknown".to_owned())
-}
-
-fn strip_port(addr: &str) -> &str {
-    if let Ok(sock) = addr.parse::<std::net::SocketAddr>() {
-        // Re-borrow the IP part of the original string.
-        let ip_len = match sock {
-            std::net::SocketAddr::V4(_) => addr.rfind(':').unwrap_or(addr.len()),
-            std::net::SocketAddr::V6(_) => addr.rfind("]:").map_or(addr.len(), |i| i + 1),
-        };
-        return addr[..ip_len].trim_start_matches('[').trim_end_matches(']');
-    }
-    addr
-}
-
-pub fn user_agent(req: &HttpRequest) -> String {
-    req.headers().get(actix_web::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("Services are not registered")))
 }
 
 /// The signed-in user of a console request. Extracting it checks the
@@ -53,7 +27,7 @@ pub fn user_agent(req: &HttpRequest) -> String {
 #[derive(Clone)]
 pub struct CurrentUser {
     pub session_id: i64,
-    pub user: User,
+    pub user: UserInfo,
     pub ip: String,
     pub user_agent: String,
 }
@@ -94,14 +68,8 @@ impl FromRequest for CurrentUser {
             };
             let sign_in = || AppError::SignInRequired { next: next.clone() };
             let cookie = req.cookie(SESSION_COOKIE).ok_or_else(sign_in)?;
-            let state = state(&req)?;
-            let now = state.now();
-            let settings = state.settings.clone();
-            let value = cookie.value().to_owned();
-            let found = state
-                .db(move |conn| accounts::load_session(conn, &settings, &value, now))
-                .await?
-                .ok_or_else(sign_in)?;
+            let svc = services(&req)?;
+            let found = accounts::load_session(&svc, cookie.value()).await?.ok_or_else(sign_in)?;
             let user = CurrentUser {
                 session_id: found.session_id,
                 user: found.user,
@@ -183,7 +151,7 @@ pub struct View {
 impl View {
     pub fn of(req: &HttpRequest) -> Self {
         let csrf = req.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
-        let flash = req.app_data::<web::Data<AppState>>().and_then(|s| Flash::from_request(req, &s.keys));
+        let flash = req.app_data::<web::Data<Services>>().and_then(|s| Flash::from_request(req, &s.keys));
         Self { csrf, flash }
     }
 }
@@ -274,13 +242,6 @@ impl FromRequest for Console {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ports_are_stripped_from_addresses() {
-        assert_eq!(strip_port("127.0.0.1:5000"), "127.0.0.1");
-        assert_eq!(strip_port("[::1]:5000"), "::1");
-        assert_eq!(strip_port("10.0.0.1"), "10.0.0.1");
-    }
 
     #[test]
     fn flash_messages_round_trip() {

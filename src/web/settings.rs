@@ -6,11 +6,11 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Console, Flash, Layout, field_errors, redirect_with, render_status};
+use super::page::{field_errors, redirect_with, render_status};
+use super::session::{Console, Flash, Layout};
 use crate::domain::Permission;
 use crate::error::{AppError, FieldErrors};
-use crate::services::tokens;
-use crate::state::AppState;
+use crate::services::{Services, personal_tokens};
 
 #[derive(Template)]
 #[template(path = "settings/token_policy.html")]
@@ -20,9 +20,9 @@ struct PolicyPage {
     errors: FieldErrors,
 }
 
-pub async fn policy(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
+pub async fn policy(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
     console.user.require(Permission::ManageOrgTokens)?;
-    let max_days = tokens::personal_policy(&state).await?.map(|d| d.to_string()).unwrap_or_default();
+    let max_days = personal_tokens::policy(&svc).await?.map(|d| d.to_string()).unwrap_or_default();
     let (_, layout) = console.layout("Token policy", "settings");
     render_status(StatusCode::OK, &PolicyPage { layout, max_days, errors: FieldErrors::new() })
 }
@@ -34,7 +34,7 @@ pub struct PolicyForm {
 }
 
 pub async fn save_policy(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     web::Form(form): web::Form<PolicyForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -44,11 +44,11 @@ pub async fn save_policy(
         d => d.parse::<i32>().map(Some).map_err(|_| AppError::invalid("max_days", "Enter a whole number of days.")),
     };
     let result = match parsed {
-        Ok(days) => tokens::set_personal_policy(&state, console.user.actor(), days).await,
+        Ok(days) => personal_tokens::set_policy(&svc, console.user.actor(), days).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(redirect_with(&state, "/settings/token-policy", Flash::success("Token policy saved."))),
+        Ok(()) => Ok(redirect_with(&svc, "/settings/token-policy", Flash::success("Token policy saved."))),
         Err(e) => {
             let errors = field_errors(e)?;
             let (_, layout) = console.layout("Token policy", "settings");

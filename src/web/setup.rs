@@ -7,11 +7,12 @@ use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::session::{client_ip, user_agent};
-use super::{Flash, Layout, View, field_errors, redirect_with, render, render_status, see_other, session_cookie};
+use super::page::{field_errors, redirect_with, render, render_status, see_other, session_cookie};
+use super::session::{Flash, Layout, View};
 use crate::error::{AppError, FieldErrors};
+use crate::http::{client_ip, user_agent};
+use crate::services::Services;
 use crate::services::accounts::{self, NewAccount};
-use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "setup.html")]
@@ -35,12 +36,12 @@ pub struct SetupForm {
     confirm: String,
 }
 
-async fn already_set_up(state: &AppState) -> Result<bool, AppError> {
-    Ok(!state.db(accounts::setup_needed).await?)
+async fn already_set_up(svc: &Services) -> Result<bool, AppError> {
+    Ok(!accounts::setup_needed(svc).await?)
 }
 
-pub async fn form(state: web::Data<AppState>, view: View) -> Result<HttpResponse, AppError> {
-    if already_set_up(&state).await? {
+pub async fn form(svc: web::Data<Services>, view: View) -> Result<HttpResponse, AppError> {
+    if already_set_up(&svc).await? {
         return Ok(see_other("/login"));
     }
     render(&SetupPage {
@@ -52,11 +53,11 @@ pub async fn form(state: web::Data<AppState>, view: View) -> Result<HttpResponse
 
 pub async fn submit(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     view: View,
     web::Form(mut form): web::Form<SetupForm>,
 ) -> Result<HttpResponse, AppError> {
-    if already_set_up(&state).await? {
+    if already_set_up(&svc).await? {
         return Ok(see_other("/login"));
     }
     let account = NewAccount {
@@ -65,17 +66,17 @@ pub async fn submit(
         password: SecretString::from(std::mem::take(&mut form.password)),
         confirm: SecretString::from(std::mem::take(&mut form.confirm)),
     };
-    match accounts::complete_setup(&state, &form.code, account, Some(client_ip(&req)), user_agent(&req)).await {
+    match accounts::complete_setup(&svc, &form.code, account, Some(client_ip(&req)), user_agent(&req)).await {
         Ok(signed_in) => {
             let mut res = redirect_with(
-                &state,
+                &svc,
                 "/",
                 Flash::success(format!(
                     "Welcome, {}. Keyward is ready: invite your team from Users.",
                     signed_in.user.name()
                 )),
             );
-            res.add_cookie(&session_cookie(&state, signed_in.cookie)).map_err(AppError::internal)?;
+            res.add_cookie(&session_cookie(&svc, signed_in.cookie)).map_err(AppError::internal)?;
             Ok(res)
         }
         Err(e) => {

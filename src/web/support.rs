@@ -9,14 +9,15 @@ use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::org_tokens::{ListedToken, PAGE};
-use super::{Console, Flash, Layout, redirect_with, render_status, urlencode};
-use crate::domain::Permission;
+use super::page::{redirect_with, refused, render_status};
+use super::session::{Console, Flash, Layout};
+use super::token_list::{ListedToken, PAGE, paginate};
+use crate::domain::{Permission, TokenKind, TokenStatus};
 use crate::error::AppError;
-use crate::models::{Campaign, Token, TokenSearch, TokenStatus};
+use crate::http::urlencode;
+use crate::services::catalog::{self, Campaign};
 use crate::services::support::{self, Checked};
-use crate::state::AppState;
-use crate::tokens::TokenKind;
+use crate::services::{Services, TokenInfo, TokenSearch};
 
 #[derive(Deserialize, Default, Clone)]
 pub struct SearchQuery {
@@ -85,7 +86,7 @@ struct SupportPage {
 }
 
 async fn page(
-    state: &AppState,
+    svc: &Services,
     console: Console,
     query: SearchQuery,
     check: Option<CheckView>,
@@ -93,16 +94,11 @@ async fn page(
     console.user.require(Permission::SupportTokens)?;
     let actor = console.user.actor();
     let (_, layout) = console.layout("Support › Tokens", "support");
-    let now = state.now();
-    let mut rows = support::search(state, &actor, query.search()).await?;
-    let campaigns = state.db(|conn| Ok(Campaign::list(conn)?)).await?;
-    let more = rows.len() as i64 > PAGE;
-    rows.truncate(PAGE as usize);
+    let now = svc.now();
+    let mut rows = support::search(svc, &actor, query.search()).await?;
+    let campaigns = catalog::campaigns(svc).await?;
     let filter_query = query.filter_query();
-    let older = more.then(|| {
-        let last = rows.last().map_or(0, |r| r.token.id);
-        if filter_query.is_empty() { format!("?before={last}") } else { format!("?{filter_query}&before={last}") }
-    });
+    let older = paginate(&mut rows, &filter_query);
     render_status(
         StatusCode::OK,
         &SupportPage {
@@ -122,11 +118,11 @@ async fn page(
 }
 
 pub async fn list(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
-    page(&state, console, query.into_inner(), None).await
+    page(&svc, console, query.into_inner(), None).await
 }
 
 #[derive(Template)]
@@ -140,10 +136,10 @@ struct ActionPage {
     note: String,
 }
 
-async fn confirm(state: &AppState, console: Console, id: i64, what: &str) -> Result<HttpResponse, AppError> {
+async fn confirm(svc: &Services, console: Console, id: i64, what: &str) -> Result<HttpResponse, AppError> {
     let actor = console.user.actor();
-    let row = support::find(state, &actor, id).await?;
-    let token = ListedToken::of(&row, state.now());
+    let row = support::find(svc, &actor, id).await?;
+    let token = ListedToken::of(&row, svc.now());
     let (heading, note) = match what {
         "revoke" => (
             format!("Revoke {}", token.key),
@@ -169,19 +165,19 @@ async fn confirm(state: &AppState, console: Console, id: i64, what: &str) -> Res
 }
 
 pub async fn confirm_revoke(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    confirm(&state, console, id.into_inner(), "revoke").await
+    confirm(&svc, console, id.into_inner(), "revoke").await
 }
 
 pub async fn confirm_deactivate(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    confirm(&state, console, id.into_inner(), "deactivate").await
+    confirm(&svc, console, id.into_inner(), "deactivate").await
 }
 
 #[derive(Deserialize)]
@@ -190,62 +186,52 @@ pub struct ReasonForm {
     reason: String,
 }
 
-fn back(token: &Token) -> String {
+fn back(token: &TokenInfo) -> String {
     format!("/support/tokens?key={}", token.key)
 }
 
-fn refused(state: &AppState, e: AppError, fallback: &str) -> Result<HttpResponse, AppError> {
-    match e {
-        AppError::Validation(fields) => {
-            Ok(redirect_with(state, fallback, Flash::error(fields.into_values().collect::<Vec<_>>().join(" "))))
-        }
-        AppError::Conflict(m) => Ok(redirect_with(state, fallback, Flash::error(m))),
-        other => Err(other),
-    }
-}
-
 pub async fn revoke(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
     web::Form(form): web::Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    match support::revoke(&state, console.user.actor(), id, &form.reason).await {
+    match support::revoke(&svc, console.user.actor(), id, &form.reason).await {
         Ok(t) => Ok(redirect_with(
-            &state,
+            &svc,
             &back(&t),
             Flash::success(format!("{} revoked; the owner is being told why.", t.display_key())),
         )),
-        Err(e) => refused(&state, e, &format!("/support/tokens/{id}/revoke")),
+        Err(e) => refused(&svc, e, &format!("/support/tokens/{id}/revoke")),
     }
 }
 
 pub async fn deactivate(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
     web::Form(form): web::Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    match support::deactivate(&state, console.user.actor(), id, &form.reason).await {
+    match support::deactivate(&svc, console.user.actor(), id, &form.reason).await {
         Ok(t) => Ok(redirect_with(
-            &state,
+            &svc,
             &back(&t),
             Flash::success(format!("{} deactivated; the owner is being told why.", t.display_key())),
         )),
-        Err(e) => refused(&state, e, &format!("/support/tokens/{id}/deactivate")),
+        Err(e) => refused(&svc, e, &format!("/support/tokens/{id}/deactivate")),
     }
 }
 
 pub async fn reactivate(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    match support::reactivate(&state, console.user.actor(), id.into_inner()).await {
-        Ok(t) => Ok(redirect_with(&state, &back(&t), Flash::success(format!("{} is active again.", t.display_key())))),
-        Err(e) => refused(&state, e, "/support/tokens"),
+    match support::reactivate(&svc, console.user.actor(), id.into_inner()).await {
+        Ok(t) => Ok(redirect_with(&svc, &back(&t), Flash::success(format!("{} is active again.", t.display_key())))),
+        Err(e) => refused(&svc, e, "/support/tokens"),
     }
 }
 
@@ -257,18 +243,18 @@ pub struct CheckForm {
 
 /// "Check a token": which token a pasted string is. Not stored, not logged.
 pub async fn check(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     web::Form(form): web::Form<CheckForm>,
 ) -> Result<HttpResponse, AppError> {
     let actor = console.user.actor();
-    let now = state.now();
-    let view = match support::check(&state, &actor, SecretString::from(form.token)).await? {
+    let now = svc.now();
+    let view = match support::check(&svc, &actor, SecretString::from(form.token)).await? {
         Checked::Malformed => CheckView::Malformed,
         Checked::Unknown { kind, key } => CheckView::Unknown(format!("{}{key}", kind.prefix())),
         Checked::Known(row) => CheckView::Known(ListedToken::of(&row, now)),
     };
-    page(&state, console, SearchQuery::default(), Some(view)).await
+    page(&svc, console, SearchQuery::default(), Some(view)).await
 }
 
 #[derive(Deserialize)]
@@ -287,17 +273,15 @@ struct UserRevokePage {
 
 /// Revoke every token of a user: the confirmation lists them.
 pub async fn confirm_user_revoke(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     query: web::Query<UserQuery>,
 ) -> Result<HttpResponse, AppError> {
     let actor = console.user.actor();
-    let user = match support::user_by_email(&state, &actor, &query.email).await {
-        Ok(u) => u,
-        Err(e) => return refused(&state, e, "/support/tokens"),
+    let (user, keys) = match support::user_by_email(&svc, &actor, &query.email).await {
+        Ok(found) => found,
+        Err(e) => return refused(&svc, e, "/support/tokens"),
     };
-    let id = user.id;
-    let keys = state.db(move |conn| Ok(Token::live_of_user(conn, id)?)).await?.iter().map(Token::display_key).collect();
     let (_, layout) = console.layout("Revoke every token of a user", "support");
     render_status(StatusCode::OK, &UserRevokePage { layout, email: user.email, keys })
 }
@@ -311,22 +295,22 @@ pub struct UserRevokeForm {
 }
 
 pub async fn user_revoke(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     web::Form(form): web::Form<UserRevokeForm>,
 ) -> Result<HttpResponse, AppError> {
     let actor = console.user.actor();
     let back = format!("/support/users/revoke?email={}", urlencode(&form.email));
-    let user = match support::user_by_email(&state, &actor, &form.email).await {
-        Ok(u) => u,
-        Err(e) => return refused(&state, e, "/support/tokens"),
+    let user = match support::user_by_email(&svc, &actor, &form.email).await {
+        Ok((user, _)) => user,
+        Err(e) => return refused(&svc, e, "/support/tokens"),
     };
-    match support::revoke_all_of_user(&state, actor, user.id, &form.reason).await {
+    match support::revoke_all_of_user(&svc, actor, user.id, &form.reason).await {
         Ok(tokens) => Ok(redirect_with(
-            &state,
+            &svc,
             &format!("/support/tokens?owner={}", urlencode(&user.email)),
             Flash::success(format!("{} token(s) of {} revoked; one email tells them why.", tokens.len(), user.email)),
         )),
-        Err(e) => refused(&state, e, &back),
+        Err(e) => refused(&svc, e, &back),
     }
 }

@@ -6,18 +6,18 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Console, Flash, Layout, checkbox, field_errors, redirect_with, render_status};
+use super::page::{SwitchForm, field_errors, redirect_with, render_status};
+use super::session::{Console, Flash, Layout};
 use crate::domain::{Permission, Role};
 use crate::error::{AppError, FieldErrors};
-use crate::models::User;
-use crate::services::accounts;
-use crate::state::AppState;
+use crate::services::accounts::UserInfo;
+use crate::services::{Services, users};
 
 #[derive(Template)]
 #[template(path = "users/list.html")]
 struct UsersPage {
     layout: Layout,
-    users: Vec<User>,
+    users: Vec<UserInfo>,
     me: i64,
     roles: &'static [Role],
     form: InviteForm,
@@ -33,25 +33,24 @@ pub struct InviteForm {
 }
 
 async fn page(
-    state: &AppState,
+    svc: &Services,
     console: Console,
     status: StatusCode,
     form: InviteForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    console.user.require(Permission::ManageUsers)?;
+    let users = users::list(svc, &console.user.actor()).await?;
     let (user, layout) = console.layout("Users", "users");
-    let users = state.db(|conn| Ok(User::list(conn)?)).await?;
     render_status(status, &UsersPage { layout, users, me: user.user.id, roles: Role::ALL, form, errors })
 }
 
-pub async fn list(state: web::Data<AppState>, console: Console) -> Result<HttpResponse, AppError> {
+pub async fn list(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
     let form = InviteForm { email: String::new(), role: Role::Member.as_str().to_owned() };
-    page(&state, console, StatusCode::OK, form, FieldErrors::new()).await
+    page(&svc, console, StatusCode::OK, form, FieldErrors::new()).await
 }
 
 pub async fn invite(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     web::Form(form): web::Form<InviteForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -60,18 +59,18 @@ pub async fn invite(
         Ok(role) => role,
         Err(_) => {
             let errors = FieldErrors::from([("role".to_owned(), "Choose a role.".to_owned())]);
-            return page(&state, console, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
+            return page(&svc, console, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await;
         }
     };
-    match accounts::invite(&state, console.user.actor(), &form.email, role).await {
+    match users::invite(&svc, console.user.actor(), &form.email, role).await {
         Ok(user) => Ok(redirect_with(
-            &state,
+            &svc,
             "/users",
             Flash::success(format!("Invitation sent to {}. The link works once, for 72 hours.", user.email)),
         )),
         Err(e) => {
             let errors = field_errors(e)?;
-            page(&state, console, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await
+            page(&svc, console, StatusCode::UNPROCESSABLE_ENTITY, form, errors).await
         }
     }
 }
@@ -82,65 +81,60 @@ pub struct RoleForm {
 }
 
 pub async fn change_role(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
     web::Form(form): web::Form<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
     let role = form.role.parse::<Role>().map_err(AppError::bad_request)?;
-    let user = accounts::change_role(&state, console.user.actor(), id.into_inner(), role).await?;
+    let user = users::change_role(&svc, console.user.actor(), id.into_inner(), role).await?;
     Ok(redirect_with(
-        &state,
+        &svc,
         "/users",
         Flash::success(format!("{} is now {}. Their sessions have ended.", user.email, user.role.label())),
     ))
 }
 
-#[derive(Deserialize)]
-pub struct SwitchForm {
-    value: Option<String>,
-}
-
 pub async fn set_active(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
     web::Form(form): web::Form<SwitchForm>,
 ) -> Result<HttpResponse, AppError> {
-    let active = checkbox(&form.value);
-    let user = accounts::set_active(&state, console.user.actor(), id.into_inner(), active).await?;
+    let active = form.on();
+    let user = users::set_active(&svc, console.user.actor(), id.into_inner(), active).await?;
     let message = if user.active {
         format!("{} is active again.", user.email)
     } else {
         format!("{} is deactivated and signed out everywhere.", user.email)
     };
-    Ok(redirect_with(&state, "/users", Flash::success(message)))
+    Ok(redirect_with(&svc, "/users", Flash::success(message)))
 }
 
 pub async fn set_api_token_allowed(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
     web::Form(form): web::Form<SwitchForm>,
 ) -> Result<HttpResponse, AppError> {
-    let allowed = checkbox(&form.value);
-    let user = accounts::set_api_token_allowed(&state, console.user.actor(), id.into_inner(), allowed).await?;
+    let allowed = form.on();
+    let user = users::set_api_token_allowed(&svc, console.user.actor(), id.into_inner(), allowed).await?;
     let message = if user.api_token_allowed {
         format!("{} may generate a profile API token.", user.email)
     } else {
         format!("{} may no longer use a profile API token.", user.email)
     };
-    Ok(redirect_with(&state, "/users", Flash::success(message)))
+    Ok(redirect_with(&svc, "/users", Flash::success(message)))
 }
 
 pub async fn resend_invitation(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let user = accounts::resend_invitation(&state, console.user.actor(), id.into_inner()).await?;
+    let user = users::resend_invitation(&svc, console.user.actor(), id.into_inner()).await?;
     Ok(redirect_with(
-        &state,
+        &svc,
         "/users",
         Flash::success(format!("A new invitation is on its way to {}; the old link no longer works.", user.email)),
     ))

@@ -11,8 +11,8 @@ use actix_web::dev::ServerHandle;
 use diesel::prelude::*;
 use keyward::clock::Clock;
 use keyward::config::{Settings, Source};
+use keyward::services::Services;
 use keyward::startup::Application;
-use keyward::state::AppState;
 use reqwest::StatusCode;
 use reqwest::cookie::{CookieStore as _, Jar};
 use reqwest::redirect::Policy;
@@ -91,7 +91,7 @@ pub struct Leftovers {
 
 pub struct TestApp {
     pub base: String,
-    pub state: AppState,
+    pub state: Services,
     pub clock: Clock,
     pub smtp: SmtpSink,
     pub setup_code: Option<String>,
@@ -154,7 +154,7 @@ impl TestApp {
         let clock = Clock::system();
         let app = Application::build_with_clock(settings, clock.clone()).await.expect("build the app");
         let port = app.port();
-        let state = app.state().clone();
+        let state = app.services().clone();
         let setup_code = app.setup_code().map(str::to_owned);
         let handle = app.handle();
         let stop_jobs = Box::new(app.job_stopper());

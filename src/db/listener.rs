@@ -1,7 +1,8 @@
 //! Listens for changes published by every instance (PostgreSQL LISTEN on a
-//! dedicated connection, not from the pool) and applies them to this
-//! instance's caches. When the connection is lost it reconnects and clears
-//! every cache first, since notifications may have been missed meanwhile.
+//! dedicated connection, not from the pool) and hands them to this
+//! instance's [`ChangeSink`] (its caches). When the connection is lost it
+//! reconnects and clears every cache first, since notifications may have
+//! been missed meanwhile.
 //!
 //! diesel reads notifications without blocking, so the thread polls every
 //! few milliseconds: a change reaches every instance well within a second.
@@ -13,8 +14,7 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 
-use super::notify::{CHANNEL, Change};
-use crate::cache::Caches;
+use super::changes::{CHANNEL, Change, ChangeSink};
 use crate::metrics::Metrics;
 
 const POLL: Duration = Duration::from_millis(20);
@@ -31,14 +31,14 @@ impl Listener {
     pub fn start(
         database_url: String,
         application_name: String,
-        caches: Arc<Caches>,
+        caches: Arc<dyn ChangeSink>,
         metrics: Arc<Metrics>,
     ) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("keyward-listener".into())
-            .spawn(move || run(&database_url, &application_name, &caches, &metrics, &flag))?;
+            .spawn(move || run(&database_url, &application_name, caches.as_ref(), &metrics, &flag))?;
         Ok(Self { stop, thread: Some(thread) })
     }
 
@@ -71,7 +71,7 @@ fn pause(duration: Duration, stop: &AtomicBool) {
     }
 }
 
-fn run(url: &str, application_name: &str, caches: &Caches, metrics: &Metrics, stop: &AtomicBool) {
+fn run(url: &str, application_name: &str, caches: &dyn ChangeSink, metrics: &Metrics, stop: &AtomicBool) {
     let mut retry = Duration::from_millis(50);
     while !stop.load(Ordering::Acquire) {
         let mut conn = match connect(url, application_name) {

@@ -6,14 +6,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::campaigns::Header;
-use super::confirm::ConfirmPage;
-use super::{Console, Flash, Layout, field_errors, redirect_with, render_status};
-use crate::domain::Permission;
+use super::header::{Header, require};
 use crate::error::{AppError, FieldErrors};
 use crate::services::catalog::{CampaignSnapshot, FilterSpec};
 use crate::services::filters::{self, ConditionInput, FilterInput};
-use crate::state::AppState;
+use crate::services::{Services, campaigns};
+use crate::web::confirm::ConfirmPage;
+use crate::web::page::{field_errors, redirect_with, refused, render_status};
+use crate::web::session::{Console, Flash, Layout};
 
 /// Condition rows offered by the form.
 const ROWS: usize = 3;
@@ -45,15 +45,15 @@ fn form_rows(conditions: &[ConditionInput]) -> Vec<String> {
 }
 
 async fn page(
-    state: &AppState,
+    svc: &Services,
     console: Console,
     id: i64,
     editing: Option<i64>,
     status: StatusCode,
     form: Option<(String, Vec<String>, FieldErrors)>,
 ) -> Result<HttpResponse, AppError> {
-    console.user.require(Permission::ManageCampaigns)?;
-    let snap = state.db(move |conn| CampaignSnapshot::load_id(conn, id)).await?;
+    let actor = require(&console)?;
+    let snap = campaigns::structure(svc, &actor, id).await?;
     let editing = match editing {
         Some(fid) => Some(snap.filter(fid).cloned().ok_or(AppError::NotFound)?),
         None => None,
@@ -76,17 +76,17 @@ async fn page(
     )
 }
 
-pub async fn list(state: web::Data<AppState>, console: Console, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    page(&state, console, id.into_inner(), None, StatusCode::OK, None).await
+pub async fn list(svc: web::Data<Services>, console: Console, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    page(&svc, console, id.into_inner(), None, StatusCode::OK, None).await
 }
 
 pub async fn edit(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, fid) = path.into_inner();
-    page(&state, console, id, Some(fid), StatusCode::OK, None).await
+    page(&svc, console, id, Some(fid), StatusCode::OK, None).await
 }
 
 /// The posted form: `name`, and one `condition` per row as `select=OPTION`.
@@ -105,57 +105,56 @@ fn parse(fields: &[(String, String)]) -> (String, Vec<String>, FilterInput) {
 }
 
 pub async fn create(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
     web::Form(fields): web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    console.user.require(Permission::ManageCampaigns)?;
+    require(&console)?;
     let id = id.into_inner();
     let (name, rows, input) = parse(&fields);
-    match filters::create(&state, console.user.actor(), id, input).await {
+    match filters::create(&svc, console.user.actor(), id, input).await {
         Ok(f) => Ok(redirect_with(
-            &state,
+            &svc,
             &format!("/campaigns/{id}/filters"),
             Flash::success(format!("Filter “{}” saved.", f.name)),
         )),
         Err(e) => {
-            page(&state, console, id, None, StatusCode::UNPROCESSABLE_ENTITY, Some((name, rows, field_errors(e)?)))
-                .await
+            page(&svc, console, id, None, StatusCode::UNPROCESSABLE_ENTITY, Some((name, rows, field_errors(e)?))).await
         }
     }
 }
 
 pub async fn update(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     path: web::Path<(i64, i64)>,
     web::Form(fields): web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
-    console.user.require(Permission::ManageCampaigns)?;
+    require(&console)?;
     let (id, fid) = path.into_inner();
     let (name, rows, input) = parse(&fields);
-    match filters::update(&state, console.user.actor(), id, fid, input).await {
+    match filters::update(&svc, console.user.actor(), id, fid, input).await {
         Ok(f) => Ok(redirect_with(
-            &state,
+            &svc,
             &format!("/campaigns/{id}/filters"),
             Flash::success(format!("Filter “{}” saved. Tokens using it follow the new conditions at once.", f.name)),
         )),
         Err(e) => {
-            page(&state, console, id, Some(fid), StatusCode::UNPROCESSABLE_ENTITY, Some((name, rows, field_errors(e)?)))
+            page(&svc, console, id, Some(fid), StatusCode::UNPROCESSABLE_ENTITY, Some((name, rows, field_errors(e)?)))
                 .await
         }
     }
 }
 
 pub async fn confirm_delete(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    console.user.require(Permission::ManageCampaigns)?;
+    let actor = require(&console)?;
     let (id, fid) = path.into_inner();
-    let snap = state.db(move |conn| CampaignSnapshot::load_id(conn, id)).await?;
+    let snap = campaigns::structure(&svc, &actor, id).await?;
     let filter = snap.filter(fid).ok_or(AppError::NotFound)?;
     let (_, layout) = console.layout("Delete filter", "campaigns");
     ConfirmPage {
@@ -172,18 +171,17 @@ pub async fn confirm_delete(
 }
 
 pub async fn delete(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, fid) = path.into_inner();
-    match filters::delete(&state, console.user.actor(), id, fid).await {
+    match filters::delete(&svc, console.user.actor(), id, fid).await {
         Ok(f) => Ok(redirect_with(
-            &state,
+            &svc,
             &format!("/campaigns/{id}/filters"),
             Flash::success(format!("Filter “{}” deleted.", f.name)),
         )),
-        Err(AppError::Conflict(m)) => Ok(redirect_with(&state, &format!("/campaigns/{id}/filters"), Flash::error(m))),
-        Err(e) => Err(e),
+        Err(e) => refused(&svc, e, &format!("/campaigns/{id}/filters")),
     }
 }

@@ -1,8 +1,11 @@
+//! The kinds of token (SPEC section 2) and what a token's prefix says. Every
+//! kind shares one table and one code path; kinds differ in scope and policy.
+
+use super::IntakeMethod;
 use crate::text_enum;
 
 text_enum! {
-    /// Every kind of token (SPEC section 2). Kinds differ in scope and policy
-    /// only: they share one table and one code path.
+    /// Every kind of token.
     pub enum TokenKind {
         Global => "global",
         Campaign => "campaign",
@@ -16,6 +19,9 @@ text_enum! {
         AccountPrivate => "account_private",
     }
 }
+
+/// Every prefix is `kw_`, three letters and `_`.
+pub const PREFIX_LEN: usize = 7;
 
 impl TokenKind {
     /// The prefix that starts every token of this kind, so a scanner can
@@ -36,8 +42,7 @@ impl TokenKind {
     }
 
     pub fn from_prefix(token: &str) -> Option<Self> {
-        // Every prefix is `kw_` plus three letters plus `_`.
-        let prefix = token.get(..7)?;
+        let prefix = token.get(..PREFIX_LEN)?;
         Self::ALL.iter().copied().find(|k| k.prefix() == prefix)
     }
 
@@ -78,24 +83,61 @@ impl TokenKind {
 
     /// The intake level tokens: one live token per scope, regenerated in place.
     pub fn is_level(self) -> bool {
-        matches!(self, Self::Global | Self::Campaign | Self::SourceForm | Self::SourcePing | Self::SourcePost)
+        matches!(self, Self::Global | Self::Campaign) || self.intake_method().is_some()
     }
 
-    /// The source token kinds, in screen order.
-    pub const SOURCE: [TokenKind; 3] = [Self::SourceForm, Self::SourcePing, Self::SourcePost];
+    /// The submission method a source token is for.
+    pub fn intake_method(self) -> Option<IntakeMethod> {
+        IntakeMethod::ALL.iter().copied().find(|m| m.token_kind() == self)
+    }
+}
+
+/// Only the key part of a string that looks like a token key (for searches
+/// and Basic auth user names): the characters after a kind prefix, if any.
+pub fn normalise_key(input: &str) -> &str {
+    let input = input.trim();
+    match TokenKind::from_prefix(input) {
+        Some(_) => &input[PREFIX_LEN..],
+        None => input,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::TokenKind;
+    use super::*;
 
     #[test]
     fn prefixes_are_distinct_and_parse_back() {
         for kind in TokenKind::ALL {
-            assert_eq!(kind.prefix().len(), 7);
+            assert_eq!(kind.prefix().len(), PREFIX_LEN);
             assert_eq!(TokenKind::from_prefix(&format!("{}abc", kind.prefix())), Some(*kind));
         }
         assert_eq!(TokenKind::from_prefix("kw_xyz_abc"), None);
         assert_eq!(TokenKind::from_prefix("kw_"), None);
+    }
+
+    #[test]
+    fn source_kinds_are_the_intake_methods() {
+        let levels: Vec<TokenKind> = TokenKind::ALL.iter().copied().filter(|k| k.is_level()).collect();
+        assert_eq!(
+            levels,
+            [
+                TokenKind::Global,
+                TokenKind::Campaign,
+                TokenKind::SourceForm,
+                TokenKind::SourcePing,
+                TokenKind::SourcePost
+            ]
+        );
+        for method in IntakeMethod::ALL {
+            assert_eq!(method.token_kind().intake_method(), Some(*method));
+        }
+        assert_eq!(TokenKind::Personal.intake_method(), None);
+    }
+
+    #[test]
+    fn keys_are_normalised() {
+        assert_eq!(normalise_key(" kw_pat_AbCd1234 "), "AbCd1234");
+        assert_eq!(normalise_key("AbCd1234"), "AbCd1234");
     }
 }

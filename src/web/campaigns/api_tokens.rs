@@ -5,22 +5,22 @@
 //! behind a confirmation.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::ACCEPT;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use secrecy::ExposeSecret as _;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::campaigns::Header;
-use super::confirm::ConfirmPage;
-use super::{Console, Flash, Layout, checkbox, field_errors, redirect_with, render_status};
-use crate::domain::Permission;
+use super::header::{Header, require};
+use crate::domain::TokenStatus;
 use crate::error::{AppError, FieldErrors};
-use crate::models::TokenStatus;
+use crate::http::wants_json;
 use crate::services::api_tokens::{self, ApiTokenAccess, NewApiToken};
 use crate::services::catalog::CampaignSnapshot;
-use crate::state::AppState;
+use crate::services::{Services, campaigns};
+use crate::web::confirm::ConfirmPage;
+use crate::web::page::{checkbox, field_errors, redirect_with, render_status};
+use crate::web::session::{Console, Flash, Layout};
 
 pub struct Row {
     pub id: i64,
@@ -35,7 +35,13 @@ pub struct Row {
     pub status: TokenStatus,
     pub docs_url: String,
     /// The token, when this response reveals it (Show or just created).
-    pub revealed: Option<String>,
+    pub revealed: Option<SecretString>,
+}
+
+impl Row {
+    pub fn secret(&self) -> Option<&str> {
+        self.revealed.as_ref().map(|s| s.expose_secret())
+    }
 }
 
 #[derive(Template)]
@@ -86,11 +92,15 @@ impl Form {
     }
 }
 
-/// `(token id, secret, message)` to show on the page.
-type Reveal = (i64, String, Option<String>);
+/// A token this response reveals on its row, and what to say.
+struct Reveal {
+    token_id: i64,
+    secret: SecretString,
+    message: Option<String>,
+}
 
 async fn page(
-    state: &AppState,
+    svc: &Services,
     console: Console,
     id: i64,
     status: StatusCode,
@@ -98,13 +108,13 @@ async fn page(
     errors: FieldErrors,
     reveal: Option<Reveal>,
 ) -> Result<HttpResponse, AppError> {
-    console.user.require(Permission::ManageCampaigns)?;
-    let snap = state.db(move |conn| CampaignSnapshot::load_id(conn, id)).await?;
-    let tokens = api_tokens::list(state, id).await?;
-    let now = state.now();
-    let docs_url = state.settings.link(&format!("/docs/c/{}", snap.campaign.public_id));
-    let (reveal_id, secret, banner) = match reveal {
-        Some((t, s, b)) => (Some(t), Some(s), b),
+    let actor = require(&console)?;
+    let snap = campaigns::structure(svc, &actor, id).await?;
+    let tokens = api_tokens::list(svc, &actor, id).await?;
+    let now = svc.now();
+    let docs_url = svc.settings.link(&format!("/docs/c/{}", snap.campaign.public_id));
+    let (reveal_id, mut secret, banner) = match reveal {
+        Some(r) => (Some(r.token_id), Some(r.secret), r.message),
         None => (None, None, None),
     };
     let rows = tokens
@@ -123,7 +133,7 @@ async fn page(
                 last_used: t.last_used_at.map(crate::clock::display),
                 status: t.status(now),
                 docs_url: format!("{docs_url}?key={}", t.display_key()),
-                revealed: (reveal_id == Some(t.id)).then(|| secret.clone()).flatten(),
+                revealed: if reveal_id == Some(t.id) { secret.take() } else { None },
             }
         })
         .collect();
@@ -134,62 +144,59 @@ async fn page(
     )
 }
 
-pub async fn list(state: web::Data<AppState>, console: Console, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn list(svc: web::Data<Services>, console: Console, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let form = Form { read: Some("on".into()), ..Form::default() };
-    page(&state, console, id.into_inner(), StatusCode::OK, form, FieldErrors::new(), None).await
+    page(&svc, console, id.into_inner(), StatusCode::OK, form, FieldErrors::new(), None).await
 }
 
 pub async fn create(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
     web::Form(form): web::Form<Form>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let input = NewApiToken { name: form.name.clone(), access: form.access()? };
-    match api_tokens::create(&state, console.user.actor(), id, input).await {
-        Ok(issued) => {
+    match api_tokens::create(&svc, console.user.actor(), id, input).await {
+        Ok(new) => {
             let message = format!(
                 "API token “{}” created. Give the partner two things: the documentation URL (the link icon) and the token (Show).",
-                issued.token.name
+                new.token.name
             );
-            let reveal = (issued.token.id, issued.secret.expose_secret().to_owned(), Some(message));
-            page(&state, console, id, StatusCode::CREATED, Form::default(), FieldErrors::new(), Some(reveal)).await
+            let reveal = Reveal { token_id: new.token.id, secret: new.secret, message: Some(message) };
+            page(&svc, console, id, StatusCode::CREATED, Form::default(), FieldErrors::new(), Some(reveal)).await
         }
-        Err(e) => page(&state, console, id, StatusCode::UNPROCESSABLE_ENTITY, form, field_errors(e)?, None).await,
+        Err(e) => page(&svc, console, id, StatusCode::UNPROCESSABLE_ENTITY, form, field_errors(e)?, None).await,
     }
 }
 
 pub async fn show(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, tid) = path.into_inner();
-    let (_, secret) = api_tokens::show(&state, console.user.actor(), id, tid).await?;
-    let wants_json =
-        req.headers().get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"));
-    if wants_json {
+    let (_, secret) = api_tokens::show(&svc, console.user.actor(), id, tid).await?;
+    if wants_json(&req) {
         return Ok(HttpResponse::Ok().json(json!({"token": secret.expose_secret()})));
     }
-    let reveal = (tid, secret.expose_secret().to_owned(), None);
-    page(&state, console, id, StatusCode::OK, Form::default(), FieldErrors::new(), Some(reveal)).await
+    let reveal = Reveal { token_id: tid, secret, message: None };
+    page(&svc, console, id, StatusCode::OK, Form::default(), FieldErrors::new(), Some(reveal)).await
 }
 
 pub async fn confirm_revoke(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    console.user.require(Permission::ManageCampaigns)?;
+    let actor = require(&console)?;
     let (id, tid) = path.into_inner();
-    let token =
-        api_tokens::list(&state, id).await?.into_iter().find(|r| r.token.id == tid).ok_or(AppError::NotFound)?;
+    let token = api_tokens::get(&svc, &actor, id, tid).await?;
     let (_, layout) = console.layout("Revoke API token", "campaigns");
     ConfirmPage {
         layout,
-        heading: format!("Revoke “{}” ({})", token.token.name, token.token.display_key()),
+        heading: format!("Revoke “{}” ({})", token.name, token.display_key()),
         message: "The partner's requests with this token are refused at once.".into(),
         warning: Some("Revoking cannot be undone.".into()),
         action: format!("/campaigns/{id}/api/tokens/{tid}/revoke"),
@@ -201,35 +208,30 @@ pub async fn confirm_revoke(
 }
 
 pub async fn revoke(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, tid) = path.into_inner();
-    let token = api_tokens::revoke(&state, console.user.actor(), id, tid).await?;
+    let token = api_tokens::revoke(&svc, console.user.actor(), id, tid).await?;
     Ok(redirect_with(
-        &state,
+        &svc,
         &format!("/campaigns/{id}/api/tokens"),
         Flash::success(format!("API token “{}” ({}) revoked.", token.name, token.display_key())),
     ))
 }
 
 async fn edit_page(
-    state: &AppState,
+    svc: &Services,
     console: Console,
     (id, tid): (i64, i64),
     status: StatusCode,
     form: Option<Form>,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    console.user.require(Permission::ManageCampaigns)?;
-    let snap = state.db(move |conn| CampaignSnapshot::load_id(conn, id)).await?;
-    let token = api_tokens::list(state, id)
-        .await?
-        .into_iter()
-        .map(|r| r.token)
-        .find(|t| t.id == tid && t.revoked_at.is_none())
-        .ok_or(AppError::NotFound)?;
+    let actor = require(&console)?;
+    let snap = campaigns::structure(svc, &actor, id).await?;
+    let token = api_tokens::get(svc, &actor, id, tid).await?;
     let form = form.unwrap_or_else(|| Form {
         name: String::new(),
         read: token.can_read.then(|| "on".into()),
@@ -253,30 +255,30 @@ async fn edit_page(
 }
 
 pub async fn edit(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    edit_page(&state, console, path.into_inner(), StatusCode::OK, None, FieldErrors::new()).await
+    edit_page(&svc, console, path.into_inner(), StatusCode::OK, None, FieldErrors::new()).await
 }
 
 pub async fn update(
-    state: web::Data<AppState>,
+    svc: web::Data<Services>,
     console: Console,
     path: web::Path<(i64, i64)>,
     web::Form(form): web::Form<Form>,
 ) -> Result<HttpResponse, AppError> {
     let (id, tid) = path.into_inner();
     let input = form.access()?;
-    match api_tokens::update_access(&state, console.user.actor(), id, tid, input).await {
+    match api_tokens::update_access(&svc, console.user.actor(), id, tid, input).await {
         Ok(token) => Ok(redirect_with(
-            &state,
+            &svc,
             &format!("/campaigns/{id}/api/tokens"),
             Flash::success(format!("API token “{}” ({}) saved.", token.name, token.display_key())),
         )),
         Err(e) => {
             let errors = field_errors(e)?;
-            edit_page(&state, console, (id, tid), StatusCode::UNPROCESSABLE_ENTITY, Some(form), errors).await
+            edit_page(&svc, console, (id, tid), StatusCode::UNPROCESSABLE_ENTITY, Some(form), errors).await
         }
     }
 }

@@ -1,0 +1,52 @@
+//! Who is acting: for permission checks and the audit log.
+
+use super::{Permission, Role};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    /// As the audit log shows it: an email, "system", or a token key.
+    pub label: String,
+    pub role: Option<Role>,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    pub fn system() -> Self {
+        Self { user_id: None, label: "system".to_owned(), role: None, ip: None }
+    }
+
+    /// An operator at the command line.
+    pub fn command_line() -> Self {
+        Self { user_id: None, label: "command line".to_owned(), role: None, ip: None }
+    }
+
+    /// Someone not signed in (a sign-in attempt, a password reset).
+    pub fn anonymous(label: impl Into<String>, ip: Option<String>) -> Self {
+        Self { user_id: None, label: label.into(), role: None, ip }
+    }
+
+    pub fn user(id: i64, email: &str, role: Role, ip: Option<String>) -> Self {
+        Self { user_id: Some(id), label: email.to_owned(), role: Some(role), ip }
+    }
+
+    pub fn allows(&self, permission: Permission) -> bool {
+        self.role.is_some_and(|r| r.allows(permission))
+    }
+
+    /// `Forbidden` unless the actor's role allows `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        if self.allows(permission) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden("Your role does not allow this. Ask a super admin if you need it."))
+        }
+    }
+
+    /// The signed-in user behind this actor, for actions on one's own
+    /// tokens and profile.
+    pub fn own_user_id(&self) -> Result<i64, AppError> {
+        self.user_id.ok_or_else(|| AppError::forbidden("Only a signed-in user can do this."))
+    }
+}

@@ -1,0 +1,54 @@
+//! The words of a campaign's structure: what a field holds and what kind of
+//! traffic a source is.
+
+use crate::text_enum;
+
+text_enum! {
+    /// The kinds of traffic source (seed 000).
+    pub enum SourceKind {
+        CustomSource => "CS",
+        MarketingPartner => "MP",
+        MediaChannel => "MC",
+    }
+}
+
+impl SourceKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CustomSource => "Custom Source",
+            Self::MarketingPartner => "Marketing Partner",
+            Self::MediaChannel => "Media Channel",
+        }
+    }
+}
+
+text_enum! {
+    /// What a field holds; intake validates values by it.
+    pub enum FieldType {
+        Text => "text",
+        Email => "email",
+        Phone => "phone",
+        Number => "number",
+        Date => "date",
+    }
+}
+
+impl FieldType {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Text => "Text",
+            Self::Email => "Email",
+            Self::Phone => "Phone",
+            Self::Number => "Number",
+            Self::Date => "Date (YYYY-MM-DD)",
+        }
+    }
+}
+
+text_enum! {
+    /// What a mailed single-use link is for.
+    pub enum LinkPurpose {
+        Invite => "invite",
+        Reset => "reset",
+    }
+}

@@ -1,0 +1,58 @@
+//! A token as a list shows it (Settings › Token Management, the support
+//! console): metadata only, never a secret. A leaf component.
+
+use crate::domain::{TokenKind, TokenStatus};
+use crate::services::TokenListing;
+
+/// Rows a list page shows.
+pub const PAGE: i64 = 50;
+
+pub struct ListedToken {
+    pub id: i64,
+    pub key: String,
+    pub kind: &'static str,
+    pub name: String,
+    pub owner: String,
+    pub scope: String,
+    pub created: String,
+    pub last_used: Option<String>,
+    pub expires: Option<String>,
+    pub status: TokenStatus,
+    pub reason: Option<String>,
+}
+
+impl ListedToken {
+    pub fn of(row: &TokenListing, now: time::OffsetDateTime) -> Self {
+        let t = &row.token;
+        let scope = match (&row.campaign_slug, &row.source_slug) {
+            (Some(c), Some(s)) => format!("{c} / {s}"),
+            (Some(c), None) => c.clone(),
+            _ if t.kind == TokenKind::Global => "organisation".to_owned(),
+            _ => String::new(),
+        };
+        Self {
+            id: t.id,
+            key: t.display_key(),
+            kind: t.kind.label(),
+            name: t.name.clone(),
+            owner: row.owner_email.clone().unwrap_or_default(),
+            scope,
+            created: crate::clock::display(t.created_at),
+            last_used: t.last_used_at.map(crate::clock::display),
+            expires: t.expires_at.map(crate::clock::display_date),
+            status: t.status(now),
+            reason: t.reason().map(str::to_owned),
+        }
+    }
+}
+
+/// A page of rows fetched with one extra: the rows to show, and the query
+/// string of the next (older) page, if there is one.
+pub fn paginate(rows: &mut Vec<TokenListing>, filter_query: &str) -> Option<String> {
+    let more = rows.len() as i64 > PAGE;
+    rows.truncate(PAGE as usize);
+    more.then(|| {
+        let last = rows.last().map_or(0, |r| r.token.id);
+        if filter_query.is_empty() { format!("?before={last}") } else { format!("?{filter_query}&before={last}") }
+    })
+}
