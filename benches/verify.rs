@@ -10,7 +10,7 @@ use keyward::crypto::Keys;
 use keyward::metrics::Metrics;
 use keyward::models::Token;
 use keyward::tokens::cache::TokenCache;
-use keyward::tokens::verify::TokenState;
+use keyward::tokens::state::TokenState;
 use keyward::tokens::{TokenKind, format};
 use secrecy::ExposeSecret as _;
 

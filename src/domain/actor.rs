@@ -1,6 +1,6 @@
 //! Who is acting: for permission checks and the audit log.
 
-use super::{Permission, Role};
+use super::role::{Permission, Role};
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,48 +1,9 @@
-//! Lead intake's vocabulary (seed 000): the three submission methods, and
-//! the levels whose tokens guard them. The whole mapping between methods,
-//! levels and token kinds is written here, once.
+//! The levels of lead authentication (seed 000) and the order in which
+//! they decide a submission: the one place that maps a level to its token
+//! kind and scope.
 
-use super::{Permission, TokenKind};
-use crate::text_enum;
-
-text_enum! {
-    /// How a lead is submitted to a source: a whole lead as a form post, or
-    /// in two steps, a ping and then its post.
-    pub enum IntakeMethod {
-        Form => "form",
-        Ping => "ping",
-        Post => "post",
-    }
-}
-
-impl IntakeMethod {
-    /// The source token kind that guards this method.
-    pub fn token_kind(self) -> TokenKind {
-        match self {
-            Self::Form => TokenKind::SourceForm,
-            Self::Ping => TokenKind::SourcePing,
-            Self::Post => TokenKind::SourcePost,
-        }
-    }
-
-    /// As the Tokens tab of a source titles it.
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Form => "Form Token",
-            Self::Ping => "Ping Token",
-            Self::Post => "Post Token",
-        }
-    }
-
-    /// What the method's endpoint is for, as the Tokens tab explains it.
-    pub fn help(self) -> &'static str {
-        match self {
-            Self::Form => "Form Submission API: leads submitted as a standard form post.",
-            Self::Ping => "Ping API: the ping step of a ping-post flow.",
-            Self::Post => "Post API: the post step of a ping-post flow.",
-        }
-    }
-}
+use super::role::Permission;
+use super::token_kind::{IntakeMethod, TokenKind};
 
 /// One level of lead authentication: the organisation's global token, a
 /// campaign's token, or a source's token for one method. Each level has an

@@ -17,11 +17,11 @@ mod token_status;
 pub use actor::Actor;
 pub use audit::AuditAction;
 pub use email::EmailAddress;
-pub use intake::{IntakeMethod, Level, LevelSwitches};
+pub use intake::{Level, LevelSwitches};
 pub use role::{Permission, Role};
 pub use slug::{Ident, Slug};
 pub use structure::{FieldType, LinkPurpose, SourceKind};
-pub use token_kind::{PREFIX_LEN, TokenKind, normalise_key};
+pub use token_kind::{IntakeMethod, PREFIX_LEN, TokenKind, normalise_key};
 pub use token_status::TokenStatus;
 
 /// Declares a fieldless enum stored as TEXT: `as_str`, `FromStr`, `Display`

@@ -1,7 +1,8 @@
-//! The kinds of token (SPEC section 2) and what a token's prefix says. Every
+//! The kinds of token (SPEC section 2) and what a token's prefix says, and
+//! the intake methods (form, ping, post) whose source tokens are three of
+//! those kinds: the mapping between the two is written here, once. Every
 //! kind shares one table and one code path; kinds differ in scope and policy.
 
-use super::IntakeMethod;
 use crate::text_enum;
 
 text_enum! {
@@ -89,6 +90,45 @@ impl TokenKind {
     /// The submission method a source token is for.
     pub fn intake_method(self) -> Option<IntakeMethod> {
         IntakeMethod::ALL.iter().copied().find(|m| m.token_kind() == self)
+    }
+}
+
+text_enum! {
+    /// How a lead is submitted to a source: a whole lead as a form post, or
+    /// in two steps, a ping and then its post.
+    pub enum IntakeMethod {
+        Form => "form",
+        Ping => "ping",
+        Post => "post",
+    }
+}
+
+impl IntakeMethod {
+    /// The source token kind that guards this method.
+    pub fn token_kind(self) -> TokenKind {
+        match self {
+            Self::Form => TokenKind::SourceForm,
+            Self::Ping => TokenKind::SourcePing,
+            Self::Post => TokenKind::SourcePost,
+        }
+    }
+
+    /// As the Tokens tab of a source titles it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Form => "Form Token",
+            Self::Ping => "Ping Token",
+            Self::Post => "Post Token",
+        }
+    }
+
+    /// What the method's endpoint is for, as the Tokens tab explains it.
+    pub fn help(self) -> &'static str {
+        match self {
+            Self::Form => "Form Submission API: leads submitted as a standard form post.",
+            Self::Ping => "Ping API: the ping step of a ping-post flow.",
+            Self::Post => "Post API: the post step of a ping-post flow.",
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
-use super::User;
+use super::user::User;
 use crate::schema::{sessions, users};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]

@@ -177,11 +177,11 @@ impl Token {
     pub fn by_digest_with_user(
         conn: &mut PgConnection,
         digest: &[u8],
-    ) -> QueryResult<Option<(Token, Option<super::User>)>> {
+    ) -> QueryResult<Option<(Token, Option<super::user::User>)>> {
         tokens::table
             .left_join(users::table.on(users::id.nullable().eq(tokens::user_id)))
             .filter(tokens::digest.eq(digest))
-            .select((Token::as_select(), Option::<super::User>::as_select()))
+            .select((Token::as_select(), Option::<super::user::User>::as_select()))
             .first(conn)
             .optional()
     }

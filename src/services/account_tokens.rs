@@ -10,8 +10,9 @@ use serde_json::json;
 
 use super::accounts::UserInfo;
 use super::audit::record;
+use super::context::Services;
 use super::lifecycle::{self, RevokedBy, issue_audited, issue_recorded, revoke_with_notice};
-use super::{NewToken, Services, TokenInfo};
+use super::token_info::{NewToken, TokenInfo};
 use crate::domain::{Actor, AuditAction, EmailAddress, Permission, TokenKind, normalise_key};
 use crate::error::{AppError, FieldErrors};
 use crate::models::{OrgSettings, Token, User};

@@ -9,7 +9,8 @@ use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
 
 use super::audit::record;
-use super::{Services, passwords};
+use super::context::Services;
+use super::passwords;
 use crate::crypto::{random_url_token, sha256};
 use crate::domain::{Actor, AuditAction, EmailAddress, LinkPurpose, Role};
 use crate::error::{AppError, FieldErrors};

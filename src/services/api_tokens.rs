@@ -8,8 +8,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::audit::record;
+use super::context::Services;
 use super::lifecycle::{RevokedBy, issue_audited, revoke_with_notice};
-use super::{NewToken, Services, TokenInfo};
+use super::token_info::{NewToken, TokenInfo};
 use crate::db::changes::Change;
 use crate::domain::{Actor, AuditAction, Permission, TokenKind, normalise_key};
 use crate::error::{AppError, FieldErrors};

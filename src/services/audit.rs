@@ -5,7 +5,7 @@
 use diesel::PgConnection;
 use time::OffsetDateTime;
 
-use super::Services;
+use super::context::Services;
 use crate::domain::{Actor, AuditAction, Permission};
 use crate::error::AppError;
 use crate::models::NewAuditEvent;

@@ -5,10 +5,17 @@
 //! listener, by every other instance.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::time::Duration;
 
-use super::catalog::CatalogCache;
+use moka::future::Cache;
+
+use super::snapshot::CampaignSnapshot;
+use crate::db::Db;
 use crate::db::changes::{Change, ChangeSink};
+use crate::error::AppError;
 use crate::metrics::Metrics;
+use crate::models::{Campaign, OrgSettings};
 use crate::tokens::cache::TokenCache;
 
 pub struct Caches {
@@ -37,5 +44,118 @@ impl ChangeSink for Caches {
     fn clear(&self) {
         self.tokens.clear();
         self.catalog.clear();
+    }
+}
+
+const SNAPSHOT_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// Campaign snapshots by id, campaign slugs to ids, and the global switch.
+/// A load racing an invalidation is not kept (the epoch moved meanwhile).
+pub struct CatalogCache {
+    enabled: bool,
+    snapshots: Cache<i64, Arc<CampaignSnapshot>>,
+    slugs: moka::sync::Cache<String, i64>,
+    /// 0 unknown, 1 off, 2 on.
+    global: AtomicU8,
+    epoch: AtomicU64,
+}
+
+impl CatalogCache {
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            snapshots: Cache::builder().max_capacity(10_000).time_to_live(SNAPSHOT_TTL).build(),
+            slugs: moka::sync::Cache::builder().max_capacity(100_000).build(),
+            global: AtomicU8::new(0),
+            epoch: AtomicU64::new(0),
+        }
+    }
+
+    /// A campaign and its structure by id or slug; `NoSuch` if unknown.
+    pub async fn snapshot(&self, db: &Db, reference: &str) -> Result<Arc<CampaignSnapshot>, AppError> {
+        let no_such = || AppError::NoSuch(format!("there is no campaign `{reference}`"));
+        let id = match reference.parse::<i64>() {
+            Ok(id) => id,
+            Err(_) => match self.slugs.get(reference).filter(|_| self.enabled) {
+                Some(id) => id,
+                None => {
+                    let slug = reference.to_owned();
+                    let found = db.run(move |conn| Ok(Campaign::by_ref(conn, &slug)?)).await?.ok_or_else(no_such)?;
+                    if self.enabled {
+                        self.slugs.insert(reference.to_owned(), found.id);
+                    }
+                    found.id
+                }
+            },
+        };
+        let load = || async move {
+            db.run(move |conn| match CampaignSnapshot::load_id(conn, id) {
+                Ok(s) => Ok(Some(s)),
+                Err(AppError::NotFound) => Ok(None),
+                Err(e) => Err(e),
+            })
+            .await
+        };
+        if !self.enabled {
+            return load().await?.map(Arc::new).ok_or_else(no_such);
+        }
+        if let Some(s) = self.snapshots.get(&id).await {
+            return Ok(s);
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let loaded = self
+            .snapshots
+            .try_get_with(id, async {
+                match load().await {
+                    Ok(Some(s)) => Ok(Arc::new(s)),
+                    Ok(None) => Err(None),
+                    Err(e) => Err(Some(e)),
+                }
+            })
+            .await;
+        match loaded {
+            Ok(s) => {
+                if self.epoch.load(Ordering::Acquire) != epoch {
+                    self.snapshots.invalidate(&id).await;
+                }
+                Ok(s)
+            }
+            Err(e) => match &*e {
+                None => Err(no_such()),
+                Some(e) => Err(e.clone()),
+            },
+        }
+    }
+
+    /// Whether Global Token Authentication is on.
+    pub async fn global_enabled(&self, db: &Db) -> Result<bool, AppError> {
+        match self.global.load(Ordering::Acquire) {
+            1 if self.enabled => return Ok(false),
+            2 if self.enabled => return Ok(true),
+            _ => {}
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let on = db.run(|conn| Ok(OrgSettings::global_token_enabled(conn)?)).await?;
+        if self.enabled && self.epoch.load(Ordering::Acquire) == epoch {
+            self.global.store(if on { 2 } else { 1 }, Ordering::Release);
+        }
+        Ok(on)
+    }
+
+    fn invalidate_campaign(&self, id: i64) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        futures_executor::block_on(self.snapshots.invalidate(&id));
+    }
+
+    fn invalidate_org(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.global.store(0, Ordering::Release);
+    }
+
+    fn clear(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.snapshots.invalidate_all();
+        self.slugs.invalidate_all();
+        self.global.store(0, Ordering::Release);
     }
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::audit::record;
 use super::catalog::{Campaign, CampaignSnapshot, Source};
-use super::{Services, Tx};
+use super::context::{Services, Tx};
 use crate::db::changes::Change;
 use crate::domain::{Actor, AuditAction, Ident, Permission, Slug, SourceKind};
 use crate::error::{AppError, FieldErrors};

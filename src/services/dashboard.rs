@@ -4,7 +4,8 @@
 
 use time::Duration;
 
-use super::{Services, TokenInfo};
+use super::context::Services;
+use super::token_info::TokenInfo;
 use crate::domain::{Actor, Permission, Role, TokenKind};
 use crate::error::AppError;
 use crate::models::{AuditEvent, Token, User};

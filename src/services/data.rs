@@ -10,9 +10,9 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-use super::Services;
 use super::account_tokens::log_private_use;
 use super::catalog::CampaignSnapshot;
+use super::context::Services;
 use super::leads::lead_json;
 use crate::domain::TokenKind;
 use crate::error::AppError;

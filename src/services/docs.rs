@@ -5,9 +5,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::Services;
 use super::catalog::{Campaign, CampaignSnapshot, Field, FilterSpec};
-use crate::domain::{FieldType, TokenStatus};
+use super::context::Services;
+use crate::domain::{FieldType, IntakeMethod, TokenStatus};
 use crate::error::AppError;
 
 /// What the public page says of the token whose key it was opened with.
@@ -254,19 +254,17 @@ pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec
         }}),
     );
     for source in &snap.sources {
-        for (method, summary) in [
-            ("form", "Submit a full lead (form submission)"),
-            ("ping", "Ping with a partial lead; answers a ping_id valid for a few minutes"),
-            ("post", "Post the full lead with the ping_id of a ping from the same source"),
-        ] {
-            let body = if method == "ping" {
-                "LeadPing"
-            } else if method == "post" {
-                "LeadPost"
-            } else {
-                "LeadIntake"
+        for &method in IntakeMethod::ALL {
+            let (summary, body) = match method {
+                IntakeMethod::Form => ("Submit a full lead (form submission)", "LeadIntake"),
+                IntakeMethod::Ping => {
+                    ("Ping with a partial lead; answers a ping_id valid for a few minutes", "LeadPing")
+                }
+                IntakeMethod::Post => {
+                    ("Post the full lead with the ping_id of a ping from the same source", "LeadPost")
+                }
             };
-            let ok = if method == "ping" {
+            let ok = if method == IntakeMethod::Ping {
                 Map::from_iter([(
                     "200".to_owned(),
                     json!({"description": "The ping", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PingAnswer"}}}}),

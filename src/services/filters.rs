@@ -6,9 +6,9 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Services;
 use super::audit::record;
 use super::catalog::{Campaign, CampaignSnapshot, Filter};
+use super::context::Services;
 use crate::db::changes::Change;
 use crate::domain::{Actor, AuditAction, Permission};
 use crate::error::{AppError, FieldErrors};

@@ -1,6 +1,6 @@
 //! Readiness and the numbers `/metrics` reads from the database.
 
-use super::Services;
+use super::context::Services;
 use crate::error::AppError;
 use crate::models::OutboxMessage;
 

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use super::Services;
 use super::catalog::{Campaign, CampaignSnapshot, Source};
+use super::context::Services;
 use super::leads::{LeadData, Mode, insert_lead, lead_json, validate};
 use crate::domain::{IntakeMethod, Level, LevelSwitches};
 use crate::error::AppError;

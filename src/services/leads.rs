@@ -8,8 +8,8 @@ use diesel::PgConnection;
 use serde_json::{Map, Value, json};
 use time::{Date, OffsetDateTime};
 
-use super::Services;
 use super::catalog::{CampaignSnapshot, FilterSpec};
+use super::context::Services;
 use crate::domain::{FieldType, Permission, TokenKind};
 use crate::error::{AppError, FieldErrors};
 use crate::models::{Lead, LeadQuery, NewLead};

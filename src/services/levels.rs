@@ -10,12 +10,14 @@ use serde_json::json;
 
 use super::audit::record;
 use super::catalog::Campaign;
+use super::context::Services;
 use super::lifecycle::{RevokedBy, issue_audited, issue_recorded, revoke_with_notice};
 use super::token_info::search;
-use super::{NewToken, Services, TokenInfo, TokenListing, TokenSearch};
+use super::token_info::{NewToken, TokenInfo, TokenListing};
 use crate::db::changes::Change;
 use crate::domain::{Actor, AuditAction, IntakeMethod, Level, Permission};
 use crate::error::AppError;
+use crate::models::TokenSearch;
 use crate::models::{OrgSettings, Source, Token};
 use crate::tokens::{TokenSpec, reveal};
 

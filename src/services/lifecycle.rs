@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
 use super::audit::record;
-use super::{Services, Tx};
+use super::context::{Services, Tx};
 use crate::config::Settings;
 use crate::db::changes::Change;
 use crate::domain::{Actor, AuditAction, TokenKind};

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use super::Services;
+use super::context::Services;
 use crate::domain::{Actor, Permission};
 use crate::error::AppError;
 pub use crate::models::OutboxMessage;

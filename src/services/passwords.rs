@@ -8,7 +8,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::Services;
+use super::context::Services;
 use crate::error::{AppError, FieldErrors};
 
 pub const MIN_LEN: usize = 10;

@@ -7,8 +7,9 @@ use serde_json::json;
 use time::Duration;
 
 use super::audit::record;
+use super::context::{Services, Tx};
 use super::lifecycle::{self, issue_audited};
-use super::{NewToken, Services, TokenInfo, Tx};
+use super::token_info::{NewToken, TokenInfo};
 use crate::domain::{Actor, AuditAction, EmailAddress, Permission, TokenKind};
 use crate::error::{AppError, FieldErrors};
 use crate::models::{OrgSettings, Token, User};

@@ -6,8 +6,9 @@
 use serde_json::json;
 use time::Duration;
 
+use super::context::{Services, Tx};
 use super::lifecycle::{RevokedBy, expire, issue_audited, revoke_with_notice};
-use super::{NewToken, Services, TokenInfo, Tx};
+use super::token_info::{NewToken, TokenInfo};
 use crate::config::Settings;
 use crate::domain::{Actor, TokenKind};
 use crate::error::AppError;

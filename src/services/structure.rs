@@ -7,10 +7,10 @@ use diesel::Connection as _;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Services;
 use super::audit::record;
 use super::campaigns::{campaign_for_update, changed, check_name, ident, is_unique_violation};
 use super::catalog::{Field, Select, SelectOption, Status};
+use super::context::Services;
 use crate::domain::{Actor, AuditAction, FieldType, Permission};
 use crate::error::{AppError, FieldErrors};
 use crate::models::{FilterCondition, Lead};

@@ -10,14 +10,16 @@ use serde_json::json;
 
 use super::accounts::UserInfo;
 use super::audit::record;
+use super::context::Services;
 use super::lifecycle::{self, RevokedBy, revoke_with_notice};
 use super::token_info::listing;
-use super::{Services, TokenInfo, TokenListing, TokenSearch};
+use super::token_info::{TokenInfo, TokenListing};
 use crate::config::Settings;
 use crate::db::changes::Change;
 use crate::domain::{Actor, AuditAction, EmailAddress, Permission, Role, TokenKind, TokenStatus, normalise_key};
 use crate::error::AppError;
 use crate::mail::{self, messages};
+use crate::models::TokenSearch;
 use crate::models::{Token, User};
 use crate::tokens::format;
 

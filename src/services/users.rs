@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 
 use super::accounts::{INVITE_TTL, UserInfo, new_link};
 use super::audit::record;
+use super::context::{Services, Tx};
 use super::profile_token::revoke_on_switch_off;
-use super::{Services, Tx};
 use crate::db::changes::Change;
 use crate::domain::{Actor, AuditAction, EmailAddress, LinkPurpose, Permission, Role};
 use crate::error::AppError;

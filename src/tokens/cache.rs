@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use moka::future::Cache;
 
-use super::verify::TokenState;
+use super::state::TokenState;
 use crate::error::AppError;
 use crate::metrics::Metrics;
 

@@ -6,8 +6,9 @@ use diesel::{Connection as _, PgConnection};
 use secrecy::{ExposeSecret as _, SecretString};
 use time::OffsetDateTime;
 
-use super::{TokenKind, format};
+use super::format;
 use crate::crypto::Keys;
+use crate::domain::TokenKind;
 use crate::error::AppError;
 use crate::models::{NewTokenRow, Token};
 

@@ -8,10 +8,12 @@ pub mod cache;
 pub mod format;
 pub mod issue;
 pub mod limiter;
+pub mod state;
 pub mod usage;
 pub mod verify;
 
 pub use crate::domain::TokenKind;
 pub use format::random_base62;
 pub use issue::{Issued, TokenSpec, issue, reveal};
-pub use verify::{Principal, PrincipalUser, Verifier};
+pub use state::{Principal, PrincipalUser};
+pub use verify::Verifier;

@@ -8,6 +8,7 @@ mod mail;
 
 mod accounts;
 mod accounts_tokens;
+mod architecture;
 mod audit;
 mod browser_accounts;
 mod browser_levels;

@@ -310,3 +310,79 @@ async fn users_are_invited_and_changed_through_the_api() {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+/// The token search filters by status in SQL; the status each answer row
+/// carries is `TokenStatus::of`. A token in every state (and in two at
+/// once: revoked and expired, deactivated and expired) is found under its
+/// status and under no other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_filter_and_the_status_rule_agree() {
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let api = app.admin_api(&admin).await;
+    let mut want: Vec<(String, &str)> = Vec::new();
+    let create = |description: &'static str, days: Option<&'static str>| {
+        let admin = &admin;
+        async move {
+            let mut fields = vec![("description", description)];
+            if let Some(d) = days {
+                fields.push(("expires_in_days", d));
+            }
+            let res = admin.submit("/profile/tokens", "/profile/tokens", &fields).await;
+            assert_eq!(res.status(), StatusCode::CREATED);
+            let body = res.text().await.unwrap();
+            crate::helpers::value_of(&body, "created-key").unwrap()
+        }
+    };
+    let deactivate = |key: &str| {
+        let key = key.to_owned();
+        let admin = &admin;
+        let app = &app;
+        async move {
+            use keyward::schema::tokens;
+            let k = key.trim_start_matches("kw_pat_").to_owned();
+            let token_id: i64 =
+                tokens::table.filter(tokens::key.eq(k)).select(tokens::id).first(&mut app.conn()).unwrap();
+            let res = admin.submit("/profile/tokens", &format!("/profile/tokens/{token_id}/active"), &[]).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        }
+    };
+    let revoke = |key: &str| {
+        let (api, key) = (&api, key.to_owned());
+        async move {
+            let answer = api.post(&format!("/api/v1/tokens/{key}/revoke"), json!({"reason": "status test"})).await;
+            assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+        }
+    };
+
+    let active = create("active", None).await;
+    want.push((active, "active"));
+    let deactivated = create("deactivated", None).await;
+    deactivate(&deactivated).await;
+    want.push((deactivated, "deactivated"));
+    let revoked = create("revoked", None).await;
+    revoke(&revoked).await;
+    want.push((revoked, "revoked"));
+    let expired = create("expired", Some("1")).await;
+    want.push((expired, "expired"));
+    let deactivated_then_expired = create("deactivated, then expired", Some("1")).await;
+    deactivate(&deactivated_then_expired).await;
+    want.push((deactivated_then_expired, "expired"));
+    let revoked_then_expired = create("revoked, then expired", Some("1")).await;
+    revoke(&revoked_then_expired).await;
+    want.push((revoked_then_expired, "revoked"));
+    app.clock.advance(time::Duration::days(2));
+
+    for status in ["active", "deactivated", "expired", "revoked"] {
+        let answer = api.get(&format!("/api/v1/tokens?kind=personal&status={status}")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+        let rows = answer.body["data"].as_array().unwrap().clone();
+        for row in &rows {
+            assert_eq!(row["status"], status, "a row the {status} filter found says {}", row["status"]);
+        }
+        let found: Vec<&str> = rows.iter().filter_map(|r| r["key"].as_str()).collect();
+        for (key, expected) in &want {
+            assert_eq!(found.contains(&key.as_str()), *expected == status, "{key} ({expected}) under {status}");
+        }
+    }
+}

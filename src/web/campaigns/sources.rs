@@ -133,7 +133,7 @@ pub async fn tokens(
 }
 
 #[derive(Deserialize)]
-pub struct SourceForm {
+pub struct DetailsForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -144,7 +144,7 @@ pub async fn update(
     svc: web::Data<Services>,
     console: Console,
     path: web::Path<(i64, i64)>,
-    web::Form(form): web::Form<SourceForm>,
+    web::Form(form): web::Form<DetailsForm>,
 ) -> Result<HttpResponse, AppError> {
     let actor = require(&console)?;
     let (id, sid) = path.into_inner();
