@@ -91,11 +91,11 @@ pub struct Enabled {
 async fn level_answer(svc: &Services, actor: Actor, level_state: LevelState) -> Result<HttpResponse, AppError> {
     let key = level_state.token.as_ref().map(|t| t.display_key());
     let token = if level_state.enabled && level_state.token.is_some() {
-        let (_, secret) = levels::show(svc, actor, level_state.level).await?;
-        Some(secret.expose_secret().to_owned())
+        Some(levels::show(svc, actor, level_state.level).await?.1)
     } else {
         None
     };
+    let token = token.as_ref().map(|s| s.expose_secret());
     Ok(HttpResponse::Ok().json(json!({"enabled": level_state.enabled, "token": token, "key": key})))
 }
 

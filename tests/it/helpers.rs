@@ -79,6 +79,9 @@ pub struct Options {
 pub struct Attachment {
     pub db_url: String,
     pub master_key: String,
+    /// The first instance's SMTP sink: every instance sends to one relay.
+    pub smtp_port: u16,
+    pub smtp_dir: PathBuf,
 }
 
 /// What an app leaves behind to start another on the same data.
@@ -118,7 +121,7 @@ impl TestApp {
             }
             (None, Some(a)) => {
                 let data_dir = std::env::temp_dir().join(format!("kw-it-b-{}", keyward::tokens::random_base62(10)));
-                (None, a.db_url, a.master_key, data_dir, SmtpSink::start().await)
+                (None, a.db_url, a.master_key, data_dir, SmtpSink::sharing(a.smtp_port, a.smtp_dir))
             }
             (None, None) => {
                 let db = tokio::task::spawn_blocking(TestDb::create).await.unwrap();
@@ -194,7 +197,12 @@ impl TestApp {
 
     /// For a second instance on this app's data.
     pub fn attachment(&self) -> Attachment {
-        Attachment { db_url: self.db_url.clone(), master_key: self.master_key.clone() }
+        Attachment {
+            db_url: self.db_url.clone(),
+            master_key: self.master_key.clone(),
+            smtp_port: self.smtp.port,
+            smtp_dir: self.smtp.dir.clone(),
+        }
     }
 
     /// A new client, like a new browser: its own cookies, no redirects followed.

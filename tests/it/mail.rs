@@ -52,6 +52,13 @@ impl SmtpSink {
         sink
     }
 
+    /// Another handle on a running sink (another instance sends to the
+    /// same relay, as instances of one deployment do); it does not own the
+    /// server.
+    pub fn sharing(port: u16, dir: PathBuf) -> Self {
+        Self { port, dir, child: None }
+    }
+
     /// A placeholder for a sink handed on elsewhere.
     pub fn detached() -> Self {
         Self { port: 0, dir: PathBuf::new(), child: None }

@@ -100,8 +100,7 @@ pub async fn update_field(
     let (id, fid) = path.into_inner();
     match structure::update_field(&svc, actor, id, fid, &form.label, checkbox(&form.required)).await {
         Ok(()) => Ok(redirect_with(&svc, &format!("/campaigns/{id}/fields"), Flash::success("Field saved."))),
-        Err(e @ AppError::Validation(_)) => refused(&svc, e, &format!("/campaigns/{id}/fields")),
-        Err(e) => Err(e),
+        Err(e) => refused(&svc, e, &format!("/campaigns/{id}/fields")),
     }
 }
 
