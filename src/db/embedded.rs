@@ -2,11 +2,20 @@
 //! PostgreSQL cluster under `$KEYWARD_DATA_DIR/postgres`, from the server
 //! binaries on PATH or under /usr/lib/postgresql/*/bin. It listens on a Unix
 //! socket in a directory only its owner can enter (so trust authentication
-//! is safe) and no TCP port, and is stopped when Keyward exits.
+//! is safe) and no TCP port.
+//!
+//! Several Keyward processes may use one cluster at once (`keyward serve`,
+//! and `keyward token issue` beside it). Each holds a shared lock on
+//! `postgres.state/users` while it uses the cluster; starting and stopping
+//! happen under an exclusive `postgres.state/start` lock, so two processes
+//! never start it at once. A process that starts the cluster leaves a
+//! marker (`postgres.state/started`); the last process out stops a cluster
+//! with the marker, and never one someone else started.
 //!
 //! initdb and postgres refuse to run as root. When Keyward runs as root the
 //! cluster is owned by, and run as, the `postgres` system user.
 
+use std::fs::File;
 use std::os::unix::fs::{PermissionsExt as _, chown};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
@@ -14,6 +23,7 @@ use std::process::{Command, Output};
 
 use anyhow::{Context as _, bail};
 use diesel::prelude::*;
+use nix::fcntl::{Flock, FlockArg};
 
 /// Unix socket paths are limited to 108 bytes; `.s.PGSQL.5432` needs 14.
 const MAX_SOCKET_DIR_LEN: usize = 90;
@@ -23,14 +33,23 @@ pub struct EmbeddedPostgres {
     bin_dir: PathBuf,
     cluster_dir: PathBuf,
     socket_dir: PathBuf,
+    /// Locks and the marker: `start`, `users`, `started`.
+    state_dir: PathBuf,
     run_as: Option<(u32, u32)>,
-    running: bool,
+    /// Held (shared) while this process uses the cluster.
+    users: Option<Flock<File>>,
 }
 
 impl EmbeddedPostgres {
-    /// Creates the cluster if needed, starts it and makes sure the `keyward`
-    /// database exists.
+    /// Creates the cluster if needed, starts it unless it is running
+    /// already, and makes sure the `keyward` database exists.
     pub fn start(data_dir: &Path) -> anyhow::Result<Self> {
+        Self::start_with(data_dir, &[])
+    }
+
+    /// [`start`](Self::start), with server settings (`name`, `value`) for a
+    /// cluster this call starts.
+    pub fn start_with(data_dir: &Path, settings: &[(&str, &str)]) -> anyhow::Result<Self> {
         let bin_dir = find_server_binaries()?;
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
@@ -47,9 +66,11 @@ impl EmbeddedPostgres {
 
         let cluster_dir = data_dir.join("postgres");
         let socket_dir = socket_dir_for(&data_dir);
-        for dir in [&cluster_dir, &socket_dir] {
+        let state_dir = data_dir.join("postgres.state");
+        for dir in [&cluster_dir, &socket_dir, &state_dir] {
             private_dir(dir, run_as)?;
         }
+        let start_lock = lock(&state_dir.join("start"), FlockArg::LockExclusive)?;
         let log_file = data_dir.join("postgres.log");
         if !log_file.exists() {
             std::fs::write(&log_file, b"")?;
@@ -58,7 +79,7 @@ impl EmbeddedPostgres {
             chown(&log_file, Some(uid), Some(gid))?;
         }
 
-        let mut pg = Self { bin_dir, cluster_dir, socket_dir, run_as, running: false };
+        let mut pg = Self { bin_dir, cluster_dir, socket_dir, state_dir, run_as, users: None };
         for path in [&pg.cluster_dir, &pg.socket_dir] {
             if path.to_string_lossy().contains('\'') {
                 bail!("{}: the embedded cluster's path must not contain a quote", path.display());
@@ -83,14 +104,16 @@ impl EmbeddedPostgres {
             ensure_success("initdb", &out)?;
         }
 
-        let status = pg.run("pg_ctl", &["-D".as_ref(), pg.cluster_dir.as_os_str(), "status".as_ref()])?;
-        if status.status.success() {
-            tracing::warn!("the embedded PostgreSQL of an earlier run is still running: using it");
+        if pg.is_running()? {
+            tracing::info!("the embedded PostgreSQL is running already (another Keyward process started it): using it");
         } else {
-            let options = format!(
+            let mut options = format!(
                 "-c listen_addresses='' -c unix_socket_directories='{}' -c unix_socket_permissions=0700",
                 pg.socket_dir.display()
             );
+            for (name, value) in settings {
+                options.push_str(&format!(" -c {name}={value}"));
+            }
             let out = pg.run(
                 "pg_ctl",
                 &[
@@ -108,11 +131,42 @@ impl EmbeddedPostgres {
             )?;
             ensure_success("pg_ctl start", &out)
                 .with_context(|| format!("the embedded PostgreSQL did not start: see {}", log_file.display()))?;
+            std::fs::write(pg.state_dir.join("started"), std::process::id().to_string())?;
         }
-        pg.running = true;
+        pg.users = Some(lock(&pg.state_dir.join("users"), FlockArg::LockShared)?);
+        drop(start_lock);
         pg.create_database()?;
         tracing::info!(socket = %pg.socket_dir.display(), "embedded PostgreSQL is running");
         Ok(pg)
+    }
+
+    fn is_running(&self) -> anyhow::Result<bool> {
+        Ok(self.run("pg_ctl", &["-D".as_ref(), self.cluster_dir.as_os_str(), "status".as_ref()])?.status.success())
+    }
+
+    /// The cluster's data directory (`$KEYWARD_DATA_DIR/postgres`).
+    pub fn cluster_dir(&self) -> &Path {
+        &self.cluster_dir
+    }
+
+    /// The directory holding the server binaries in use.
+    pub fn bin_dir(&self) -> &Path {
+        &self.bin_dir
+    }
+
+    /// The directory of the locks and the marker.
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    /// Who runs the cluster, when Keyward runs as root.
+    pub fn run_as(&self) -> Option<(u32, u32)> {
+        self.run_as
+    }
+
+    /// A URL for the database `db` of this cluster.
+    pub fn url_of(&self, db: &str) -> String {
+        self.url_for(db)
     }
 
     pub fn database_url(&self) -> String {
@@ -137,12 +191,29 @@ impl EmbeddedPostgres {
         Ok(())
     }
 
-    /// Stops the cluster (fast shutdown: open transactions roll back).
-    pub fn stop(&mut self) -> anyhow::Result<()> {
-        if !self.running {
+    /// Stops using the cluster; stops the cluster too if this is the last
+    /// Keyward process using it and a Keyward process started it.
+    pub fn release(&mut self) -> anyhow::Result<()> {
+        let Some(users) = self.users.take() else {
             return Ok(());
+        };
+        drop(users);
+        let _start = lock(&self.state_dir.join("start"), FlockArg::LockExclusive)?;
+        let marker = self.state_dir.join("started");
+        match lock(&self.state_dir.join("users"), FlockArg::LockExclusiveNonblock) {
+            Ok(_alone) if marker.exists() => {
+                self.stop()?;
+                std::fs::remove_file(&marker)?;
+            }
+            Ok(_alone) => tracing::info!("leaving the embedded PostgreSQL running: Keyward did not start it"),
+            Err(_) => tracing::info!("leaving the embedded PostgreSQL running for the other Keyward processes using it"),
         }
-        self.running = false;
+        Ok(())
+    }
+
+    /// Stops the cluster (fast shutdown: open transactions roll back),
+    /// whoever uses it.
+    pub fn stop(&self) -> anyhow::Result<()> {
         let out = self.run(
             "pg_ctl",
             &[
@@ -178,10 +249,22 @@ impl EmbeddedPostgres {
 
 impl Drop for EmbeddedPostgres {
     fn drop(&mut self) {
-        if let Err(e) = self.stop() {
-            tracing::error!(error = %format!("{e:#}"), "could not stop the embedded PostgreSQL");
+        if let Err(e) = self.release() {
+            tracing::error!(error = %format!("{e:#}"), "could not release the embedded PostgreSQL");
         }
     }
+}
+
+/// Opens (creating) `path` and locks it as `how`.
+fn lock(path: &Path, how: FlockArg) -> anyhow::Result<Flock<File>> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .with_context(|| format!("cannot open the lock {}", path.display()))?;
+    Flock::lock(file, how).map_err(|(_, errno)| anyhow::anyhow!("cannot lock {}: {errno}", path.display()))
 }
 
 fn ensure_success(what: &str, out: &Output) -> anyhow::Result<()> {

@@ -22,9 +22,88 @@ use crate::mail::SmtpSink;
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const PASSWORD: &str = "correct horse battery";
 
-/// The PostgreSQL server tests create their databases on.
-fn admin_url() -> String {
-    std::env::var("KEYWARD_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+/// The PostgreSQL server tests create their databases on: the one
+/// `KEYWARD_TEST_PG` names (`postgres://user@host:port`), or else a private
+/// cluster of the test run's own, the product's embedded cluster under
+/// `target/test-pg`, with `pg_stat_statements` so that tests can ask
+/// PostgreSQL itself what ran. A watchdog process stops it once the test
+/// binary has exited, however it exits (unless another test process still
+/// uses it: the last one out stops it).
+pub enum TestServer {
+    External(String),
+    Private(keyward::db::embedded::EmbeddedPostgres),
+}
+
+impl TestServer {
+    pub fn get() -> &'static TestServer {
+        static SERVER: OnceLock<TestServer> = OnceLock::new();
+        SERVER.get_or_init(|| match std::env::var("KEYWARD_TEST_PG") {
+            Ok(url) if !url.is_empty() => TestServer::External(url.trim_end_matches('/').to_owned()),
+            _ => TestServer::Private(start_private_cluster()),
+        })
+    }
+
+    /// The URL of database `db` on this server.
+    pub fn url(&self, db: &str) -> String {
+        match self {
+            TestServer::External(base) => match base.split_once('?') {
+                Some((server, params)) => format!("{server}/{db}?{params}"),
+                None => format!("{base}/{db}"),
+            },
+            TestServer::Private(pg) => pg.url_of(db),
+        }
+    }
+
+    /// Whether `pg_stat_statements` can be asked (the private cluster).
+    pub fn has_statement_stats(&self) -> bool {
+        matches!(self, TestServer::Private(_))
+    }
+}
+
+fn start_private_cluster() -> keyward::db::embedded::EmbeddedPostgres {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-pg");
+    let pg = keyward::db::embedded::EmbeddedPostgres::start_with(
+        &dir,
+        &[
+            // A throwaway cluster: speed over durability. The fault tests
+            // that need durability start clusters of their own.
+            ("fsync", "off"),
+            ("synchronous_commit", "off"),
+            ("full_page_writes", "off"),
+            ("max_connections", "400"),
+            ("shared_preload_libraries", "pg_stat_statements"),
+        ],
+    )
+    .expect("start the test run's PostgreSQL cluster (is PostgreSQL installed?)");
+    spawn_watchdog(&pg);
+    let mut conn = PgConnection::establish(&pg.url_of("postgres")).expect("connect to the test cluster");
+    let _ = diesel::sql_query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").execute(&mut conn);
+    pg
+}
+
+/// Stops the private cluster once this process has exited, by the
+/// cluster's own rule: under its start lock, only if no other process uses
+/// it and a Keyward process started it.
+fn spawn_watchdog(pg: &keyward::db::embedded::EmbeddedPostgres) {
+    use std::os::unix::process::CommandExt as _;
+    const SCRIPT: &str = r#"while [ -e "/proc/$0" ]; do sleep 0.2; done
+exec flock -x "$1/start" sh -c 'flock -n -x "$0/users" true && [ -e "$0/started" ] && "$1/pg_ctl" -D "$2" -m fast -w stop >/dev/null && rm -f "$0/started"' "$1" "$2" "$3""#;
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(SCRIPT)
+        .arg(std::process::id().to_string())
+        .arg(pg.state_dir())
+        .arg(pg.bin_dir())
+        .arg(pg.cluster_dir())
+        .current_dir("/")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0);
+    if let Some((uid, gid)) = pg.run_as() {
+        cmd.uid(uid).gid(gid);
+    }
+    cmd.spawn().expect("spawn the test cluster's watchdog");
 }
 
 /// A test's own database, dropped (connections and all) when this goes.
@@ -35,11 +114,11 @@ pub struct TestDb {
 
 impl TestDb {
     pub fn create() -> Self {
+        let server = TestServer::get();
         let name = format!("kw_test_{}", keyward::tokens::random_base62(12).to_lowercase());
-        let mut conn =
-            PgConnection::establish(&format!("{}/postgres", admin_url())).expect("connect to the test PostgreSQL");
+        let mut conn = PgConnection::establish(&server.url("postgres")).expect("connect to the test PostgreSQL");
         diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create the test database");
-        Self { url: format!("{}/{name}", admin_url()), name }
+        Self { url: server.url(&name), name }
     }
 
     pub fn conn(&self) -> PgConnection {
@@ -52,7 +131,7 @@ impl Drop for TestDb {
         let name = self.name.clone();
         // Off the async runtime: a plain thread with a plain connection.
         let _ = std::thread::spawn(move || {
-            if let Ok(mut conn) = PgConnection::establish(&format!("{}/postgres", admin_url())) {
+            if let Ok(mut conn) = PgConnection::establish(&TestServer::get().url("postgres")) {
                 let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
             }
         })
@@ -530,4 +609,11 @@ impl TestApp {
         let (_, token) = admin.create_personal_token("management").await;
         Api::new(&self.base, Some(&token))
     }
+}
+
+/// The Python the tests' tools run on: the environment `.ci/prepare` makes
+/// under `target/py`, else `python3` from PATH.
+pub fn python() -> PathBuf {
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/py/bin/python");
+    if venv.exists() { venv } else { PathBuf::from("python3") }
 }

@@ -526,14 +526,14 @@ async fn the_public_documentation_follows_the_structure_and_states_a_tokens_filt
 fn validate_openapi(doc: &Value) {
     let path = std::env::temp_dir().join(format!("kw-openapi-{}.json", keyward::tokens::random_base62(8)));
     std::fs::write(&path, serde_json::to_vec(doc).unwrap()).unwrap();
-    let out = std::process::Command::new("python3")
+    let out = std::process::Command::new(crate::helpers::python())
         .args([
             "-c",
             "import json, sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1]))); print('valid')",
         ])
         .arg(&path)
         .output()
-        .expect("python3 with openapi-spec-validator");
+        .expect("Python with openapi-spec-validator: run .ci/prepare");
     let _ = std::fs::remove_file(&path);
     assert!(out.status.success(), "invalid OpenAPI: {}", String::from_utf8_lossy(&out.stderr));
 }

@@ -128,7 +128,7 @@ impl Drop for SmtpSink {
 
 async fn spawn_server(dir: &std::path::Path, port: u16) -> (Child, u16) {
     std::fs::create_dir_all(dir).unwrap();
-    let mut child = Command::new("python3")
+    let mut child = Command::new(crate::helpers::python())
         .arg(script())
         .arg(dir)
         .arg(port.to_string())
@@ -136,7 +136,7 @@ async fn spawn_server(dir: &std::path::Path, port: u16) -> (Child, u16) {
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .spawn()
-        .expect("start the SMTP sink (python3 with aiosmtpd: pip install aiosmtpd)");
+        .expect("start the SMTP sink (Python with aiosmtpd: run .ci/prepare)");
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
