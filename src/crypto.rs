@@ -34,6 +34,8 @@ const NONCE_LEN: usize = 24;
 
 pub struct Keys {
     token_mac: HmacSha256,
+    /// Identifies the master key without revealing it (see [`Keys::check_value`]).
+    check: [u8; 32],
     seal: XChaCha20Poly1305,
     csrf_mac: HmacSha256,
     cookie: actix_web::cookie::Key,
@@ -65,10 +67,13 @@ impl Keys {
         derive("console-csrf-v1", &mut csrf);
         let mut cookie = [0u8; 64];
         derive("console-cookie-v1", &mut cookie);
+        let mut check = [0u8; 32];
+        derive("master-key-check-v1", &mut check);
         Self {
             token_mac: hmac(&pepper),
             seal: XChaCha20Poly1305::new(&seal.into()),
             csrf_mac: hmac(&csrf),
+            check,
             cookie: actix_web::cookie::Key::from(&cookie),
         }
     }
@@ -121,6 +126,13 @@ impl Keys {
 
     /// The CSRF token for a browser: a MAC of its binding (the CSRF cookie
     /// and, when signed in, the session cookie).
+    /// A value that tells two master keys apart and says nothing of either
+    /// (an HKDF output of its own): stored in the database by the first
+    /// instance, so that an instance with another key refuses to start.
+    pub fn check_value(&self) -> [u8; 32] {
+        self.check
+    }
+
     pub fn csrf_token(&self, binding: &[u8]) -> String {
         let mut mac = self.csrf_mac.clone();
         mac.update(binding);

@@ -71,6 +71,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (id) {
+        id -> Int8,
+        scope -> Text,
+        key -> Text,
+        request_hash -> Bytea,
+        status -> Int2,
+        response -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     leads (id) {
         id -> Int8,
         campaign_id -> Int8,
@@ -99,6 +111,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         personal_token_max_days -> Nullable<Int4>,
         global_token_enabled -> Bool,
+        master_key_check -> Nullable<Bytea>,
     }
 }
 
@@ -265,6 +278,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     fields,
     filter_conditions,
     filters,
+    idempotency_keys,
     leads,
     login_failures,
     org_settings,

@@ -155,6 +155,13 @@ async fn connect_parts(settings: Settings, clock: Clock) -> anyhow::Result<(Serv
         mail_wake: Arc::new(Notify::new()),
         metrics,
     });
+    let matches = services::health::master_key_matches(&services)
+        .await
+        .map_err(|e| anyhow::anyhow!("checking the master key: {e:?}"))?;
+    anyhow::ensure!(
+        matches,
+        "KEYWARD_MASTER_KEY: this is not the master key the database was set up with; every instance and command sharing a database must use the same key (set KEYWARD_MASTER_KEY, or copy master.key from the data directory of the first instance)"
+    );
     Ok((services, database))
 }
 

@@ -134,8 +134,8 @@ impl EmbeddedPostgres {
             std::fs::write(pg.state_dir.join("started"), std::process::id().to_string())?;
         }
         pg.users = Some(lock(&pg.state_dir.join("users"), FlockArg::LockShared)?);
-        drop(start_lock);
         pg.create_database()?;
+        drop(start_lock);
         tracing::info!(socket = %pg.socket_dir.display(), "embedded PostgreSQL is running");
         Ok(pg)
     }
@@ -206,7 +206,9 @@ impl EmbeddedPostgres {
                 std::fs::remove_file(&marker)?;
             }
             Ok(_alone) => tracing::info!("leaving the embedded PostgreSQL running: Keyward did not start it"),
-            Err(_) => tracing::info!("leaving the embedded PostgreSQL running for the other Keyward processes using it"),
+            Err(_) => {
+                tracing::info!("leaving the embedded PostgreSQL running for the other Keyward processes using it")
+            }
         }
         Ok(())
     }

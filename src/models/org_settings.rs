@@ -52,4 +52,13 @@ impl OrgSettings {
     pub fn lock(conn: &mut PgConnection) -> QueryResult<()> {
         org_settings::table.select(org_settings::id).for_update().first::<bool>(conn).map(drop)
     }
+
+    /// Records `check` as the master key's check value if none is recorded
+    /// yet, and returns the recorded one.
+    pub fn claim_master_key_check(conn: &mut PgConnection, check: &[u8]) -> QueryResult<Vec<u8>> {
+        diesel::update(org_settings::table.filter(org_settings::master_key_check.is_null()))
+            .set(org_settings::master_key_check.eq(check))
+            .execute(conn)?;
+        org_settings::table.select(org_settings::master_key_check.assume_not_null()).first(conn)
+    }
 }

@@ -1,8 +1,21 @@
-//! Readiness and the numbers `/metrics` reads from the database.
+//! Readiness, the master key check at start, and the numbers `/metrics`
+//! reads from the database.
+
+use subtle::ConstantTimeEq as _;
 
 use super::context::Services;
 use crate::error::AppError;
-use crate::models::OutboxMessage;
+use crate::models::{OrgSettings, OutboxMessage};
+
+/// Whether this instance's master key is the database's: the first
+/// instance records its key's check value; every later one must match it,
+/// or it would refuse every token (and seal with a key the others cannot
+/// open).
+pub async fn master_key_matches(svc: &Services) -> Result<bool, AppError> {
+    let mine = svc.keys.check_value();
+    let recorded = svc.run(move |conn| Ok(OrgSettings::claim_master_key_check(conn, &mine)?)).await?;
+    Ok(bool::from(recorded.as_slice().ct_eq(&mine)))
+}
 
 /// Whether the database answers (one round trip). The error keeps its
 /// cause for the log; the answer says only "unavailable".
