@@ -55,6 +55,7 @@ impl TestServer {
     }
 
     /// Whether `pg_stat_statements` can be asked (the private cluster).
+    #[allow(dead_code)]
     pub fn has_statement_stats(&self) -> bool {
         matches!(self, TestServer::Private(_))
     }
@@ -103,6 +104,8 @@ exec flock -x "$1/start" sh -c 'flock -n -x "$0/users" true && [ -e "$0/started"
     if let Some((uid, gid)) = pg.run_as() {
         cmd.uid(uid).gid(gid);
     }
+    // Never waited for: it outlives this process on purpose (init reaps it).
+    #[allow(clippy::zombie_processes)]
     cmd.spawn().expect("spawn the test cluster's watchdog");
 }
 
