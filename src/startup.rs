@@ -184,6 +184,8 @@ fn http_server(state: Services, listener: TcpListener) -> anyhow::Result<Server>
             )
             .app_data(web::QueryConfig::default().error_handler(|e, _| AppError::bad_request(e.to_string()).into()))
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+            .wrap(from_fn(crate::http::refuse_nul_in_url))
+            .wrap(from_fn(crate::http::head_as_get))
             .wrap(from_fn(telemetry::request_span))
             .wrap(console::middleware::security_headers(secure))
             .route("/healthz", web::get().to(api::health::healthz))
@@ -191,6 +193,7 @@ fn http_server(state: Services, listener: TcpListener) -> anyhow::Result<Server>
             .route("/metrics", web::get().to(api::health::metrics))
             .service(
                 web::scope("/api")
+                    .wrap(from_fn(api::body::refuse_nul))
                     .wrap(from_fn(api::json_errors))
                     .configure(api::configure)
                     .default_service(web::to(api::not_found)),

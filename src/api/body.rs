@@ -1,14 +1,79 @@
 //! Reading request bodies the JSON API takes as bytes (so that it decides
 //! when to read them, and how to answer bad ones): JSON, and the `token`
-//! parameter of RFC 7009 / RFC 7662 requests. A leaf.
+//! parameter of RFC 7009 / RFC 7662 requests; and the middleware that
+//! refuses a body PostgreSQL could not store. A leaf.
 
-use actix_web::HttpRequest;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::CONTENT_TYPE;
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage as _, HttpRequest, ResponseError as _, web};
+use futures_util::StreamExt as _;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::error::AppError;
+use crate::error::{ApiError, AppError};
+
+/// The JSON path (`fields.name`, `options[2].label`) of the first string
+/// holding a NUL character, if any.
+fn nul_path(value: &Value, at: &str) -> Option<String> {
+    let join = |key: &str| if at.is_empty() { key.to_owned() } else { format!("{at}.{key}") };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(if at.is_empty() { "body".to_owned() } else { at.to_owned() }),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| nul_path(v, &format!("{at}[{i}]"))),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, v)| if k.contains('\0') { Some(join(&k.replace('\0', ""))) } else { nul_path(v, &join(k)) }),
+        _ => None,
+    }
+}
+
+/// Refuses a JSON or form body holding a NUL character (which no
+/// PostgreSQL text can store) with a 422 naming the field, before any
+/// handler reads it. Other bodies (files) pass untouched.
+pub async fn refuse_nul(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let json = content_type.starts_with("application/json");
+    let form = content_type.starts_with("application/x-www-form-urlencoded");
+    if !(json || form) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            let e = ApiError(AppError::bad_request("the request body could not be read"));
+            return Ok(req.into_response(e.error_response()).map_into_right_body());
+        };
+        if body.len() + chunk.len() > super::JSON_LIMIT {
+            let e = ApiError(AppError::PayloadTooLarge { limit: Some(super::JSON_LIMIT) });
+            return Ok(req.into_response(e.error_response()).map_into_right_body());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let field = if json {
+        // Escaped NULs only: a raw one is not JSON, and the handler says so.
+        body.windows(6)
+            .any(|w| w == b"\\u0000")
+            .then(|| serde_json::from_slice::<Value>(&body).ok().and_then(|v| nul_path(&v, "")))
+            .flatten()
+    } else {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .ok()
+            .and_then(|pairs| pairs.into_iter().find(|(k, v)| k.contains('\0') || v.contains('\0')).map(|(k, _)| k))
+    };
+    if let Some(field) = field {
+        let e = ApiError(AppError::invalid(&field, "must not contain a NUL character (\\u0000)"));
+        return Ok(req.into_response(e.error_response()).map_into_right_body());
+    }
+    req.set_payload(Payload::from(body));
+    Ok(next.call(req).await?.map_into_left_body())
+}
 
 pub fn json(body: &[u8]) -> Result<Value, AppError> {
     serde_json::from_slice(body).map_err(|e| AppError::bad_request(format!("the body is not valid JSON: {e}")))
@@ -35,4 +100,22 @@ pub fn token_param(req: &HttpRequest, body: &[u8]) -> Result<SecretString, AppEr
         .filter(|t| !t.is_empty())
         .map(SecretString::from)
         .ok_or_else(|| AppError::bad_request("the `token` parameter is required (RFC 7009)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::nul_path;
+
+    #[test]
+    fn the_path_of_a_nul_is_named() {
+        assert_eq!(nul_path(&json!({"fields": {"name": "a\u{0}b"}}), ""), Some("fields.name".into()));
+        assert_eq!(
+            nul_path(&json!({"options": [{"slug": "x"}, {"label": "\u{0}"}]}), ""),
+            Some("options[1].label".into())
+        );
+        assert_eq!(nul_path(&json!("\u{0}"), ""), Some("body".into()));
+        assert_eq!(nul_path(&json!({"fields": {"name": "fine"}}), ""), None);
+    }
 }

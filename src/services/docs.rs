@@ -61,7 +61,9 @@ pub fn field_schema(field: &Field) -> Value {
         FieldType::Text => json!({"type": "string", "maxLength": 5000}),
         FieldType::Email => json!({"type": "string", "format": "email"}),
         FieldType::Phone => json!({"type": "string", "pattern": "^[0-9 +().-]{6,40}$"}),
-        FieldType::Number => json!({"type": "number"}),
+        FieldType::Number => {
+            json!({"type": "number", "minimum": -super::leads::NUMBER_MAX, "maximum": super::leads::NUMBER_MAX})
+        }
         FieldType::Date => json!({"type": "string", "format": "date"}),
     };
     schema["title"] = Value::String(field.label.clone());

@@ -34,6 +34,12 @@ pub struct LeadData {
 
 const TEXT_MAX: usize = 5000;
 
+/// The largest magnitude a number field holds: 2^53 - 1, what every JSON
+/// client (JavaScript's included) reads back exactly. PostgreSQL itself
+/// would take more, but a value it stores must also read back: near the
+/// limits of a 64-bit float, its decimal form does not.
+pub const NUMBER_MAX: f64 = 9_007_199_254_740_991.0;
+
 fn allowed(list: impl Iterator<Item = String>) -> String {
     let all: Vec<String> = list.collect();
     if all.is_empty() { "none are defined".to_owned() } else { all.join(", ") }
@@ -66,7 +72,10 @@ fn check_value(field_type: FieldType, value: &Value) -> Result<Value, String> {
             _ => Err("must be a phone number as a string".to_owned()),
         },
         FieldType::Number => match value {
-            Value::Number(_) => Ok(value.clone()),
+            Value::Number(n) => match n.as_f64() {
+                Some(f) if f.is_finite() && f.abs() <= NUMBER_MAX => Ok(value.clone()),
+                _ => Err(format!("must be a number from -{0} to {0}", NUMBER_MAX as i64)),
+            },
             _ => Err("must be a number".to_owned()),
         },
         FieldType::Date => match value {

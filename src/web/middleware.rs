@@ -1,7 +1,9 @@
 //! Middleware: the security headers of every response, and the console
 //! guard, which gives each browser a CSRF cookie, refuses any state-changing
-//! request without the matching form token (403, before a handler runs),
-//! bounds form bodies (413), and clears a flash message once shown.
+//! request without the matching form token or from another site (403,
+//! before a handler runs), bounds form bodies (413), refuses a form field
+//! PostgreSQL could not store (a NUL character: 400 naming the field), and
+//! clears a flash message once shown.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
@@ -62,6 +64,38 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
         .find_map(|(k, v)| (k == name).then_some(v))
 }
 
+/// The first form field whose value holds a NUL character.
+fn field_with_nul(body: &[u8]) -> Option<String> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find_map(|(k, v)| (v.contains('\0') || k.contains('\0')).then_some(k.replace('\0', "")))
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    Some(u.origin().ascii_serialization())
+}
+
+/// Whether a state-changing request comes from Keyward's own pages, as far
+/// as the browser says (`Origin`, else `Referer`): the second line behind
+/// the CSRF token. A request that says nothing (some clients) is left to
+/// the token.
+fn same_site(req: &ServiceRequest, public_url: &str) -> bool {
+    let claimed = match req.headers().get(header::ORIGIN) {
+        Some(o) => o.to_str().ok().map(str::to_owned),
+        None => match req.headers().get(header::REFERER) {
+            Some(r) => r.to_str().ok().and_then(origin_of),
+            None => return true,
+        },
+    };
+    let Some(claimed) = claimed else { return false };
+    let info = req.connection_info();
+    let own = format!("{}://{}", info.scheme(), info.host());
+    claimed == own || origin_of(public_url).is_some_and(|p| p == claimed)
+}
+
 pub async fn console_guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -88,6 +122,16 @@ pub async fn console_guard(
         if !valid {
             tracing::warn!(path = %req.path(), "refused a console request without a valid CSRF token");
             return Ok(req.error_response(AppError::Csrf).map_into_right_body());
+        }
+        if !same_site(&req, &state.settings.public_url) {
+            tracing::warn!(path = %req.path(), "refused a console request from another site (Origin/Referer)");
+            return Ok(req.error_response(AppError::Csrf).map_into_right_body());
+        }
+        if let Some(field) = field_with_nul(&body) {
+            let e = AppError::bad_request(format!(
+                "The field `{field}` contains a NUL character, which Keyward cannot store: remove it and try again."
+            ));
+            return Ok(req.error_response(e).map_into_right_body());
         }
         req.set_payload(Payload::from(body));
     }
