@@ -237,11 +237,13 @@ async fn whatever_a_lead_is_stored_with_reads_back_through_get_list_and_export()
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         let text = res.text().await.expect("the export completes");
-        let rows = if format == "ndjson" {
-            text.lines().map(|l| serde_json::from_str::<Value>(l).expect("each line is JSON")).count()
+        let rows: Vec<String> = if format == "ndjson" {
+            text.lines().map(|l| serde_json::from_str::<Value>(l).expect("each line is JSON").to_string()).collect()
         } else {
-            csv::Reader::from_reader(text.as_bytes()).records().map(|r| r.expect("each record is CSV")).count()
+            let mut reader = csv::Reader::from_reader(text.as_bytes());
+            reader.records().map(|r| format!("{:?}", r.expect("each record is CSV"))).collect()
         };
+        let rows = rows.len();
         assert_eq!(rows, stored.len(), "the {format} export holds every lead (seed {seed})");
     }
 }
