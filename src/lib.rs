@@ -16,6 +16,7 @@ pub mod crypto;
 pub mod csv_util;
 pub mod db;
 pub mod domain;
+pub mod edge;
 pub mod error;
 pub mod http;
 pub mod jobs;

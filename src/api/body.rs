@@ -75,6 +75,32 @@ pub async fn refuse_nul(
     Ok(next.call(req).await?.map_into_left_body())
 }
 
+/// `Idempotent-Replayed: true` marks an answer given again for a retried
+/// Idempotency-Key.
+pub const REPLAYED: actix_web::http::header::HeaderName =
+    actix_web::http::header::HeaderName::from_static("idempotent-replayed");
+
+/// The `Idempotency-Key` header, if the request has one.
+pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
+    match req.headers().get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .map(|s| Some(s.to_owned()))
+            .map_err(|_| AppError::invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters")),
+    }
+}
+
+/// An answer with its status, marked when it is a replay.
+pub fn answer(status: u16, body: &Value, replayed: bool) -> actix_web::HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
+    let mut res = actix_web::HttpResponse::build(status);
+    if replayed {
+        res.insert_header((REPLAYED, "true"));
+    }
+    res.json(body)
+}
+
 pub fn json(body: &[u8]) -> Result<Value, AppError> {
     serde_json::from_slice(body).map_err(|e| AppError::bad_request(format!("the body is not valid JSON: {e}")))
 }

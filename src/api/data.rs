@@ -84,7 +84,7 @@ pub async fn export(
         .filter(|c| !c.is_empty())
         .ok_or_else(|| AppError::bad_request("`campaign` is required"))?;
     let format = ExportFormat::parse(query.format.as_deref().unwrap_or("ndjson"))?;
-    let updated_since = match query.updated_since.as_deref().filter(|s| !s.is_empty()) {
+    let updated_since = match query.updated_since.as_deref() {
         Some(s) => Some(
             OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
                 .map_err(|_| AppError::bad_request("updated_since must be an RFC 3339 date-time"))?,

@@ -65,14 +65,15 @@ async fn submit(
 
 async fn handle(req: &HttpRequest, svc: &Services, decision: Decision, body: &[u8]) -> Result<HttpResponse, AppError> {
     decision.open()?;
+    let mut token_id = None;
     if decision.level.is_some() {
         let token = bearer_token(req)?;
         let principal = svc.tokens.verify(&token, &client_ip(req)).await?;
         decision.authorize(&principal)?;
+        token_id = Some(principal.token_id);
     }
+    let key = body::idempotency_key(req)?;
     let body = body::json(body)?;
-    Ok(match intake::submit(svc, decision, body).await? {
-        Submitted::Created(lead) => HttpResponse::Created().json(lead),
-        Submitted::Pinged(ping) => HttpResponse::Ok().json(ping),
-    })
+    let Submitted { status, body, replayed } = intake::submit(svc, decision, token_id, key, body).await?;
+    Ok(body::answer(status, &body, replayed))
 }

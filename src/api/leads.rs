@@ -1,7 +1,7 @@
 //! The leads API of a campaign, for campaign API tokens (scoped by their
 //! permissions and filter) and for admins' own tokens.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -12,7 +12,9 @@ use crate::error::{ApiError, AppError};
 use crate::services::Services;
 use crate::services::leads::{self, ListQuery};
 
+/// The document names every parameter: others are refused (400).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListParams {
     cursor: Option<String>,
     limit: Option<i64>,
@@ -26,11 +28,11 @@ pub async fn list(
     path: web::Path<String>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = match params.cursor.as_deref().filter(|c| !c.is_empty()) {
+    let after = match params.cursor.as_deref() {
         Some(c) => Some(c.parse::<i64>().map_err(|_| AppError::bad_request("cursor is not one this API gave"))?),
         None => None,
     };
-    let updated_since = match params.updated_since.as_deref().filter(|s| !s.is_empty()) {
+    let updated_since = match params.updated_since.as_deref() {
         Some(s) => Some(OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|_| {
             AppError::bad_request("updated_since must be an RFC 3339 date-time, e.g. 2026-11-24T00:00:00Z")
         })?),
@@ -51,14 +53,17 @@ pub async fn get(
 }
 
 pub async fn create(
+    req: HttpRequest,
     svc: web::Data<Services>,
     bearer: Bearer,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     leads::require_write(&svc, &bearer.principal, &path).await?;
+    let key = body::idempotency_key(&req)?;
     let body = body::json(&body)?;
-    Ok(HttpResponse::Created().json(leads::create(&svc, &bearer.principal, &path, body).await?))
+    let (lead, replayed) = leads::create(&svc, &bearer.principal, &path, key, body).await?;
+    Ok(body::answer(201, &lead, replayed))
 }
 
 pub async fn update(

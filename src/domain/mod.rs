@@ -20,7 +20,7 @@ pub use email::EmailAddress;
 pub use intake::{Level, LevelSwitches};
 pub use role::{Permission, Role};
 pub use slug::{Ident, Slug};
-pub use structure::{FieldType, LinkPurpose, SourceKind};
+pub use structure::{FieldType, LinkPurpose, NUMBER_MAX, SourceKind};
 pub use token_kind::{IntakeMethod, PREFIX_LEN, TokenKind, normalise_key};
 pub use token_status::TokenStatus;
 

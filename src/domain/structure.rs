@@ -33,6 +33,12 @@ text_enum! {
     }
 }
 
+/// The largest magnitude a number field holds: 2^53 - 1, what every JSON
+/// client (JavaScript's included) reads back exactly. PostgreSQL itself
+/// would take more, but a value it stores must also read back: near the
+/// limits of a 64-bit float, its decimal form does not.
+pub const NUMBER_MAX: f64 = 9_007_199_254_740_991.0;
+
 impl FieldType {
     pub fn label(self) -> &'static str {
         match self {

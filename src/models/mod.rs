@@ -11,6 +11,7 @@ pub mod campaign;
 pub mod field;
 pub mod filter;
 pub mod filter_condition;
+pub mod idempotency_key;
 pub mod lead;
 pub mod login_failure;
 pub mod org_settings;

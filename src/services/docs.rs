@@ -7,8 +7,9 @@ use serde_json::{Map, Value, json};
 
 use super::catalog::{Campaign, CampaignSnapshot, Field, FilterSpec};
 use super::context::Services;
-use crate::domain::{FieldType, IntakeMethod, TokenStatus};
+use crate::domain::{FieldType, IntakeMethod, Level, LevelSwitches, NUMBER_MAX, TokenStatus};
 use crate::error::AppError;
+use crate::models::OrgSettings;
 
 /// What the public page says of the token whose key it was opened with.
 pub struct TokenDocs {
@@ -20,15 +21,22 @@ pub struct TokenDocs {
     pub status: TokenStatus,
 }
 
+/// What a campaign's public documentation is made of.
+pub struct PublicDocs {
+    pub snap: CampaignSnapshot,
+    /// The token whose link opened it (`?key=`), if it is one of the
+    /// campaign's API tokens.
+    pub token: Option<TokenDocs>,
+    /// A key was given that is no API token of the campaign.
+    pub unknown_key: bool,
+    /// Global Token Authentication is on.
+    pub global_enabled: bool,
+}
+
 /// A campaign's public documentation: its structure by public id, and,
 /// when opened from a token's link (`?key=`), that token's permissions and
-/// filter (`unknown_key` when the key is no API token of the campaign). No
-/// login, no secret.
-pub async fn public(
-    svc: &Services,
-    public_id: String,
-    key: Option<String>,
-) -> Result<(CampaignSnapshot, Option<TokenDocs>, bool), AppError> {
+/// filter. No login, no secret.
+pub async fn public(svc: &Services, public_id: String, key: Option<String>) -> Result<PublicDocs, AppError> {
     let now = svc.now();
     svc.run(move |conn| {
         let campaign = Campaign::by_public_id(conn, &public_id)?.ok_or(AppError::NotFound)?;
@@ -50,7 +58,8 @@ pub async fn public(
             },
             None => (None, false),
         };
-        Ok((snap, token, unknown))
+        let global_enabled = OrgSettings::global_token_enabled(conn)?;
+        Ok(PublicDocs { snap, token, unknown_key: unknown, global_enabled })
     })
     .await
 }
@@ -59,14 +68,28 @@ pub async fn public(
 pub fn field_schema(field: &Field) -> Value {
     let mut schema = match field.field_type {
         FieldType::Text => json!({"type": "string", "maxLength": 5000}),
-        FieldType::Email => json!({"type": "string", "format": "email"}),
-        FieldType::Phone => json!({"type": "string", "pattern": "^[0-9 +().-]{6,40}$"}),
+        FieldType::Email => json!({"type": "string", "format": "email", "maxLength": 254}),
+        // 6 to 20 digits, with spaces, +, -, ( ) and . between them.
+        FieldType::Phone => json!({"type": "string", "pattern": "^[ +().-]*([0-9][ +().-]*){6,20}$"}),
         FieldType::Number => {
-            json!({"type": "number", "minimum": -super::leads::NUMBER_MAX, "maximum": super::leads::NUMBER_MAX})
+            json!({"type": "number", "minimum": -NUMBER_MAX, "maximum": NUMBER_MAX})
         }
         FieldType::Date => json!({"type": "string", "format": "date"}),
     };
     schema["title"] = Value::String(field.label.clone());
+    schema
+}
+
+/// A value a required field must have: a blank one counts as none.
+fn required_value(mut schema: Value) -> Value {
+    if schema["type"] == "string" {
+        schema["minLength"] = json!(1);
+        schema["pattern"] = match schema["pattern"].as_str() {
+            // Every pattern above already needs a digit.
+            Some(p) => json!(p),
+            None => json!("\\S"),
+        };
+    }
     schema
 }
 
@@ -78,7 +101,11 @@ pub fn lead_input_schema(snap: &CampaignSnapshot, filter: Option<&FilterSpec>, f
         .iter()
         .map(|f| {
             let schema = field_schema(f);
-            let schema = if full { schema } else { json!({"anyOf": [schema, {"type": "null"}]}) };
+            let schema = match (full, f.required) {
+                (true, true) => required_value(schema),
+                (true, false) => schema,
+                (false, _) => json!({"anyOf": [schema, {"type": "null"}]}),
+            };
             (f.slug.clone(), schema)
         })
         .collect();
@@ -189,8 +216,10 @@ fn error_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
 }
 
-/// The OpenAPI 3.1 document of a campaign's API.
-pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec>) -> Value {
+/// The OpenAPI 3.1 document of a campaign's API. `global_enabled`: whether
+/// Global Token Authentication is on (so which intake endpoints take a
+/// token at all).
+pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec>, global_enabled: bool) -> Value {
     let base = format!("/api/v1/campaigns/{}", snap.campaign.slug);
     let errors = |codes: &[&str]| -> Map<String, Value> {
         codes.iter().map(|c| ((*c).to_owned(), json!({"$ref": format!("#/components/responses/E{c}")}))).collect()
@@ -206,6 +235,11 @@ pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec
         )])
     };
     let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}});
+    let idempotency_param = json!({
+        "name": "Idempotency-Key", "in": "header", "required": false,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+        "description": "Retry safely: the same key with the same body within 24 hours answers the first answer again (with Idempotent-Replayed: true) and creates nothing; with another body, 422."
+    });
     let mut paths = Map::new();
     paths.insert(
         format!("{base}/leads"),
@@ -214,7 +248,7 @@ pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec
                 "operationId": "listLeads",
                 "summary": "List leads (Read), oldest first; only leads inside the token's filter",
                 "parameters": [
-                    {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "next_cursor of the previous page"},
+                    {"name": "cursor", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]+$"}, "description": "next_cursor of the previous page"},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
                     {"name": "status", "in": "query", "schema": {"type": "string", "enum": snap.statuses.iter().map(|s| s.slug.clone()).collect::<Vec<_>>()}},
                     {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
@@ -224,6 +258,7 @@ pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec
             "post": {
                 "operationId": "createLead",
                 "summary": "Create a lead (Write); it must fall inside the token's filter",
+                "parameters": [idempotency_param.clone()],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LeadCreate"}}}},
                 "responses": with(lead_ok("201", "The lead created"), &["400", "401", "403", "413", "422", "429"]),
             }
@@ -243,7 +278,7 @@ pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec
                 "summary": "Update fields, select values and status (Write); the lead must stay inside the token's filter. null removes a value.",
                 "parameters": [id_param],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LeadUpdate"}}}},
-                "responses": with(lead_ok("200", "The lead updated"), &["400", "401", "403", "404", "413", "422", "429"]),
+                "responses": with(Map::from_iter([("200".to_owned(), json!({"description": "The lead updated; to a token without Read, only its id and updated_at", "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/Lead"}, {"$ref": "#/components/schemas/LeadWritten"}]}}}}))]), &["400", "401", "403", "404", "413", "422", "429"]),
             }
         }),
     );
@@ -274,14 +309,35 @@ pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec
             } else {
                 lead_ok("201", "The lead created")
             };
+            // The level that decides this endpoint: without one, no token.
+            let switches = LevelSwitches {
+                source: source.method_enabled(method),
+                campaign: snap.campaign.token_enabled,
+                global: global_enabled,
+            };
+            let level = Level::deciding(switches, snap.campaign.id, source.id, method);
+            let security = match level {
+                Some(_) => json!([{"bearer": []}]),
+                None => json!([]),
+            };
+            let refusals: &[&str] = match level {
+                Some(_) => &["400", "401", "403", "404", "410", "413", "422", "429"],
+                None => &["400", "404", "410", "413", "422"],
+            };
             paths.insert(
                 format!("{base}/sources/{}/{method}", source.slug),
                 json!({"post": {
                     "operationId": format!("{method}_{}", source.slug.replace('-', "_")),
                     "summary": format!("{summary} — source {}", source.name),
+                    "description": match level {
+                        Some(l) => format!("Takes the {} token ({}…); the answer's Keyward-Auth-Level header says so.", l.name(), l.kind().prefix()),
+                        None => "No level of token authentication is on: no token is needed.".to_owned(),
+                    },
                     "tags": ["intake"],
+                    "security": security,
+                    "parameters": [idempotency_param.clone()],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{body}")}}}},
-                    "responses": with(ok, &["400", "401", "403", "404", "410", "413", "422", "429"]),
+                    "responses": with(ok, refusals),
                 }}),
             );
         }
@@ -333,6 +389,12 @@ pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec
                 "LeadIntake": intake,
                 "LeadPing": ping,
                 "LeadPost": post,
+                "LeadWritten": {
+                    "type": "object",
+                    "required": ["id", "updated_at"],
+                    "additionalProperties": false,
+                    "properties": {"id": {"type": "integer"}, "updated_at": {"type": "string", "format": "date-time"}},
+                },
                 "LeadPage": {
                     "type": "object",
                     "required": ["data", "next_cursor"],

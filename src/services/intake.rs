@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use super::catalog::{Campaign, CampaignSnapshot, Source};
 use super::context::Services;
+use super::idempotency::{self, Claim, Idempotency};
 use super::leads::{LeadData, Mode, insert_lead, lead_json, validate};
 use crate::domain::{IntakeMethod, Level, LevelSwitches};
 use crate::error::AppError;
@@ -98,36 +99,55 @@ pub async fn decide(svc: &Services, campaign: &str, source: &str, method: Intake
     Ok(Decision { snap, source, method, level })
 }
 
-/// What a submission answers: 201 with the lead, or 200 with a ping.
-pub enum Submitted {
-    Created(Value),
-    Pinged(Value),
+/// What a submission answers: 201 with the lead, or 200 with a ping; and
+/// whether it is the answer to an earlier request with the same
+/// Idempotency-Key, given again.
+pub struct Submitted {
+    pub status: u16,
+    pub body: Value,
+    pub replayed: bool,
 }
 
-/// Validates and stores a submission the caller has authorized.
-pub async fn submit(svc: &Services, decision: Decision, body: Value) -> Result<Submitted, AppError> {
+/// The database part of a submission: its status and answer.
+type Work = Box<dyn FnOnce(&mut diesel::PgConnection) -> Result<(u16, Value), AppError> + Send>;
+
+/// Validates and stores a submission the caller has authorized (`token`:
+/// the id of the token it carried, if any). With an Idempotency-Key, the
+/// same request again answers the first answer and stores nothing.
+pub async fn submit(
+    svc: &Services,
+    decision: Decision,
+    token: Option<i64>,
+    key: Option<String>,
+    body: Value,
+) -> Result<Submitted, AppError> {
     let Decision { snap, source, method, .. } = decision;
     let now = svc.now();
-    match method {
+    let scope = format!("intake:{}:{}:{method}:{}", snap.campaign.id, source.id, token.map_or(0, |t| t));
+    let key = key.map(|k| Idempotency::new(&k, scope, &body)).transpose()?;
+    // Validation first: a refused request claims no key.
+    let work: Work = match method {
         IntakeMethod::Form => {
             let data = validate(&snap, &body, Mode::Full, &[]).map_err(AppError::Validation)?;
-            let lead = svc
-                .run(move |conn| {
-                    let lead = insert_lead(conn, &snap, Some(source.id), data, now)?;
-                    Ok(lead_json(&lead, &snap))
-                })
-                .await?;
-            Ok(Submitted::Created(lead))
+            Box::new(move |conn| {
+                let lead = insert_lead(conn, &snap, Some(source.id), data, now)?;
+                Ok((201, lead_json(&lead, &snap)))
+            })
         }
         IntakeMethod::Ping => {
             let data = validate(&snap, &body, Mode::Partial, &[]).map_err(AppError::Validation)?;
             let ttl = time::Duration::try_from(svc.settings.ping_ttl).unwrap_or(time::Duration::minutes(10));
-            let ping = svc.run(move |conn| Ok(record_ping(conn, &snap, &source, &data, now, ttl)?)).await?;
-            Ok(Submitted::Pinged(json!({
-                "ping_id": ping.public_id,
-                "accepted": true,
-                "expires_at": crate::clock::rfc3339(ping.expires_at),
-            })))
+            Box::new(move |conn| {
+                let ping = record_ping(conn, &snap, &source, &data, now, ttl)?;
+                Ok((
+                    200,
+                    json!({
+                        "ping_id": ping.public_id,
+                        "accepted": true,
+                        "expires_at": crate::clock::rfc3339(ping.expires_at),
+                    }),
+                ))
+            })
         }
         IntakeMethod::Post => {
             let ping_id = match body.get("ping_id") {
@@ -135,16 +155,31 @@ pub async fn submit(svc: &Services, decision: Decision, body: Value) -> Result<S
                 _ => return Err(AppError::invalid("ping_id", "is required: the ping_id the ping answered")),
             };
             let data = validate(&snap, &body, Mode::Full, &["ping_id"]).map_err(AppError::Validation)?;
-            let lead = svc
-                .tx(move |tx| {
-                    let lead = post(tx, &snap, &source, &ping_id, data, now)?;
-                    let mut json = lead_json(&lead, &snap);
-                    json["ping_id"] = Value::String(ping_id);
-                    Ok(json)
-                })
-                .await?;
-            Ok(Submitted::Created(lead))
+            Box::new(move |conn| {
+                let lead = post(conn, &snap, &source, &ping_id, data, now)?;
+                let mut json = lead_json(&lead, &snap);
+                json["ping_id"] = Value::String(ping_id);
+                Ok((201, json))
+            })
         }
+    };
+    let fresh = |(status, body): (u16, Value)| Submitted { status, body, replayed: false };
+    match key {
+        Some(key) => {
+            svc.tx(move |tx| match idempotency::claim(tx, &key, now)? {
+                Claim::Replay { status, body } => Ok(Submitted { status, body, replayed: true }),
+                Claim::Ours(id) => {
+                    let (status, body) = work(tx)?;
+                    idempotency::record(tx, id, status, &body)?;
+                    Ok(fresh((status, body)))
+                }
+            })
+            .await
+        }
+        // A post spends its ping with the lead: one transaction.
+        None if method == IntakeMethod::Post => svc.tx(move |tx| work(tx).map(fresh)).await,
+        // A form or a ping is one insert: no transaction around it.
+        None => svc.run(move |conn| work(conn).map(fresh)).await,
     }
 }
 
@@ -163,7 +198,8 @@ fn record_ping(
 }
 
 /// A post: the full lead with the `ping_id` of an unexpired, unused ping
-/// from the same source. The ping is locked and spent with the insert.
+/// from the same source. The ping is locked and spent with the insert, in
+/// the caller's transaction.
 fn post(
     conn: &mut diesel::PgConnection,
     snap: &CampaignSnapshot,

@@ -10,7 +10,8 @@ use time::{Date, OffsetDateTime};
 
 use super::catalog::{CampaignSnapshot, FilterSpec};
 use super::context::Services;
-use crate::domain::{FieldType, Permission, TokenKind};
+use super::idempotency::{self, Claim, Idempotency};
+use crate::domain::{FieldType, NUMBER_MAX, Permission, TokenKind};
 use crate::error::{AppError, FieldErrors};
 use crate::models::{Lead, LeadQuery, NewLead};
 use crate::tokens::Principal;
@@ -33,12 +34,6 @@ pub struct LeadData {
 }
 
 const TEXT_MAX: usize = 5000;
-
-/// The largest magnitude a number field holds: 2^53 - 1, what every JSON
-/// client (JavaScript's included) reads back exactly. PostgreSQL itself
-/// would take more, but a value it stores must also read back: near the
-/// limits of a 64-bit float, its decimal form does not.
-pub const NUMBER_MAX: f64 = 9_007_199_254_740_991.0;
 
 fn allowed(list: impl Iterator<Item = String>) -> String {
     let all: Vec<String> = list.collect();
@@ -410,10 +405,32 @@ pub async fn require_write(svc: &Services, principal: &Principal, campaign: &str
 }
 
 /// Creates a lead through the API; it must fall inside the token's filter.
-pub async fn create(svc: &Services, principal: &Principal, campaign: &str, body: Value) -> Result<Value, AppError> {
+/// With an Idempotency-Key, the same request again answers the first
+/// answer (`true`: a replay) and creates nothing.
+pub async fn create(
+    svc: &Services,
+    principal: &Principal,
+    campaign: &str,
+    key: Option<String>,
+    body: Value,
+) -> Result<(Value, bool), AppError> {
     let (snap, access) = scope(svc, principal, campaign).await?;
     let now = svc.now();
-    svc.run(move |conn| create_in(conn, &snap, &access, &body, now)).await
+    let scope = format!("leads:{}:{}", snap.campaign.id, principal.token_id);
+    match key.map(|k| Idempotency::new(&k, scope, &body)).transpose()? {
+        None => svc.run(move |conn| create_in(conn, &snap, &access, &body, now)).await.map(|v| (v, false)),
+        Some(key) => {
+            svc.tx(move |tx| match idempotency::claim(tx, &key, now)? {
+                Claim::Replay { body, .. } => Ok((body, true)),
+                Claim::Ours(id) => {
+                    let lead = create_in(tx, &snap, &access, &body, now)?;
+                    idempotency::record(tx, id, 201, &lead)?;
+                    Ok((lead, false))
+                }
+            })
+            .await
+        }
+    }
 }
 
 fn create_in(
@@ -479,9 +496,25 @@ fn update_in(
     if !access.allows(&selects) {
         return Err(access.outside(&selects));
     }
-    let status = changes.status.unwrap_or(lead.status);
-    let lead = Lead::update(conn, lead.id, &status, &Value::Object(fields), &Value::Object(selects), now)?;
-    Ok(lead_json(&lead, snap))
+    let status = changes.status.unwrap_or_else(|| lead.status.clone());
+    let (fields, selects) = (Value::Object(fields), Value::Object(selects));
+    // A patch that changes nothing writes nothing (updated_at stays).
+    let lead = if (&fields, &selects, &status) == (&lead.fields, &lead.selects, &lead.status) {
+        lead
+    } else {
+        Lead::update(conn, lead.id, &status, &fields, &selects, now)?
+    };
+    Ok(answer_to_writer(&lead, snap, access))
+}
+
+/// What a write answers: the lead, or, to a token that may not read, only
+/// which lead and when it changed (it must not read what it did not send).
+fn answer_to_writer(lead: &Lead, snap: &CampaignSnapshot, access: &LeadAccess) -> Value {
+    if access.read {
+        lead_json(lead, snap)
+    } else {
+        json!({"id": lead.id, "updated_at": crate::clock::rfc3339(lead.updated_at)})
+    }
 }
 
 /// Applies checked values, and removes the keys the request set to null.

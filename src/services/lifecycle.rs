@@ -301,6 +301,7 @@ pub async fn sweep(svc: &Services) -> Result<SweepReport, AppError> {
     svc.tx(move |tx| {
         Session::delete_expired(tx, now, now - idle)?;
         crate::models::LoginFailure::prune(tx, now - super::accounts::THROTTLE_WINDOW)?;
+        super::idempotency::prune(tx, now)?;
         Ok(())
     })
     .await?;

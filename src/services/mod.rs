@@ -28,6 +28,7 @@ pub mod data;
 pub mod docs;
 pub mod filters;
 pub mod health;
+pub mod idempotency;
 pub mod intake;
 pub mod leads;
 pub mod levels;

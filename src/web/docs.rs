@@ -81,7 +81,8 @@ pub async fn page(
     query: web::Query<DocsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let public_id = path.into_inner();
-    let (snap, token, unknown_key) = docs::public(&svc, public_id.clone(), query.key.clone()).await?;
+    let docs::PublicDocs { snap, token, unknown_key, .. } =
+        docs::public(&svc, public_id.clone(), query.key.clone()).await?;
     let filter = token.as_ref().and_then(|t| t.filter.as_ref());
     let base = format!("{}/api/v1/campaigns/{}", svc.settings.public_url, snap.campaign.slug);
     let create = example(&snap, filter);
@@ -127,8 +128,8 @@ pub async fn openapi(
     path: web::Path<String>,
     query: web::Query<DocsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (snap, token, _) = docs::public(&svc, path.into_inner(), query.key.clone()).await?;
-    let filter = token.as_ref().and_then(|t| t.filter.as_ref());
-    let doc = docs::openapi(&snap, &svc.settings.public_url, filter);
+    let d = docs::public(&svc, path.into_inner(), query.key.clone()).await?;
+    let filter = d.token.as_ref().and_then(|t| t.filter.as_ref());
+    let doc = docs::openapi(&d.snap, &svc.settings.public_url, filter, d.global_enabled);
     Ok(HttpResponse::Ok().content_type("application/json").body(pretty(&doc)))
 }

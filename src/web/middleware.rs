@@ -31,7 +31,10 @@ pub fn security_headers(secure: bool) -> DefaultHeaders {
         .add((header::CONTENT_SECURITY_POLICY, CSP))
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "no-referrer"))
+        // same-origin, not no-referrer: with no-referrer, browsers send
+        // `Origin: null` on our own form posts, and the console guard checks
+        // Origin. Other sites still learn nothing (reset codes stay home).
+        .add((header::REFERRER_POLICY, "same-origin"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"));
     if secure {
         headers.add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"))

@@ -20,7 +20,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("rules", &["services"]),
     ("core", &["tokens", "mail"]),
     ("data", &["models", "db", "schema"]),
-    ("base", &["domain", "error", "http", "crypto", "config", "clock", "telemetry", "metrics", "csv_util", "assets"]),
+    (
+        "base",
+        &["domain", "edge", "error", "http", "crypto", "config", "clock", "telemetry", "metrics", "csv_util", "assets"],
+    ),
 ];
 
 fn layer(top: &str) -> Option<usize> {

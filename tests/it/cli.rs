@@ -78,6 +78,7 @@ async fn a_super_admin_made_by_the_cli_can_sign_in() {
         .args(["admin", "create", "--email", "cli@example.com", "--password-stdin"])
         .env("DATABASE_URL", app.db_url())
         .env("KEYWARD_DATA_DIR", &app.data_dir)
+        .env("KEYWARD_MASTER_KEY", app.master_key())
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()

@@ -1,6 +1,8 @@
 //! Lead intake (form, ping, post) behind the three token levels of seed
 //! 000, and the management API that sets them up.
 
+use std::collections::BTreeSet;
+
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -476,4 +478,93 @@ async fn the_management_api_follows_roles_and_reports_bad_input_per_field() {
     assert_eq!(a.body["error"]["code"], "insufficient_scope");
     let created: Vec<String> = app.audit_actions();
     assert!(created.contains(&"campaign.created".to_owned()) && created.contains(&"source.created".to_owned()));
+}
+
+/// `Idempotency-Key`: a retry gets the first answer again and makes no
+/// second lead, even when the retries race each other; the same key with
+/// another body is refused; a request that fails does not use up its key;
+/// keys are remembered for a day. Intake and the leads API alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_with_an_idempotency_key_make_one_lead() {
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let api = app.admin_api(&admin).await;
+    api.post("/api/v1/campaigns", json!({"name": "Idem", "slug": "idem"})).await;
+    api.post("/api/v1/campaigns/idem/sources", json!({"name": "Web", "kind": "CS", "slug": "web"})).await;
+    api.post(
+        "/api/v1/campaigns/idem/fields",
+        json!({"slug": "email", "label": "Email", "type": "email", "required": true}),
+    )
+    .await;
+    let writer = api.post("/api/v1/campaigns/idem/api-tokens", json!({"name": "w", "read": true, "write": true})).await;
+    let writer = writer.body["token"].as_str().unwrap().to_owned();
+    let count = || {
+        use diesel::prelude::*;
+        keyward::schema::leads::table.count().get_result::<i64>(&mut app.conn()).unwrap()
+    };
+    let send = |path: &'static str, token: Option<String>, key: &str, body: Value| {
+        let mut req = crate::helpers::api().post(app.url(path)).header("Idempotency-Key", key).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let replayed = res.headers().get("idempotent-replayed").is_some();
+            (res.status(), replayed, res.json::<Value>().await.unwrap())
+        }
+    };
+    for (path, token) in
+        [("/api/v1/campaigns/idem/sources/web/form", None), ("/api/v1/campaigns/idem/leads", Some(writer))]
+    {
+        let body = json!({"fields": {"email": "once@example.com"}});
+        let before = count();
+        let (s1, r1, first) = send(path, token.clone(), "order-1", body.clone()).await;
+        assert_eq!((s1, r1), (StatusCode::CREATED, false), "{path}: {first}");
+        let (s2, r2, again) =
+            send(path, token.clone(), "order-1", json!({"fields": {"email": "once@example.com"}})).await;
+        assert_eq!((s2, r2), (StatusCode::CREATED, true), "{path}: a retry is answered again");
+        assert_eq!(again, first, "{path}: the same answer");
+        assert_eq!(count(), before + 1, "{path}: one lead");
+
+        let (s, _, refused) =
+            send(path, token.clone(), "order-1", json!({"fields": {"email": "other@example.com"}})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: another body");
+        assert!(refused["error"]["fields"]["Idempotency-Key"].is_string(), "{refused}");
+        assert_eq!(count(), before + 1);
+
+        // Racing retries: one lead, one answer.
+        let racing: Vec<_> = (0..8).map(|_| send(path, token.clone(), "order-2", body.clone())).collect();
+        let answers = futures_util::future::join_all(racing).await;
+        let ids: BTreeSet<i64> = answers
+            .iter()
+            .map(|(s, _, b)| {
+                assert_eq!(*s, StatusCode::CREATED);
+                b["id"].as_i64().unwrap()
+            })
+            .collect();
+        assert_eq!(ids.len(), 1, "{path}: every racing retry got the one lead");
+        assert_eq!(answers.iter().filter(|(_, replayed, _)| !replayed).count(), 1, "{path}: one made it");
+        assert_eq!(count(), before + 2);
+
+        // A refused request leaves its key unused.
+        let (s, _, _) = send(path, token.clone(), "order-3", json!({"fields": {"email": "not an email"}})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, replayed, _) = send(path, token.clone(), "order-3", body.clone()).await;
+        assert_eq!((s, replayed), (StatusCode::CREATED, false), "{path}: the key was still free");
+
+        let (s, _, bad) = send(path, token.clone(), &"k".repeat(256), body.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: a key too long: {bad}");
+    }
+    // A day later, a key is free again.
+    app.clock.advance(time::Duration::hours(25));
+    let before = count();
+    let (s, replayed, _) = send(
+        "/api/v1/campaigns/idem/sources/web/form",
+        None,
+        "order-1",
+        json!({"fields": {"email": "once@example.com"}}),
+    )
+    .await;
+    assert_eq!((s, replayed), (StatusCode::CREATED, false));
+    assert_eq!(count(), before + 1);
 }

@@ -213,6 +213,51 @@ async fn read_and_write_permissions_are_separate() {
     assert_eq!(writer.get("/api/v1/campaigns/spring/schema").await.status, StatusCode::OK);
 }
 
+/// A token that may write but not read learns nothing from a PATCH but
+/// which lead changed and when (before, it answered the whole lead), and a
+/// patch that changes nothing writes nothing (before, it bumped
+/// updated_at).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_only_token_cannot_read_through_a_patch_and_an_empty_patch_changes_nothing() {
+    let (app, _admin, admin_api, _) = setup().await;
+    let both = admin_api.with(Some(&api_token(&admin_api, true, true, None).await));
+    let writer = admin_api.with(Some(&api_token(&admin_api, false, true, None).await));
+    let created = both
+        .post(
+            "/api/v1/campaigns/spring/leads",
+            json!({"fields": {"email": "secret@example.com", "name": "Secret Name"}, "select_field_values": {"select_partner": "VENDOR_NORTH"}}),
+        )
+        .await;
+    let id = created.body["id"].as_i64().unwrap();
+    let path = format!("/api/v1/campaigns/spring/leads/{id}");
+    let stored_updated_at = || {
+        use diesel::prelude::*;
+        keyward::schema::leads::table
+            .find(id)
+            .select(keyward::schema::leads::updated_at)
+            .first::<time::OffsetDateTime>(&mut app.conn())
+            .unwrap()
+    };
+    let before = stored_updated_at();
+
+    for body in [json!({}), json!({"fields": {}}), json!({"fields": {"name": "Secret Name"}})] {
+        let a = writer.send(reqwest::Method::PATCH, &path, Some(&body)).await;
+        assert_eq!(a.status, StatusCode::OK, "{body}: {:?}", a.body);
+        let keys: BTreeSet<&str> = a.body.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, BTreeSet::from(["id", "updated_at"]), "{body}: the answer holds nothing of the lead");
+        assert!(!a.body.to_string().contains("Secret"), "{body}");
+        assert_eq!(stored_updated_at(), before, "{body} changed nothing, so it wrote nothing");
+    }
+    let a = writer.send(reqwest::Method::PATCH, &path, Some(&json!({"status": "sold"}))).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(!a.body.to_string().contains("Secret"), "a real change answers no content either");
+    assert!(stored_updated_at() > before, "a real change moves updated_at");
+    assert_eq!(both.get(&path).await.body["status"], "sold");
+    // A token that may read gets the lead back.
+    let a = both.send(reqwest::Method::PATCH, &path, Some(&json!({"fields": {"name": "Other"}}))).await;
+    assert_eq!(a.body["fields"]["name"], "Other");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_are_stable_while_leads_keep_arriving() {
     let (app, _admin, admin_api, _filter) = setup().await;

@@ -19,6 +19,7 @@ mod browser_tokens;
 mod campaigns;
 mod cli;
 mod console;
+mod contract;
 mod export_memory;
 mod intake;
 mod leads;
