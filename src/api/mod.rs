@@ -18,7 +18,7 @@ pub mod users;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError as _, web};
 
@@ -34,80 +34,101 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError(AppError::NotFound).into()))
         .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
-        .service(resource("/v1/me").route(web::get().to(me::show)))
-        .service(resource("/v1/tokens/revoke").route(web::post().to(revocation::revoke)))
+        .service(resource("/v1/me", [on(Method::GET, me::show)]))
+        .service(resource("/v1/tokens/revoke", [on(Method::POST, revocation::revoke)]))
         // Lead intake.
-        .service(resource("/v1/campaigns/{c}/sources/{s}/form").route(web::post().to(intake::form)))
-        .service(resource("/v1/campaigns/{c}/sources/{s}/ping").route(web::post().to(intake::ping)))
-        .service(resource("/v1/campaigns/{c}/sources/{s}/post").route(web::post().to(intake::post)))
+        .service(resource("/v1/campaigns/{c}/sources/{s}/form", [on(Method::POST, intake::form)]))
+        .service(resource("/v1/campaigns/{c}/sources/{s}/ping", [on(Method::POST, intake::ping)]))
+        .service(resource("/v1/campaigns/{c}/sources/{s}/post", [on(Method::POST, intake::post)]))
         // Leads.
-        .service(
-            resource("/v1/campaigns/{c}/leads").route(web::get().to(leads::list)).route(web::post().to(leads::create)),
-        )
-        .service(
-            resource("/v1/campaigns/{c}/leads/{id}")
-                .route(web::get().to(leads::get))
-                .route(web::patch().to(leads::update)),
-        )
-        .service(resource("/v1/campaigns/{c}/schema").route(web::get().to(leads::schema)))
+        .service(resource("/v1/campaigns/{c}/leads", [on(Method::GET, leads::list), on(Method::POST, leads::create)]))
+        .service(resource(
+            "/v1/campaigns/{c}/leads/{id}",
+            [on(Method::GET, leads::get), on(Method::PATCH, leads::update)],
+        ))
+        .service(resource("/v1/campaigns/{c}/schema", [on(Method::GET, leads::schema)]))
         // Data services.
-        .service(
-            resource("/public/v1/campaigns/{c}/stats")
-                .route(web::get().to(data::stats))
-                .route(web::method(actix_web::http::Method::OPTIONS).to(data::stats_preflight)),
-        )
-        .service(resource("/v1/export/leads").route(web::get().to(data::export)))
-        .service(resource("/v1/tokens/introspect").route(web::post().to(data::introspect)))
+        .service(resource(
+            "/public/v1/campaigns/{c}/stats",
+            [on(Method::GET, data::stats), on(Method::OPTIONS, data::stats_preflight)],
+        ))
+        .service(resource("/v1/export/leads", [on(Method::GET, data::export)]))
+        .service(resource("/v1/tokens/introspect", [on(Method::POST, data::introspect)]))
         // Users, tokens, account tokens.
-        .service(resource("/v1/users").route(web::post().to(users::create)))
-        .service(resource("/v1/users/{id}").route(web::patch().to(users::update)))
-        .service(resource("/v1/users/{id}/tokens/revoke").route(web::post().to(users::revoke_tokens)))
-        .service(resource("/v1/tokens").route(web::get().to(token_admin::list)))
-        .service(resource("/v1/tokens/check").route(web::post().to(token_admin::check)))
-        .service(resource("/v1/tokens/{key}/revoke").route(web::post().to(token_admin::revoke)))
-        .service(
-            resource("/v1/settings/account-tokens/public")
-                .route(web::post().to(account_tokens::generate_public))
-                .route(web::delete().to(account_tokens::delete_public)),
-        )
-        .service(resource("/v1/settings/account-tokens/private").route(web::post().to(account_tokens::create_private)))
-        .service(
-            resource("/v1/settings/account-tokens/private/{key}/reset")
-                .route(web::post().to(account_tokens::reset_private)),
-        )
-        .service(
-            resource("/v1/settings/account-tokens/private/{key}")
-                .route(web::delete().to(account_tokens::delete_private)),
-        )
+        .service(resource("/v1/users", [on(Method::POST, users::create)]))
+        .service(resource("/v1/users/{id}", [on(Method::PATCH, users::update)]))
+        .service(resource("/v1/users/{id}/tokens/revoke", [on(Method::POST, users::revoke_tokens)]))
+        .service(resource("/v1/tokens", [on(Method::GET, token_admin::list)]))
+        .service(resource("/v1/tokens/check", [on(Method::POST, token_admin::check)]))
+        .service(resource("/v1/tokens/{key}/revoke", [on(Method::POST, token_admin::revoke)]))
+        .service(resource(
+            "/v1/settings/account-tokens/public",
+            [on(Method::POST, account_tokens::generate_public), on(Method::DELETE, account_tokens::delete_public)],
+        ))
+        .service(resource("/v1/settings/account-tokens/private", [on(Method::POST, account_tokens::create_private)]))
+        .service(resource(
+            "/v1/settings/account-tokens/private/{key}/reset",
+            [on(Method::POST, account_tokens::reset_private)],
+        ))
+        .service(resource(
+            "/v1/settings/account-tokens/private/{key}",
+            [on(Method::DELETE, account_tokens::delete_private)],
+        ))
         // Campaign management.
-        .service(resource("/v1/campaigns").route(web::post().to(campaigns::create_campaign)))
-        .service(resource("/v1/campaigns/{c}/sources").route(web::post().to(campaigns::create_source)))
-        .service(resource("/v1/campaigns/{c}/fields").route(web::post().to(campaigns::create_field)))
-        .service(resource("/v1/campaigns/{c}/selects").route(web::post().to(campaigns::create_select)))
-        .service(resource("/v1/campaigns/{c}/statuses").route(web::post().to(campaigns::create_status)))
-        .service(resource("/v1/campaigns/{c}/filters").route(web::post().to(campaigns::create_filter)))
-        .service(resource("/v1/campaigns/{c}/api-tokens").route(web::post().to(campaigns::create_api_token)))
-        .service(resource("/v1/campaigns/{c}/api-tokens/{id}").route(web::put().to(campaigns::update_api_token)))
-        .service(resource("/v1/settings/global-token").route(web::put().to(campaigns::put_global)))
-        .service(resource("/v1/settings/global-token/regenerate").route(web::post().to(campaigns::regenerate_global)))
-        .service(resource("/v1/campaigns/{c}/token").route(web::put().to(campaigns::put_campaign_token)))
-        .service(
-            resource("/v1/campaigns/{c}/token/regenerate").route(web::post().to(campaigns::regenerate_campaign_token)),
-        )
-        .service(resource("/v1/campaigns/{c}/sources/{s}/tokens/{m}").route(web::put().to(campaigns::put_source_token)))
-        .service(
-            resource("/v1/campaigns/{c}/sources/{s}/tokens/{m}/regenerate")
-                .route(web::post().to(campaigns::regenerate_source_token)),
-        );
+        .service(resource("/v1/campaigns", [on(Method::POST, campaigns::create_campaign)]))
+        .service(resource("/v1/campaigns/{c}/sources", [on(Method::POST, campaigns::create_source)]))
+        .service(resource("/v1/campaigns/{c}/fields", [on(Method::POST, campaigns::create_field)]))
+        .service(resource("/v1/campaigns/{c}/selects", [on(Method::POST, campaigns::create_select)]))
+        .service(resource("/v1/campaigns/{c}/statuses", [on(Method::POST, campaigns::create_status)]))
+        .service(resource("/v1/campaigns/{c}/filters", [on(Method::POST, campaigns::create_filter)]))
+        .service(resource("/v1/campaigns/{c}/api-tokens", [on(Method::POST, campaigns::create_api_token)]))
+        .service(resource("/v1/campaigns/{c}/api-tokens/{id}", [on(Method::PUT, campaigns::update_api_token)]))
+        .service(resource("/v1/settings/global-token", [on(Method::PUT, campaigns::put_global)]))
+        .service(resource("/v1/settings/global-token/regenerate", [on(Method::POST, campaigns::regenerate_global)]))
+        .service(resource("/v1/campaigns/{c}/token", [on(Method::PUT, campaigns::put_campaign_token)]))
+        .service(resource(
+            "/v1/campaigns/{c}/token/regenerate",
+            [on(Method::POST, campaigns::regenerate_campaign_token)],
+        ))
+        .service(resource("/v1/campaigns/{c}/sources/{s}/tokens/{m}", [on(Method::PUT, campaigns::put_source_token)]))
+        .service(resource(
+            "/v1/campaigns/{c}/sources/{s}/tokens/{m}/regenerate",
+            [on(Method::POST, campaigns::regenerate_source_token)],
+        ));
 }
 
-/// A resource whose other methods get 405 (not the scope's 404).
-fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
+/// One method of a resource and its handler.
+fn on<F, Args>(method: Method, handler: F) -> (Method, actix_web::Route)
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    (method.clone(), web::method(method).to(handler))
 }
 
-async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError(AppError::MethodNotAllowed))
+/// A resource with its methods; any other method gets 405 with `Allow`
+/// naming these (HEAD wherever GET is), not the scope's 404.
+fn resource<const N: usize>(path: &str, routes: [(Method, actix_web::Route); N]) -> actix_web::Resource {
+    let mut methods: Vec<&str> = routes.iter().map(|(m, _)| m.as_str()).collect();
+    if methods.contains(&"GET") {
+        methods.push("HEAD");
+    }
+    let allow = methods.join(", ");
+    let mut resource = web::resource(path);
+    for (_, route) in routes {
+        resource = resource.route(route);
+    }
+    resource.default_service(web::to(move || {
+        let allow = allow.clone();
+        async move {
+            let mut res = ApiError(AppError::MethodNotAllowed).error_response();
+            if let Ok(v) = header::HeaderValue::from_str(&allow) {
+                res.headers_mut().insert(header::ALLOW, v);
+            }
+            res
+        }
+    }))
 }
 
 pub async fn not_found() -> Result<HttpResponse, ApiError> {

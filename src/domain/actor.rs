@@ -6,29 +6,33 @@ use crate::error::AppError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub user_id: Option<i64>,
-    /// As the audit log shows it: an email, "system", or a token key.
+    /// As the audit log and mail name who acted: an email, "system", or
+    /// (for a token that acts as no user) the token's key.
     pub label: String,
     pub role: Option<Role>,
     pub ip: Option<String>,
+    /// The key of the API token a user acted through, for the audit
+    /// entry's details; never shown as the actor, never mailed.
+    pub via_token: Option<String>,
 }
 
 impl Actor {
     pub fn system() -> Self {
-        Self { user_id: None, label: "system".to_owned(), role: None, ip: None }
+        Self { user_id: None, label: "system".to_owned(), role: None, ip: None, via_token: None }
     }
 
     /// An operator at the command line.
     pub fn command_line() -> Self {
-        Self { user_id: None, label: "command line".to_owned(), role: None, ip: None }
+        Self { user_id: None, label: "command line".to_owned(), role: None, ip: None, via_token: None }
     }
 
     /// Someone not signed in (a sign-in attempt, a password reset).
     pub fn anonymous(label: impl Into<String>, ip: Option<String>) -> Self {
-        Self { user_id: None, label: label.into(), role: None, ip }
+        Self { user_id: None, label: label.into(), role: None, ip, via_token: None }
     }
 
     pub fn user(id: i64, email: &str, role: Role, ip: Option<String>) -> Self {
-        Self { user_id: Some(id), label: email.to_owned(), role: Some(role), ip }
+        Self { user_id: Some(id), label: email.to_owned(), role: Some(role), ip, via_token: None }
     }
 
     pub fn allows(&self, permission: Permission) -> bool {

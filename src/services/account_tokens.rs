@@ -191,11 +191,14 @@ pub async fn log_private_use(
     details: serde_json::Value,
 ) -> Result<(), AppError> {
     let assigned = principal.user.as_ref().map(|u| u.email.clone()).unwrap_or_default();
+    // The user the token is assigned to, through the token: it does not
+    // act with their role.
     let actor = Actor {
         user_id: principal.user.as_ref().map(|u| u.id),
-        label: format!("token {} (assigned to {assigned})", principal.display_key()),
+        label: assigned.clone(),
         role: None,
         ip: Some(ip.to_owned()),
+        via_token: Some(principal.display_key()),
     };
     let target = principal.display_key();
     let what = what.to_owned();

@@ -373,7 +373,7 @@ pub async fn sign_in(
             };
             svc.tx(move |conn| {
                 LoginFailure::record(conn, &key, &ip, now)?;
-                let actor = Actor { user_id: None, label: label.clone(), role: None, ip: Some(ip) };
+                let actor = Actor::anonymous(label.clone(), Some(ip));
                 record(conn, now, &actor, AuditAction::SignInFailed, &label, json!({"reason": reason}))?;
                 Ok(())
             })

@@ -20,6 +20,15 @@ pub(super) fn record(
     target: &str,
     details: serde_json::Value,
 ) -> Result<(), AppError> {
+    let mut details = details;
+    if let Some(key) = &actor.via_token {
+        match &mut details {
+            serde_json::Value::Object(map) => {
+                map.insert("via_token".into(), key.clone().into());
+            }
+            _ => details = serde_json::json!({"via_token": key}),
+        }
+    }
     AuditEvent::insert(
         conn,
         &NewAuditEvent {

@@ -49,15 +49,17 @@ impl Principal {
         match self.acting_user() {
             Some(u) => Actor {
                 user_id: Some(u.id),
-                label: format!("{} (token {})", u.email, self.display_key()),
+                label: u.email.clone(),
                 role: Some(u.role),
                 ip: Some(ip.to_owned()),
+                via_token: Some(self.display_key()),
             },
             None => Actor {
                 user_id: None,
                 label: format!("token {}", self.display_key()),
                 role: None,
                 ip: Some(ip.to_owned()),
+                via_token: None,
             },
         }
     }

@@ -141,14 +141,17 @@ async fn a_private_token_exports_everything_streamed_and_every_use_is_logged_wit
     assert_eq!(exporter.get("/api/v1/export/leads").await.status, StatusCode::BAD_REQUEST);
     assert_eq!(exporter.get("/api/v1/export/leads?campaign=nope").await.status, StatusCode::NOT_FOUND);
 
-    let used: Vec<(String, String)> = {
+    let used: Vec<(String, String, Value)> = {
         use keyward::schema::audit_events::dsl::*;
-        audit_events.filter(action.eq("token.used")).select((actor, target)).load(&mut app.conn()).unwrap()
+        audit_events.filter(action.eq("token.used")).select((actor, target, details)).load(&mut app.conn()).unwrap()
     };
     assert!(used.len() >= 2);
     assert!(
-        used.iter()
-            .all(|(who, what)| who.contains("assigned to analyst@example.com") && private.starts_with(what.as_str()))
+        used.iter().all(|(who, what, details)| who == "analyst@example.com"
+            && private.starts_with(what.as_str())
+            && details["via_token"] == what.as_str()
+            && details["assigned_to"] == "analyst@example.com"),
+        "every use is logged with the user the token is assigned to: {used:?}"
     );
 
     // A personal token does not export.

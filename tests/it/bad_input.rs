@@ -110,3 +110,95 @@ async fn a_nul_character_is_refused_wherever_it_comes_and_nothing_is_written() {
     assert_eq!(count(&app, "leads"), leads, "no lead written");
     assert_eq!(count(&app, "audit_events"), audit, "nothing audited: nothing happened");
 }
+
+/// An invitation made through the API names the inviter, never the token
+/// they used (before, the subject held its key); the audit entry has the
+/// token in its details.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_through_the_api_names_the_inviter_not_the_token() {
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let mgmt = app.admin_api(&admin).await;
+    let a = mgmt.post("/api/v1/users", json!({"email": "new@example.com", "role": "member"})).await;
+    assert_eq!(a.status, StatusCode::CREATED);
+    let mail = app.smtp.wait_for("new@example.com", "invited").await;
+    assert_eq!(mail.subject, format!("You are invited to Keyward by {}", crate::helpers::ADMIN_EMAIL));
+    assert!(!mail.raw.contains("kw_pat_"), "no token key anywhere in the mail");
+    let (actor, details): (String, serde_json::Value) = {
+        use keyward::schema::audit_events::dsl;
+        dsl::audit_events
+            .filter(dsl::action.eq("user.invited"))
+            .select((dsl::actor, dsl::details))
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    assert_eq!(actor, crate::helpers::ADMIN_EMAIL);
+    assert!(details["via_token"].as_str().unwrap().starts_with("kw_pat_"));
+}
+
+/// A console POST whose Origin (or, without one, Referer) is another site is
+/// refused even with a valid CSRF token; Keyward's own origin passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_post_from_another_site_is_refused_even_with_a_valid_token() {
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let post = |header: Option<(&'static str, String)>| {
+        let admin = &admin;
+        async move {
+            let token = admin.csrf("/profile").await;
+            let mut req = admin
+                .client
+                .post(admin.url("/profile"))
+                .form(&[("csrf_token", token.as_str()), ("display_name", "Changed")]);
+            if let Some((name, value)) = header {
+                req = req.header(name, value);
+            }
+            req.send().await.unwrap().status()
+        }
+    };
+    for (name, value) in [
+        ("Origin", "https://evil.example".to_owned()),
+        ("Origin", "null".to_owned()),
+        ("Referer", "https://evil.example/page".to_owned()),
+    ] {
+        assert_eq!(post(Some((name, value.clone()))).await, StatusCode::FORBIDDEN, "{name}: {value}");
+    }
+    assert_eq!(post(Some(("Origin", app.base.clone()))).await, StatusCode::SEE_OTHER, "our own origin");
+    assert_eq!(post(Some(("Referer", app.url("/profile")))).await, StatusCode::SEE_OTHER, "our own referer");
+    assert_eq!(post(None).await, StatusCode::SEE_OTHER, "a client that says nothing is left to the token");
+}
+
+/// 405 says which methods the resource has (`Allow`); HEAD is GET without
+/// a body, on the API and the public documents alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_method_is_told_what_is_allowed_and_head_works_where_get_does() {
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let mgmt = app.admin_api(&admin).await;
+    mgmt.post("/api/v1/campaigns", json!({"name": "Head", "slug": "head"})).await;
+    let client = api();
+    for (method, path, allow) in [
+        (reqwest::Method::DELETE, "/api/v1/campaigns/head/leads", "GET, POST, HEAD"),
+        (reqwest::Method::PUT, "/api/v1/me", "GET, HEAD"),
+        (reqwest::Method::GET, "/api/v1/tokens/revoke", "POST"),
+    ] {
+        let res = client.request(method.clone(), app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_eq!(res.headers()["allow"], allow, "{method} {path}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+    }
+    let public_id: String = {
+        use keyward::schema::campaigns;
+        campaigns::table.select(campaigns::public_id).first(&mut app.conn()).unwrap()
+    };
+    for path in [format!("/docs/c/{public_id}/openapi.json"), format!("/docs/c/{public_id}"), "/healthz".to_owned()] {
+        let get = client.get(app.url(&path)).send().await.unwrap();
+        let head = client.head(app.url(&path)).send().await.unwrap();
+        assert_eq!(head.status(), StatusCode::OK, "HEAD {path}");
+        assert_eq!(head.headers().get("content-type"), get.headers().get("content-type"), "{path}");
+        assert!(head.bytes().await.unwrap().is_empty(), "HEAD {path} has no body");
+    }
+    let head = client.head(app.url("/api/v1/me")).bearer_auth(mgmt.token.as_deref().unwrap()).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+}
