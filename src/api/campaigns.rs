@@ -11,12 +11,13 @@ use serde_json::{Value, json};
 use super::auth::Bearer;
 use crate::domain::{Actor, IntakeMethod, Level};
 use crate::error::{ApiError, AppError};
-use crate::services::catalog::{self, Campaign};
+use crate::services::catalog::Campaign;
 use crate::services::levels::{self, LevelState};
 use crate::services::{Services, api_tokens, campaigns, filters, structure};
 
-async fn campaign(svc: &Services, reference: String) -> Result<Campaign, AppError> {
-    catalog::campaign_by_ref(svc, &reference).await
+/// The campaign `{c}` names, once the caller is known to manage campaigns.
+async fn campaign(svc: &Services, bearer: &Bearer, reference: String) -> Result<Campaign, AppError> {
+    campaigns::resolve(svc, &bearer.acting()?, &reference).await
 }
 
 pub async fn create_campaign(
@@ -35,7 +36,7 @@ pub async fn create_source(
     body: web::Json<campaigns::NewSource>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = bearer.acting()?;
-    let c = campaign(&svc, path.into_inner()).await?;
+    let c = campaign(&svc, &bearer, path.into_inner()).await?;
     let s = campaigns::create_source(&svc, actor, c.id, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(json!({"id": s.id, "slug": s.slug, "kind": s.kind, "name": s.name})))
 }
@@ -47,7 +48,7 @@ pub async fn create_field(
     body: web::Json<structure::NewField>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = bearer.acting()?;
-    let c = campaign(&svc, path.into_inner()).await?;
+    let c = campaign(&svc, &bearer, path.into_inner()).await?;
     let f = structure::create_field(&svc, actor, c.id, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(json!({
         "id": f.id, "slug": f.slug, "label": f.label, "type": f.field_type, "required": f.required
@@ -61,7 +62,7 @@ pub async fn create_select(
     body: web::Json<structure::NewSelect>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = bearer.acting()?;
-    let c = campaign(&svc, path.into_inner()).await?;
+    let c = campaign(&svc, &bearer, path.into_inner()).await?;
     let input = body.into_inner();
     let options: Vec<Value> =
         input.options.iter().map(|o| json!({"slug": o.slug.trim(), "label": o.label.trim()})).collect();
@@ -76,7 +77,7 @@ pub async fn create_status(
     body: web::Json<structure::NewStatus>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = bearer.acting()?;
-    let c = campaign(&svc, path.into_inner()).await?;
+    let c = campaign(&svc, &bearer, path.into_inner()).await?;
     let s = structure::create_status(&svc, actor, c.id, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(json!({"id": s.id, "slug": s.slug, "label": s.label, "default": s.is_default})))
 }
@@ -129,7 +130,7 @@ pub async fn put_campaign_token(
     body: web::Json<Enabled>,
 ) -> Result<HttpResponse, ApiError> {
     bearer.acting()?;
-    let c = campaign(&svc, path.into_inner()).await?;
+    let c = campaign(&svc, &bearer, path.into_inner()).await?;
     Ok(set_level(&svc, &bearer, Level::Campaign(c.id), body.enabled).await?)
 }
 
@@ -139,7 +140,7 @@ pub async fn regenerate_campaign_token(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     bearer.acting()?;
-    let c = campaign(&svc, path.into_inner()).await?;
+    let c = campaign(&svc, &bearer, path.into_inner()).await?;
     Ok(regenerate_level(&svc, &bearer, Level::Campaign(c.id)).await?)
 }
 
@@ -150,10 +151,10 @@ async fn source_level(
     s: String,
     method: String,
 ) -> Result<Level, AppError> {
-    bearer.acting()?;
+    let actor = bearer.acting()?;
     let method: IntakeMethod =
         method.parse().map_err(|_| AppError::NoSuch(format!("`{method}` is not a method: use form, ping or post")))?;
-    levels::source_level(svc, &c, &s, method).await
+    levels::source_level(svc, &actor, &c, &s, method).await
 }
 
 pub async fn put_source_token(
@@ -184,7 +185,7 @@ pub async fn create_filter(
     body: web::Json<filters::FilterInput>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = bearer.acting()?;
-    let c = campaign(&svc, path.into_inner()).await?;
+    let c = campaign(&svc, &bearer, path.into_inner()).await?;
     let filter = filters::create(&svc, actor, c.id, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(json!({"id": filter.id, "name": filter.name})))
 }
@@ -196,7 +197,7 @@ pub async fn create_api_token(
     body: web::Json<api_tokens::NewApiToken>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = bearer.acting()?;
-    let c = campaign(&svc, path.into_inner()).await?;
+    let c = campaign(&svc, &bearer, path.into_inner()).await?;
     let new = api_tokens::create(&svc, actor, c.id, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(json!({
         "id": new.token.id,
@@ -218,7 +219,7 @@ pub async fn update_api_token(
 ) -> Result<HttpResponse, ApiError> {
     let actor = bearer.acting()?;
     let (c, token_id) = path.into_inner();
-    let c = campaign(&svc, c).await?;
+    let c = campaign(&svc, &bearer, c).await?;
     let token = api_tokens::update_access(&svc, actor, c.id, token_id, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(json!({
         "id": token.id,

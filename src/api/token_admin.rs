@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 use super::auth::Bearer;
 use crate::domain::TokenStatus;
 use crate::error::{ApiError, AppError};
-use crate::services::catalog;
 use crate::services::support::{self, Checked};
 use crate::services::{Services, TokenListing, TokenSearch};
 
@@ -75,7 +74,7 @@ pub async fn list(
         None => None,
     };
     let campaign_id = match params.campaign.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(catalog::campaign_by_ref(&svc, c).await?.id),
+        Some(c) => Some(support::campaign(&svc, &actor, c).await?.id),
         None => None,
     };
     let before = match params.cursor.as_deref().filter(|c| !c.is_empty()) {

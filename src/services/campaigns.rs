@@ -275,6 +275,13 @@ pub async fn list(svc: &Services, actor: &Actor) -> Result<Vec<Campaign>, AppErr
     super::catalog::campaigns(svc).await
 }
 
+/// The campaign with this id or slug, for someone who manages campaigns:
+/// the permission is checked first, so others cannot learn which exist.
+pub async fn resolve(svc: &Services, actor: &Actor, reference: &str) -> Result<Campaign, AppError> {
+    actor.require(Permission::ManageCampaigns)?;
+    super::catalog::campaign_by_ref(svc, reference).await
+}
+
 /// A campaign's structure and how many leads it holds (its overview page).
 pub async fn overview(svc: &Services, actor: &Actor, id: i64) -> Result<(CampaignSnapshot, i64), AppError> {
     actor.require(Permission::ManageCampaigns)?;

@@ -97,11 +97,12 @@ pub async fn source_states(
 /// (the management API's `{c}` and `{s}`).
 pub async fn source_level(
     svc: &Services,
+    actor: &Actor,
     campaign: &str,
     source: &str,
     method: IntakeMethod,
 ) -> Result<Level, AppError> {
-    let c = super::catalog::campaign_by_ref(svc, campaign).await?;
+    let c = super::campaigns::resolve(svc, actor, campaign).await?;
     let (source, slug) = (source.to_owned(), c.slug.clone());
     let s = svc
         .run(move |conn| {

@@ -36,6 +36,13 @@ fn reason(text: &str) -> Result<String, AppError> {
     Ok(r)
 }
 
+/// A campaign by id or slug, to filter tokens by (support sees every
+/// campaign's tokens, so may look campaigns up; others may not).
+pub async fn campaign(svc: &Services, actor: &Actor, reference: &str) -> Result<super::catalog::Campaign, AppError> {
+    actor.require(Permission::SupportTokens)?;
+    super::catalog::campaign_by_ref(svc, reference).await
+}
+
 /// Token metadata, filtered and keyset-paginated, newest first.
 pub async fn search(svc: &Services, actor: &Actor, filter: TokenSearch) -> Result<Vec<TokenListing>, AppError> {
     actor.require(Permission::SupportTokens)?;

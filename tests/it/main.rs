@@ -23,6 +23,7 @@ mod contract;
 mod export_memory;
 mod intake;
 mod leads;
+mod matrix;
 mod outbox;
 mod roundtrip;
 mod scale;

@@ -76,9 +76,10 @@ pub async fn create(
 }
 
 /// `/campaigns/{id}/sources/{sid}`: the source's page is its Tokens tab.
-pub async fn source(path: web::Path<(i64, i64)>) -> HttpResponse {
+pub async fn source(console: Console, path: web::Path<(i64, i64)>) -> Result<HttpResponse, AppError> {
+    require(&console)?;
     let (id, sid) = path.into_inner();
-    see_other(&format!("/campaigns/{id}/sources/{sid}/tokens"))
+    Ok(see_other(&format!("/campaigns/{id}/sources/{sid}/tokens")))
 }
 
 /// The Tokens tab: the source's details and its three token cards.
