@@ -125,7 +125,10 @@ impl Db {
 
     /// Runs `f` with a pooled connection on the blocking pool. A failure
     /// marks the connection for a check before its next use, so one that
-    /// died with its server is found and replaced.
+    /// died with its server is found and replaced. An unexpected error that
+    /// leaves the connection dead is the database going away (a crash, a
+    /// restart, a failover) rather than a bug: it is answered 503, which a
+    /// client may retry.
     pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
@@ -142,7 +145,10 @@ impl Db {
         blocking(move || {
             let mut conn = pool.get()?;
             metrics.pool_wait_seconds.observe(waited.elapsed().as_secs_f64());
-            let result = f(&mut conn);
+            let result = f(&mut conn).map_err(|e| match e {
+                AppError::Internal(cause) if ping(&mut conn).is_err() => AppError::Unavailable(cause),
+                other => other,
+            });
             conn.last_ok = result.as_ref().ok().map(|_| Instant::now());
             result
         })

@@ -135,6 +135,18 @@ impl Served {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    /// SIGKILL, as the OOM killer or a power cut would: no shutdown at all.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("running");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    /// [`terminate`](Self::terminate), unless it was killed already.
+    pub fn terminate_if_running(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.is_some().then(|| self.terminate())
+    }
+
     /// SIGTERM, and the exit status (within 30 s).
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().expect("running");

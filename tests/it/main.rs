@@ -21,6 +21,7 @@ mod cli;
 mod console;
 mod contract;
 mod export_memory;
+mod faults;
 mod intake;
 mod leads;
 mod matrix;
