@@ -135,6 +135,11 @@ impl Served {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
     /// SIGKILL, as the OOM killer or a power cut would: no shutdown at all.
     pub fn kill(&mut self) {
         let mut child = self.child.take().expect("running");

@@ -2,13 +2,14 @@
 //! server's memory growth allowance must not grow the server's memory. The
 //! server runs as its own process here, so its peak RSS is its own.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::time::Duration;
 
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::cli::Served;
 use crate::helpers::{Api, TestDb};
 
 const LEADS: i64 = 250_000;
@@ -39,17 +40,8 @@ async fn exporting_a_large_table_does_not_grow_the_servers_memory() {
     let bin = env!("CARGO_BIN_EXE_keyward");
     let personal = crate::helpers::cli_admin_with_token(bin, env, "setup");
 
-    let mut serve = Command::new(bin);
-    env(&mut serve);
-    let mut server = serve.arg("serve").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let port: u16 = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|l| l.split("(port ").nth(1).map(|p| p.trim_end_matches(')').parse().unwrap()))
-        .unwrap();
-    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
-    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Served::start(false, env);
+    let base = server.url("");
     let admin = Api::new(&base, Some(&personal));
     assert_eq!(
         admin.post("/api/v1/campaigns", json!({"name": "Big", "slug": "big"})).await.status,
@@ -73,12 +65,12 @@ async fn exporting_a_large_table_does_not_grow_the_servers_memory() {
     .unwrap();
 
     // Warm up (pool, allocator), then measure around the big export.
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(300)).build().unwrap();
     let small =
         client.get(format!("{base}/api/v1/campaigns/big/leads?limit=500")).bearer_auth(&personal).send().await.unwrap();
     assert_eq!(small.status(), StatusCode::OK);
     small.bytes().await.unwrap();
-    let before = status_kb(server.id(), "VmRSS:");
+    let before = status_kb(server.pid(), "VmRSS:");
     let res = client
         .get(format!("{base}/api/v1/export/leads?campaign=big&format=ndjson"))
         .bearer_auth(&private)
@@ -92,7 +84,7 @@ async fn exporting_a_large_table_does_not_grow_the_servers_memory() {
         bytes += chunk.len();
         lines_seen += chunk.iter().filter(|b| **b == b'\n').count();
     }
-    let peak = status_kb(server.id(), "VmHWM:");
+    let peak = status_kb(server.pid(), "VmHWM:");
     let grew_mb = peak.saturating_sub(before) as f64 / 1024.0;
     let exported_mb = bytes as f64 / 1024.0 / 1024.0;
     println!(
@@ -102,7 +94,6 @@ async fn exporting_a_large_table_does_not_grow_the_servers_memory() {
     assert!(exported_mb > 40.0, "a large export: {exported_mb:.1} MB");
     assert!(grew_mb < 25.0, "memory grew by {grew_mb:.1} MB while streaming {exported_mb:.1} MB");
 
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(server.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
-    server.wait().unwrap();
+    assert!(server.terminate().success());
     let _ = std::fs::remove_dir_all(&dir);
 }

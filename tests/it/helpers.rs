@@ -21,6 +21,8 @@ use crate::mail::SmtpSink;
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const PASSWORD: &str = "correct horse battery";
+/// No request a test makes waits longer (a test fails, never hangs).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The PostgreSQL server tests create their databases on: the one
 /// `KEYWARD_TEST_PG` names (`postgres://user@host:port`), or else a private
@@ -73,12 +75,21 @@ fn start_private_cluster() -> keyward::db::embedded::EmbeddedPostgres {
             ("full_page_writes", "off"),
             ("max_connections", "400"),
             ("shared_preload_libraries", "pg_stat_statements"),
+            // Room for every statement of every test database of a run:
+            // an entry evicted mid-test would make its counts lie.
+            ("pg_stat_statements.max", "100000"),
         ],
     )
     .expect("start the test run's PostgreSQL cluster (is PostgreSQL installed?)");
     spawn_watchdog(&pg);
     let mut conn = PgConnection::establish(&pg.url_of("postgres")).expect("connect to the test cluster");
     let _ = diesel::sql_query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").execute(&mut conn);
+    // A cluster this process started forgets earlier runs' statements
+    // (one another process started is in use: its counts stay).
+    let started = std::fs::read_to_string(pg.state_dir().join("started")).unwrap_or_default();
+    if started.trim() == std::process::id().to_string() {
+        let _ = diesel::sql_query("SELECT pg_stat_statements_reset()").execute(&mut conn);
+    }
     pg
 }
 
@@ -292,7 +303,12 @@ impl TestApp {
         let jar = Arc::new(Jar::default());
         Agent {
             base: self.base.clone(),
-            client: reqwest::Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().unwrap(),
+            client: reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .redirect(Policy::none())
+                .timeout(REQUEST_TIMEOUT)
+                .build()
+                .unwrap(),
             jar,
         }
     }
@@ -346,6 +362,57 @@ impl TestApp {
         agent
     }
 
+    /// Emails queued for `to` (delivered or not): what will ever be sent,
+    /// at its source, with no waiting.
+    pub fn outbox_to(&self, to: &str) -> i64 {
+        use keyward::schema::outbox::dsl::*;
+        outbox.filter(recipient.eq(to)).count().get_result(&mut self.conn()).unwrap()
+    }
+
+    /// Waits (at most 15 s) until every queued email has been delivered.
+    pub async fn outbox_delivered(&self) {
+        use keyward::schema::outbox::dsl::*;
+        let done = eventually(Duration::from_secs(15), || {
+            let pending: i64 = outbox.filter(sent_at.is_null()).count().get_result(&mut self.conn()).unwrap();
+            async move { pending == 0 }
+        })
+        .await;
+        assert!(done, "the outbox was not delivered within 15 s");
+    }
+
+    /// Token lookups so far, by Keyward's count and PostgreSQL's.
+    pub fn lookups(&self) -> Lookups {
+        Lookups { keyward: self.state.tokens.lookups(), postgres: self.token_queries() }
+    }
+
+    /// How many times PostgreSQL ran the token lookup in this app's
+    /// database (`pg_stat_statements`), and how many entries it has evicted
+    /// in all, when the test cluster can tell.
+    fn token_queries(&self) -> Option<(i64, i64)> {
+        let server = TestServer::get();
+        if !server.has_statement_stats() {
+            return None;
+        }
+        let oid: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT oid::bigint FROM pg_database WHERE datname = current_database())",
+        ))
+        .get_result(&mut self.conn())
+        .unwrap();
+        let mut conn = PgConnection::establish(&server.url("postgres")).unwrap();
+        let calls: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+            "(SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements \
+              WHERE dbid = {oid} AND query LIKE '%\"tokens\".\"digest\" = $1%')"
+        )))
+        .get_result(&mut conn)
+        .unwrap();
+        let evicted: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT dealloc FROM pg_stat_statements_info)",
+        ))
+        .get_result(&mut conn)
+        .unwrap();
+        Some((calls, evicted))
+    }
+
     /// Audit actions recorded so far, oldest first.
     pub fn audit_actions(&self) -> Vec<String> {
         use keyward::schema::audit_events::dsl::*;
@@ -355,16 +422,48 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // Stop the server and the jobs, and give a job that is in the
-        // middle of a query the moment it needs, before the database goes
-        // (the drop below forces any remaining connection closed).
-        drop(self.handle.stop(false));
+        // Stop the server and its jobs, and wait (at most 10 s) until they
+        // have ended, so that nothing is mid-query when the database goes.
+        let stopping = self.handle.stop(false);
         (self.stop_jobs)();
-        std::thread::sleep(std::time::Duration::from_millis(100));
         if let Some(task) = self.task.take() {
-            task.abort();
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) if rt.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                    tokio::task::block_in_place(|| {
+                        rt.block_on(async {
+                            stopping.await;
+                            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+                        })
+                    });
+                }
+                _ => task.abort(),
+            }
         }
         let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+/// Token lookups at a moment: Keyward's own counter, and the calls of the
+/// lookup query in PostgreSQL's statistics (the source of truth; `None`
+/// on a `KEYWARD_TEST_PG` server without `pg_stat_statements`).
+#[derive(Debug, Clone, Copy)]
+pub struct Lookups {
+    keyward: u64,
+    /// Calls of the lookup query, and entries evicted so far.
+    postgres: Option<(i64, i64)>,
+}
+
+impl Lookups {
+    /// Asserts that exactly `n` token lookups reached the database since
+    /// `self`, by both counts.
+    #[track_caller]
+    pub fn assert_since(&self, app: &TestApp, n: u64, what: &str) {
+        let now = app.lookups();
+        assert_eq!(now.keyward - self.keyward, n, "{what}: lookups by Keyward's count");
+        if let (Some((before, evicted_before)), Some((after, evicted))) = (self.postgres, now.postgres) {
+            assert_eq!(evicted, evicted_before, "{what}: pg_stat_statements evicted entries: raise its max");
+            assert_eq!((after - before) as u64, n, "{what}: lookups by PostgreSQL's pg_stat_statements");
+        }
     }
 }
 
@@ -534,7 +633,7 @@ where
 
 /// An API client without cookies.
 pub fn api() -> reqwest::Client {
-    reqwest::Client::builder().redirect(Policy::none()).build().unwrap()
+    reqwest::Client::builder().redirect(Policy::none()).timeout(REQUEST_TIMEOUT).build().unwrap()
 }
 
 /// GET with a bearer token: status and JSON body (Null when not JSON).

@@ -115,6 +115,21 @@ impl SmtpSink {
     }
 }
 
+impl SmtpSink {
+    /// Waits (up to 15 s) until `n` messages to `to` have arrived; returns them.
+    pub async fn wait_for_count(&self, to: &str, n: usize) -> Vec<Mail> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let mails = self.to(to);
+            if mails.len() >= n {
+                return mails;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{} of {n} mails to {to} within 15 s", mails.len());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
 impl Drop for SmtpSink {
     fn drop(&mut self) {
         if let Some(child) = self.child.as_mut() {

@@ -149,7 +149,7 @@ async fn malformed_tokens_are_refused_without_a_database_lookup() {
     let app = TestApp::spawn().await;
     let admin = app.setup_admin().await;
     let (_, token) = admin.create_personal_token("real").await;
-    let before = app.state.tokens.lookups();
+    let before = app.lookups();
     let mut broken = token.clone().into_bytes();
     let last = broken.len() - 1;
     broken[last] = if broken[last] == b'a' { b'b' } else { b'a' };
@@ -163,7 +163,7 @@ async fn malformed_tokens_are_refused_without_a_database_lookup() {
         assert_eq!(body["error"]["code"], "invalid_token");
         assert!(bad.is_empty() || !body.to_string().contains(bad), "the error never echoes the token");
     }
-    assert_eq!(app.state.tokens.lookups(), before, "no lookup for a bad checksum or prefix");
+    before.assert_since(&app, 0, "no lookup for a bad checksum or prefix");
 
     // No token at all.
     let res = api().get(me(&app)).send().await.unwrap();
@@ -177,7 +177,7 @@ async fn malformed_tokens_are_refused_without_a_database_lookup() {
     };
     let (status, body) = api_get(&me(&app), &made_up).await;
     assert_invalid_token(status, &body, "invalid_token");
-    assert_eq!(app.state.tokens.lookups(), before + 1);
+    before.assert_since(&app, 1, "a well-formed token is looked up");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -196,14 +196,14 @@ async fn repeated_failed_checks_from_one_ip_get_429_before_the_database() {
         .to_owned();
         assert_eq!(api_get(&me(&app), &made_up).await.0, StatusCode::UNAUTHORIZED);
     }
-    let lookups = app.state.tokens.lookups();
+    let lookups = app.lookups();
     let res = api().get(me(&app)).bearer_auth(&token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry));
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "rate_limited");
-    assert_eq!(app.state.tokens.lookups(), lookups, "refused before any lookup");
+    lookups.assert_since(&app, 0, "refused before any lookup");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -437,7 +437,7 @@ async fn no_secret_reaches_a_log_line_the_audit_log_or_an_email() {
         api_get(&me(&app), t).await;
     }
     app.smtp.wait_for(ADMIN_EMAIL, "was revoked").await;
-    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    app.outbox_delivered().await;
 
     let logged = logs();
     assert!(logged.contains(&personal[..15]), "the key is logged on refusal");
