@@ -247,6 +247,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         last_sign_in_at -> Nullable<Timestamptz>,
+        kind -> Text,
+        owner_id -> Nullable<Int8>,
     }
 }
 

@@ -14,6 +14,7 @@ pub async fn show(bearer: Bearer) -> Result<HttpResponse, ApiError> {
         "email": user.email,
         "name": user.name,
         "role": user.role,
+        "api_user": user.email.starts_with(crate::domain::API_USER_HANDLE_PREFIX),
         "token": {
             "kind": p.kind,
             "key": p.key,

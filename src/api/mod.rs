@@ -4,6 +4,7 @@
 //! extractor. Handlers parse, call a service, and answer.
 
 pub mod account_tokens;
+pub mod api_users;
 pub mod auth;
 pub mod body;
 pub mod campaigns;
@@ -58,6 +59,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/users", [on(Method::POST, users::create)]))
         .service(resource("/v1/users/{id}", [on(Method::PATCH, users::update)]))
         .service(resource("/v1/users/{id}/tokens/revoke", [on(Method::POST, users::revoke_tokens)]))
+        .service(resource("/v1/api-users", [on(Method::GET, api_users::list), on(Method::POST, api_users::create)]))
+        .service(resource("/v1/api-users/{id}/tokens", [on(Method::POST, api_users::issue_token)]))
         .service(resource("/v1/tokens", [on(Method::GET, token_admin::list)]))
         .service(resource("/v1/tokens/check", [on(Method::POST, token_admin::check)]))
         .service(resource("/v1/tokens/{key}/revoke", [on(Method::POST, token_admin::revoke)]))

@@ -24,6 +24,7 @@ text_enum! {
         UserReactivated => "user.reactivated",
         ApiTokenAllowedChanged => "user.api_token_allowed_changed",
         UserTokensRevoked => "user.tokens_revoked",
+        ApiUserCreated => "user.api_user_created",
 
         TokenCreated => "token.created",
         TokenRegenerated => "token.regenerated",

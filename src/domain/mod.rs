@@ -18,7 +18,7 @@ pub use actor::Actor;
 pub use audit::AuditAction;
 pub use email::EmailAddress;
 pub use intake::{Level, LevelSwitches};
-pub use role::{Permission, Role};
+pub use role::{API_USER_HANDLE_PREFIX, Permission, Role, UserKind};
 pub use slug::{Ident, Slug};
 pub use structure::{FieldType, LinkPurpose, NUMBER_MAX, SourceKind};
 pub use token_kind::{IntakeMethod, PREFIX_LEN, TokenKind, normalise_key};

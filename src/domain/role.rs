@@ -10,6 +10,18 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// A person, who signs in to the console, or an API user (seed 004),
+    /// who only ever holds tokens: no password, no sign-in, no email.
+    pub enum UserKind {
+        Person => "person",
+        Api => "api",
+    }
+}
+
+/// The handle an API user has in place of an email address.
+pub const API_USER_HANDLE_PREFIX: &str = "api:";
+
 /// The guarded areas. A role either has one or it does not; own profile and
 /// personal tokens need no permission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -188,6 +188,19 @@ impl Token {
 
     /// A user's personal tokens, newest first (revoked ones included: they
     /// show why a token stopped working).
+    /// How many of a user's tokens are live, and when any was last used.
+    pub fn use_of_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<(i64, Option<OffsetDateTime>)> {
+        use diesel::dsl::{count_star, max};
+        let live = tokens::table
+            .filter(tokens::user_id.eq(user_id))
+            .filter(tokens::revoked_at.is_null())
+            .select(count_star())
+            .get_result(conn)?;
+        let last =
+            tokens::table.filter(tokens::user_id.eq(user_id)).select(max(tokens::last_used_at)).get_result(conn)?;
+        Ok((live, last))
+    }
+
     pub fn personal_of(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<Token>> {
         tokens::table
             .filter(tokens::kind.eq(TokenKind::Personal))

@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
-use crate::domain::Role;
+use crate::domain::{Role, UserKind};
 use crate::schema::users;
 
 #[derive(Queryable, Selectable, Identifiable, Clone)]
@@ -17,6 +17,9 @@ pub struct User {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub last_sign_in_at: Option<OffsetDateTime>,
+    pub kind: UserKind,
+    /// An API user's owner, the person answerable for it.
+    pub owner_id: Option<i64>,
 }
 
 impl std::fmt::Debug for User {
@@ -26,6 +29,7 @@ impl std::fmt::Debug for User {
             .field("email", &self.email)
             .field("role", &self.role)
             .field("active", &self.active)
+            .field("kind", &self.kind)
             .finish_non_exhaustive()
     }
 }
@@ -39,6 +43,8 @@ pub struct NewUser<'a> {
     pub role: Role,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    pub kind: UserKind,
+    pub owner_id: Option<i64>,
 }
 
 impl User {
@@ -49,6 +55,15 @@ impl User {
 
     pub fn name(&self) -> &str {
         if self.display_name.is_empty() { &self.email } else { &self.display_name }
+    }
+
+    /// How the audit log and other people see this user: the email, or an
+    /// API user's name.
+    pub fn label(&self) -> String {
+        match self.kind {
+            UserKind::Person => self.email.clone(),
+            UserKind::Api => format!("{} (API user)", self.display_name),
+        }
     }
 
     pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<User> {
@@ -68,8 +83,18 @@ impl User {
         users::table.count().get_result(conn)
     }
 
+    /// The people (API users apart), by email.
     pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<User>> {
-        users::table.order(users::email).select(User::as_select()).load(conn)
+        users::table.filter(users::kind.eq(UserKind::Person)).order(users::email).select(User::as_select()).load(conn)
+    }
+
+    /// The API users, by name.
+    pub fn api_users(conn: &mut PgConnection) -> QueryResult<Vec<User>> {
+        users::table
+            .filter(users::kind.eq(UserKind::Api))
+            .order(users::display_name)
+            .select(User::as_select())
+            .load(conn)
     }
 
     pub fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> QueryResult<User> {

@@ -12,7 +12,7 @@ use super::audit::record;
 use super::context::Services;
 use super::passwords;
 use crate::crypto::{random_url_token, sha256};
-use crate::domain::{Actor, AuditAction, EmailAddress, LinkPurpose, Role};
+use crate::domain::{Actor, AuditAction, EmailAddress, LinkPurpose, Role, UserKind};
 use crate::error::{AppError, FieldErrors};
 use crate::mail::{self, messages};
 use crate::models::{AccountLink, LoginFailure, NewSession, NewUser, OrgSettings, Session, User};
@@ -30,6 +30,7 @@ pub struct UserInfo {
     pub pending: bool,
     pub created_at: OffsetDateTime,
     pub last_sign_in_at: Option<OffsetDateTime>,
+    pub kind: UserKind,
 }
 
 impl From<User> for UserInfo {
@@ -44,6 +45,7 @@ impl From<User> for UserInfo {
             api_token_allowed: u.api_token_allowed,
             created_at: u.created_at,
             last_sign_in_at: u.last_sign_in_at,
+            kind: u.kind,
         }
     }
 }
@@ -150,6 +152,8 @@ pub async fn complete_setup(
                 role: Role::SuperAdmin,
                 created_at: now,
                 updated_at: now,
+                kind: UserKind::Person,
+                owner_id: None,
             },
         )?;
         OrgSettings::set_setup_code_digest(conn, None, now)?;
@@ -183,6 +187,8 @@ pub async fn create_super_admin(svc: &Services, email: &str, password: SecretStr
                 role: Role::SuperAdmin,
                 created_at: now,
                 updated_at: now,
+                kind: UserKind::Person,
+                owner_id: None,
             },
         )?;
         OrgSettings::set_setup_code_digest(conn, None, now)?;
@@ -283,6 +289,8 @@ pub enum SignInError {
     Invalid,
     #[error("This account has been deactivated. Ask a super admin to reactivate it.")]
     Deactivated,
+    #[error("{0} is an API user: API users have no password and cannot sign in to the console. They use their tokens.")]
+    ApiUser(String),
     #[error("Too many failed sign-ins. Try again in {} minute(s).", .0.div_ceil(60))]
     Throttled(u64),
     #[error(transparent)]
@@ -348,6 +356,7 @@ pub async fn sign_in(
     let password_ok = passwords::verify(svc, hash, password).await?;
     let settings = svc.settings.clone();
     let outcome = match user {
+        Some(user) if user.kind == UserKind::Api => Err((SignInError::ApiUser(user.display_name.clone()), Some(user))),
         Some(user) if password_ok && user.active => Ok(user),
         Some(user) if password_ok => Err((SignInError::Deactivated, Some(user))),
         user => Err((SignInError::Invalid, user)),
@@ -368,6 +377,7 @@ pub async fn sign_in(
         Err((error, user)) => {
             let reason = match error {
                 SignInError::Deactivated => "deactivated",
+                SignInError::ApiUser(_) => "api_user",
                 _ if user.is_none() => "unknown_email",
                 _ => "wrong_password",
             };

@@ -18,6 +18,7 @@
 pub mod account_tokens;
 pub mod accounts;
 pub mod api_tokens;
+pub mod api_users;
 pub mod audit;
 mod caches;
 pub mod campaigns;

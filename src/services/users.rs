@@ -13,7 +13,7 @@ use super::audit::record;
 use super::context::{Services, Tx};
 use super::profile_token::revoke_on_switch_off;
 use crate::db::changes::Change;
-use crate::domain::{Actor, AuditAction, EmailAddress, LinkPurpose, Permission, Role};
+use crate::domain::{Actor, AuditAction, EmailAddress, LinkPurpose, Permission, Role, UserKind};
 use crate::error::AppError;
 use crate::mail::{self, messages};
 use crate::models::{NewUser, Session, User};
@@ -44,6 +44,8 @@ pub async fn invite(svc: &Services, actor: Actor, email_input: &str, role: Role)
                 role,
                 created_at: now,
                 updated_at: now,
+                kind: UserKind::Person,
+                owner_id: None,
             },
         )?;
         send_invitation(conn, &settings, &actor, &user, now)?;
@@ -83,6 +85,12 @@ pub async fn resend_invitation(svc: &Services, actor: Actor, user_id: i64) -> Re
     let settings = svc.settings.clone();
     svc.tx(move |conn| {
         let user = User::find_for_update(conn, user_id)?;
+        if user.kind == UserKind::Api {
+            return Err(AppError::conflict(format!(
+                "{} is an API user: it never signs in, so it has no invitation. Issue it tokens instead.",
+                user.display_name
+            )));
+        }
         if !user.pending() {
             return Err(AppError::conflict(format!("{} has already accepted the invitation.", user.email)));
         }
@@ -148,7 +156,7 @@ pub async fn update(svc: &Services, actor: Actor, user_id: i64, changes: UserCha
             User::set_role(tx, user.id, role, now)?;
             Session::delete_for_user(tx, user.id, None)?;
             tx.publish(Change::User(user.id))?;
-            record(tx, now, &actor, AuditAction::RoleChanged, &user.email, json!({"from": user.role, "to": role}))?;
+            record(tx, now, &actor, AuditAction::RoleChanged, &user.label(), json!({"from": user.role, "to": role}))?;
             user.role = role;
         }
         if let Some(active) = changes.active
@@ -161,7 +169,7 @@ pub async fn update(svc: &Services, actor: Actor, user_id: i64, changes: UserCha
             User::set_active(tx, user.id, active, now)?;
             tx.publish(Change::User(user.id))?;
             let action = AuditAction::switched(active, AuditAction::UserReactivated, AuditAction::UserDeactivated);
-            record(tx, now, &actor, action, &user.email, json!({}))?;
+            record(tx, now, &actor, action, &user.label(), json!({}))?;
             user.active = active;
         }
         if let Some(allowed) = changes.api_token_allowed
@@ -172,7 +180,7 @@ pub async fn update(svc: &Services, actor: Actor, user_id: i64, changes: UserCha
             if !allowed {
                 revoke_on_switch_off(tx, &settings, now, &actor, user.id)?;
             }
-            record(tx, now, &actor, AuditAction::ApiTokenAllowedChanged, &user.email, json!({"allowed": allowed}))?;
+            record(tx, now, &actor, AuditAction::ApiTokenAllowedChanged, &user.label(), json!({"allowed": allowed}))?;
         }
         Ok(User::find(tx, user.id)?.into())
     })

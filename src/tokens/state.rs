@@ -15,6 +15,8 @@ pub struct PrincipalUser {
     pub id: i64,
     pub email: String,
     pub name: String,
+    /// How the audit log names them (an API user by its name).
+    pub label: String,
     pub role: Role,
 }
 
@@ -49,7 +51,7 @@ impl Principal {
         match self.acting_user() {
             Some(u) => Actor {
                 user_id: Some(u.id),
-                label: u.email.clone(),
+                label: u.label.clone(),
                 role: Some(u.role),
                 ip: Some(ip.to_owned()),
                 via_token: Some(self.display_key()),
@@ -89,7 +91,13 @@ impl TokenState {
                 token_id: token.id,
                 kind: token.kind,
                 key: token.key,
-                user: user.map(|u| PrincipalUser { id: u.id, name: u.name().to_owned(), email: u.email, role: u.role }),
+                user: user.map(|u| PrincipalUser {
+                    id: u.id,
+                    name: u.name().to_owned(),
+                    label: u.label(),
+                    email: u.email,
+                    role: u.role,
+                }),
                 campaign_id: token.campaign_id,
                 source_id: token.source_id,
                 can_read: token.can_read,
@@ -194,6 +202,8 @@ mod tests {
             created_at: now,
             updated_at: now,
             last_sign_in_at: None,
+            kind: crate::domain::UserKind::Person,
+            owner_id: None,
         }
     }
 

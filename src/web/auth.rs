@@ -76,6 +76,7 @@ pub async fn login(
         }
         Err(SignInError::App(e)) => return Err(e),
         Err(e @ SignInError::Throttled(seconds)) => (StatusCode::TOO_MANY_REQUESTS, e.to_string(), Some(seconds)),
+        Err(e @ SignInError::ApiUser(_)) => (StatusCode::FORBIDDEN, e.to_string(), None),
         Err(e) => (StatusCode::UNAUTHORIZED, e.to_string(), None),
     };
     let mut res = render_status(

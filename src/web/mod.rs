@@ -5,6 +5,7 @@
 //! `session`, `confirm`, `level_card`, `token_list`), which import no screen.
 
 pub mod account_tokens;
+pub mod api_users;
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
@@ -139,6 +140,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}/active", web::post().to(users::set_active))
         .route("/users/{id}/api-token-allowed", web::post().to(users::set_api_token_allowed))
         .route("/users/{id}/invitation", web::post().to(users::resend_invitation))
+        .route("/users/api", web::post().to(api_users::create))
+        .route("/users/api/{id}", web::get().to(api_users::show))
+        .route("/users/api/{id}/tokens", web::post().to(api_users::issue_token))
+        .route("/users/api/{id}/tokens/{tid}/revoke", web::get().to(api_users::confirm_revoke))
+        .route("/users/api/{id}/tokens/{tid}/revoke", web::post().to(api_users::revoke))
         .route("/audit", web::get().to(audit::list))
         .route("/audit.csv", web::get().to(audit::csv))
         .route("/dev/outbox", web::get().to(outbox::list))

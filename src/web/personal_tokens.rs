@@ -26,7 +26,7 @@ pub struct Row {
 }
 
 impl Row {
-    fn of(t: &TokenInfo, now: time::OffsetDateTime) -> Self {
+    pub fn of(t: &TokenInfo, now: time::OffsetDateTime) -> Self {
         Self {
             id: t.id,
             description: t.name.clone(),

@@ -8,9 +8,10 @@ use serde::Deserialize;
 
 use super::page::{SwitchForm, field_errors, redirect_with, render_status};
 use super::session::{Console, Flash, Layout};
-use crate::domain::{Permission, Role};
+use crate::domain::{Permission, Role, UserKind};
 use crate::error::{AppError, FieldErrors};
 use crate::services::accounts::UserInfo;
+use crate::services::api_users::{self, ApiUserInfo};
 use crate::services::{Services, users};
 
 #[derive(Template)]
@@ -19,9 +20,25 @@ struct UsersPage {
     layout: Layout,
     users: Vec<UserInfo>,
     me: i64,
+    my_email: String,
     roles: &'static [Role],
     form: InviteForm,
     errors: FieldErrors,
+    api_users: Vec<ApiUserRow>,
+    api_form: ApiUserForm,
+    api_errors: FieldErrors,
+}
+
+struct ApiUserRow {
+    user: ApiUserInfo,
+    last_used: Option<String>,
+}
+
+/// What the "Create an API user" form had.
+#[derive(Default)]
+struct ApiUserForm {
+    name: String,
+    owner: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -39,9 +56,52 @@ async fn page(
     form: InviteForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let users = users::list(svc, &console.user.actor()).await?;
+    full_page(svc, console, status, form, errors, ApiUserForm::default(), FieldErrors::new()).await
+}
+
+async fn full_page(
+    svc: &Services,
+    console: Console,
+    status: StatusCode,
+    form: InviteForm,
+    errors: FieldErrors,
+    api_form: ApiUserForm,
+    api_errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let actor = console.user.actor();
+    let users = users::list(svc, &actor).await?;
+    let api_users = api_users::list(svc, &actor)
+        .await?
+        .into_iter()
+        .map(|user| ApiUserRow { last_used: user.last_used_at.map(crate::clock::display), user })
+        .collect();
     let (user, layout) = console.layout("Users", "users");
-    render_status(status, &UsersPage { layout, users, me: user.user.id, roles: Role::ALL, form, errors })
+    let page = UsersPage {
+        layout,
+        users,
+        me: user.user.id,
+        my_email: user.user.email.clone(),
+        roles: Role::ALL,
+        form,
+        errors,
+        api_users,
+        api_form,
+        api_errors,
+    };
+    render_status(status, &page)
+}
+
+/// `/users` with the "Create an API user" form's errors.
+pub async fn page_with_api_user_errors(
+    svc: &Services,
+    console: Console,
+    name: String,
+    owner: String,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let form = InviteForm { email: String::new(), role: Role::Member.as_str().to_owned() };
+    let api_form = ApiUserForm { name, owner };
+    full_page(svc, console, StatusCode::UNPROCESSABLE_ENTITY, form, FieldErrors::new(), api_form, errors).await
 }
 
 pub async fn list(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
@@ -88,11 +148,11 @@ pub async fn change_role(
 ) -> Result<HttpResponse, AppError> {
     let role = form.role.parse::<Role>().map_err(AppError::bad_request)?;
     let user = users::change_role(&svc, console.user.actor(), id.into_inner(), role).await?;
-    Ok(redirect_with(
-        &svc,
-        "/users",
-        Flash::success(format!("{} is now {}. Their sessions have ended.", user.email, user.role.label())),
-    ))
+    let message = match user.kind {
+        UserKind::Person => format!("{} is now {}. Their sessions have ended.", user.email, user.role.label()),
+        UserKind::Api => format!("{} is now {}.", user.name(), user.role.label()),
+    };
+    Ok(redirect_with(&svc, &back_to(&user), Flash::success(message)))
 }
 
 pub async fn set_active(
@@ -103,12 +163,20 @@ pub async fn set_active(
 ) -> Result<HttpResponse, AppError> {
     let active = form.on();
     let user = users::set_active(&svc, console.user.actor(), id.into_inner(), active).await?;
-    let message = if user.active {
-        format!("{} is active again.", user.email)
-    } else {
-        format!("{} is deactivated and signed out everywhere.", user.email)
+    let message = match (user.active, user.kind) {
+        (true, _) => format!("{} is active again.", user.name()),
+        (false, UserKind::Person) => format!("{} is deactivated and signed out everywhere.", user.email),
+        (false, UserKind::Api) => format!("{} is deactivated: its tokens are refused.", user.name()),
     };
-    Ok(redirect_with(&svc, "/users", Flash::success(message)))
+    Ok(redirect_with(&svc, &back_to(&user), Flash::success(message)))
+}
+
+/// Where a change to `user` returns: the list, or an API user's page.
+fn back_to(user: &UserInfo) -> String {
+    match user.kind {
+        UserKind::Person => "/users".to_owned(),
+        UserKind::Api => format!("/users/api/{}", user.id),
+    }
 }
 
 pub async fn set_api_token_allowed(

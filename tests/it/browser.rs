@@ -163,6 +163,15 @@ impl Browser {
         Ok(path)
     }
 
+    /// A screenshot for a person to look at, when `KEYWARD_LOOK` is set
+    /// (`KEYWARD_LOOK=1 cargo test … browser`): target/screenshots/look-*.png.
+    pub async fn look(&self, name: &str) -> Result<()> {
+        if std::env::var_os("KEYWARD_LOOK").is_some() {
+            self.screenshot(&format!("look-{name}")).await?;
+        }
+        Ok(())
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;

@@ -8,6 +8,7 @@ mod mail;
 
 mod accounts;
 mod accounts_tokens;
+mod api_users;
 mod architecture;
 mod audit;
 mod bad_input;

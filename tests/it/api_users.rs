@@ -1,0 +1,178 @@
+//! API users (seed 004): created by a super admin with a name, a role and
+//! an owner; no password, no sign-in, no mail; personal tokens issued and
+//! revoked on their page; audited under their name; deactivation refuses
+//! their tokens at once on every instance.
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::browser::{Browser, finish};
+use crate::helpers::{ADMIN_EMAIL, Api, Options, PASSWORD, TestApp, api_get};
+
+fn users_count(app: &TestApp) -> i64 {
+    keyward::schema::users::table.count().get_result(&mut app.conn()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_user_holds_tokens_acts_with_its_role_and_is_audited_by_name() {
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let api = app.admin_api(&admin).await;
+
+    let a = api.post("/api/v1/api-users", json!({"name": "CRM sync", "role": "admin"})).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    assert_eq!((a.body["name"].as_str(), a.body["role"].as_str()), (Some("CRM sync"), Some("admin")));
+    assert_eq!(a.body["owner"], ADMIN_EMAIL, "the creator owns it unless told otherwise");
+    let id = a.body["id"].as_i64().unwrap();
+    let listed = api.get("/api/v1/api-users").await;
+    assert_eq!(listed.body["items"][0]["id"], id);
+
+    let t = api.post(&format!("/api/v1/api-users/{id}/tokens"), json!({"description": "production CRM"})).await;
+    assert_eq!(t.status, StatusCode::CREATED, "{:?}", t.body);
+    let token = t.body["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("kw_pat_"), "a personal token");
+
+    let bot = Api::new(&app.base, Some(&token));
+    let me = bot.get("/api/v1/me").await;
+    assert_eq!((me.body["name"].as_str(), me.body["api_user"].as_bool()), (Some("CRM sync"), Some(true)));
+    // Its role is admin: campaigns yes, users no.
+    assert_eq!(bot.post("/api/v1/campaigns", json!({"name": "Bots"})).await.status, StatusCode::CREATED);
+    assert_eq!(bot.post("/api/v1/api-users", json!({"name": "Another"})).await.status, StatusCode::FORBIDDEN);
+    let actor: String = {
+        use keyward::schema::audit_events::dsl::*;
+        audit_events.filter(action.eq("campaign.created")).select(actor).first(&mut app.conn()).unwrap()
+    };
+    assert_eq!(actor, "CRM sync (API user)", "the audit log names the API user");
+
+    // Only a super admin creates API users.
+    let adm = app.user_with_role(&admin, "adm@example.com", "admin").await;
+    let (_, adm_token) = adm.create_personal_token("adm").await;
+    let refused = Api::new(&app.base, Some(&adm_token)).post("/api/v1/api-users", json!({"name": "Mine"})).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // The users list keeps API users apart from people.
+    let (_, page) = admin.page("/users").await;
+    let people = &page[..page.find("id=\"api-users\"").unwrap()];
+    assert!(!people.contains("CRM sync") && page.contains("CRM sync"));
+    let (status, page) = admin.page(&format!("/users/api/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("production CRM") && page.contains(&token[..15]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_user_cannot_sign_in_or_be_mailed() {
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let api = app.admin_api(&admin).await;
+    let a = api.post("/api/v1/api-users", json!({"name": "Nightly export"})).await;
+    let (id, handle) = (a.body["id"].as_i64().unwrap(), a.body["handle"].as_str().unwrap().to_owned());
+    assert_eq!(handle, "api:nightly-export");
+
+    let visitor = app.agent();
+    let res = visitor.submit("/login", "/login", &[("email", &handle), ("password", "anything at all")]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(visitor.cookie("kw_session").is_none(), "no session");
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Nightly export is an API user") && body.contains("cannot sign in"), "{body}");
+
+    visitor.submit("/password/forgot", "/password/forgot", &[("email", &handle)]).await;
+    let refused = admin.submit("/users", &format!("/users/{id}/invitation"), &[]).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert_eq!(app.outbox_to(&handle), 0, "nothing is ever mailed to an API user");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deactivating_an_api_user_refuses_its_tokens_at_once_on_every_instance() {
+    let a = TestApp::spawn().await;
+    let admin = a.setup_admin().await;
+    let b = TestApp::spawn_with(Options { attach: Some(a.attachment()), ..Default::default() }).await;
+    let api = a.admin_api(&admin).await;
+    let id = api.post("/api/v1/api-users", json!({"name": "Sync"})).await.body["id"].as_i64().unwrap();
+    let t = api.post(&format!("/api/v1/api-users/{id}/tokens"), json!({"description": "d"})).await;
+    let token = t.body["token"].as_str().unwrap().to_owned();
+    let b_me = b.url("/api/v1/me");
+    assert_eq!(api_get(&b_me, &token).await.0, StatusCode::OK, "cached on B");
+
+    let res = api.send(reqwest::Method::PATCH, &format!("/api/v1/users/{id}"), Some(&json!({"active": false}))).await;
+    assert_eq!(res.status, StatusCode::OK, "{:?}", res.body);
+    assert_eq!(api_get(&a.url("/api/v1/me"), &token).await.0, StatusCode::UNAUTHORIZED, "at once on A");
+    let refused = crate::helpers::eventually(std::time::Duration::from_secs(10), || async {
+        api_get(&b_me, &token).await.0 == StatusCode::UNAUTHORIZED
+    })
+    .await;
+    assert!(refused, "B refuses it too");
+    drop(b);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_api_user_input_is_refused_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let api = app.admin_api(&admin).await;
+    api.post("/api/v1/api-users", json!({"name": "CRM sync"})).await;
+    let before = users_count(&app);
+    for (body, field) in [
+        (json!({"name": ""}), "name"),
+        (json!({"name": "   "}), "name"),
+        (json!({"name": "x".repeat(81)}), "name"),
+        (json!({"name": "CRM  Sync"}), "name"),
+        (json!({"name": "Other", "owner": "nobody@example.com"}), "owner"),
+        (json!({"name": "Other", "owner": "api:crm-sync"}), "owner"),
+    ] {
+        let a = api.post("/api/v1/api-users", body.clone()).await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {:?}", a.body);
+        assert!(a.body["error"]["fields"][field].is_string(), "{body}: {:?}", a.body);
+    }
+    let a = api.post("/api/v1/api-users", json!({"name": "Other", "role": "root"})).await;
+    assert!(a.status.is_client_error(), "{:?}", a.body);
+    assert_eq!(users_count(&app), before, "nothing stored");
+    // A person's id is not an API user's.
+    let me = api.get("/api/v1/me").await.body["id"].as_i64().unwrap();
+    let a = api.post(&format!("/api/v1/api-users/{me}/tokens"), json!({"description": "x"})).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+}
+
+/// The console: create an API user, issue a token (shown once), revoke it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_super_admin_manages_an_api_user_in_the_browser() {
+    let app = TestApp::spawn().await;
+    let _admin = app.setup_admin().await;
+    let b = Browser::start(&app.base).await.expect("start headless Chromium");
+    let result = async {
+        b.goto("/login").await?;
+        b.fill("input[name=email]", ADMIN_EMAIL).await?;
+        b.fill("input[name=password]", PASSWORD).await?;
+        b.click_and_load("form[action='/login'] button[type=submit]").await?;
+        b.wait_for_path("/").await?;
+        b.goto("/users").await?;
+        b.fill("form[action='/users/api'] input[name=name]", "Lead router").await?;
+        b.find("form[action='/users/api'] select[name=role] option[value=admin]").await?.click().await?;
+        b.click_and_load("form[action='/users/api'] button[type=submit]").await?;
+        let path = b.path().await?;
+        anyhow::ensure!(path.starts_with("/users/api/"), "on the API user's page: {path}");
+        anyhow::ensure!(b.body_text().await?.contains("API user Lead router created"));
+        b.look("api-user-page").await?;
+
+        b.fill("form[action$='/tokens'] input[name=description]", "router in production").await?;
+        b.click_and_load("form[action$='/tokens'] button[type=submit]").await?;
+        let token = b.find("#created-token").await?.prop("value").await?.unwrap_or_default();
+        anyhow::ensure!(token.starts_with("kw_pat_"), "shown once: {token}");
+        b.look("api-user-token-reveal").await?;
+        let (status, me) = api_get(&app.url("/api/v1/me"), &token).await;
+        anyhow::ensure!(status == StatusCode::OK && me["name"] == "Lead router", "{status} {me}");
+        b.click_and_load(".reveal a.button").await?;
+        anyhow::ensure!(b.find("#created-token").await.is_err(), "not shown again");
+
+        b.click("a[data-dialog^='#revoke-']").await?;
+        b.click_and_load("dialog[open] button[type=submit]").await?;
+        anyhow::ensure!(b.body_text().await?.contains("revoked"));
+        let (status, _) = api_get(&app.url("/api/v1/me"), &token).await;
+        anyhow::ensure!(status == StatusCode::UNAUTHORIZED, "revoked: {status}");
+        b.goto("/users").await?;
+        b.look("users-with-api-users").await?;
+        Ok(())
+    }
+    .await;
+    finish(b, "api_user_console", result).await;
+}
