@@ -89,6 +89,8 @@ pub struct Settings {
     pub failed_token_limit: u32,
     /// Failed sign-ins per email (and, times four, per IP) in 15 minutes before 429.
     pub login_failure_limit: u32,
+    /// Largest lead file accepted, in bytes (`KEYWARD_MAX_FILE_BYTES`, default 10 MiB).
+    pub max_file_bytes: u64,
 }
 
 /// Where raw values come from: the environment, then `keyward.toml`.
@@ -246,6 +248,7 @@ impl Settings {
             cache: parse(source, "KEYWARD_CACHE", "true", parse_bool)?,
             failed_token_limit: parse(source, "KEYWARD_FAILED_TOKEN_LIMIT", "60", |v| number(v, 0, 1_000_000))?,
             login_failure_limit: parse(source, "KEYWARD_LOGIN_FAILURE_LIMIT", "5", |v| number(v, 1, 1000))?,
+            max_file_bytes: parse(source, "KEYWARD_MAX_FILE_BYTES", "10485760", |v| number(v, 1, 1 << 40))?,
         })
     }
 

@@ -122,6 +122,9 @@ pub enum AppError {
     PayloadTooLarge { limit: Option<usize> },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// A `Range` outside the file (the answer's `Content-Range` gives its size).
+    #[error("the requested range is outside the file")]
+    RangeNotSatisfiable,
     #[error("too many requests: try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
     #[error("the form has expired or did not come from Keyward (CSRF check failed): reload the page and try again")]
@@ -175,6 +178,7 @@ impl AppError {
             405 => Self::MethodNotAllowed,
             413 => Self::PayloadTooLarge { limit: None },
             415 => Self::UnsupportedMediaType("this content type is not accepted here".to_owned()),
+            416 => Self::RangeNotSatisfiable,
             429 => Self::RateLimited { retry_after: 1 },
             503 => Self::Unavailable(Cause::msg("unavailable (answered by the HTTP layer)")),
             s if s >= 500 => Self::Internal(Cause::msg("failed in the HTTP layer")),
@@ -194,6 +198,7 @@ impl AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -216,6 +221,7 @@ impl AppError {
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::RangeNotSatisfiable => "range_not_satisfiable",
             Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",

@@ -4,7 +4,7 @@
 //! it ([`TrustProxy`]), never the application state.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 /// Whether `X-Forwarded-For` may name the client (`KEYWARD_TRUST_PROXY`).
 /// Registered as app data at startup; absent means no.
@@ -44,6 +44,73 @@ pub fn wants_json(req: &HttpRequest) -> bool {
 
 pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A stored file, as a download needs to describe it.
+pub struct Download<'a> {
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub size: u64,
+    /// A strong validator (quoted).
+    pub etag: &'a str,
+}
+
+/// Answers a download: 304 when the client's copy is current
+/// (`If-None-Match`), one byte range when asked (`Range`, honouring
+/// `If-Range`; 416 when it cannot be met), the whole file otherwise. The
+/// bytes come from `body(first, last)`, streamed; the file is always an
+/// attachment, never rendered in Keyward's origin.
+pub fn download<S, E>(req: &HttpRequest, file: &Download<'_>, body: impl FnOnce(u64, u64) -> S) -> HttpResponse
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + 'static,
+    E: std::error::Error + 'static,
+{
+    use actix_web::http::header::{
+        ACCEPT_RANGES, CACHE_CONTROL, CONTENT_RANGE, ContentDisposition, DispositionParam, DispositionType, ETAG,
+        IF_NONE_MATCH, IF_RANGE, RANGE,
+    };
+    let header = |name| req.headers().get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
+    let mut res = HttpResponse::Ok();
+    res.insert_header((ETAG, file.etag))
+        .insert_header((ACCEPT_RANGES, "bytes"))
+        .insert_header((CACHE_CONTROL, "private, no-cache"));
+    if header(IF_NONE_MATCH).is_some_and(|v| v.split(',').any(|t| t.trim() == file.etag || t.trim() == "*")) {
+        return res.status(actix_web::http::StatusCode::NOT_MODIFIED).finish();
+    }
+    let ascii: String =
+        file.name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' { c } else { '_' }).collect();
+    res.insert_header(ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: file.name.as_bytes().to_vec(),
+            }),
+        ],
+    })
+    .content_type(file.content_type);
+    let range = header(RANGE).filter(|_| header(IF_RANGE).is_none_or(|v| v == file.etag));
+    let (first, last) =
+        match range.map(|r| http_range_header::parse_range_header(r).and_then(|r| r.validate(file.size))) {
+            None if file.size == 0 => return res.no_chunking(0).finish(),
+            None => (0, file.size - 1),
+            Some(Ok(ranges)) if ranges.len() == 1 => {
+                let (first, last) = (*ranges[0].start(), *ranges[0].end());
+                res.status(actix_web::http::StatusCode::PARTIAL_CONTENT)
+                    .insert_header((CONTENT_RANGE, format!("bytes {first}-{last}/{}", file.size)));
+                (first, last)
+            }
+            // Several ranges: the whole file, which RFC 9110 allows.
+            Some(Ok(_)) => (0, file.size.saturating_sub(1)),
+            Some(Err(_)) => {
+                return HttpResponse::RangeNotSatisfiable()
+                    .insert_header((CONTENT_RANGE, format!("bytes */{}", file.size)))
+                    .finish();
+            }
+        };
+    res.no_chunking(last - first + 1).streaming(body(first, last))
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ diesel::table! {
         archived_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        file_types -> Array<Nullable<Text>>,
     }
 }
 
@@ -78,6 +79,27 @@ diesel::table! {
         request_hash -> Bytea,
         status -> Int2,
         response -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    lead_file_chunks (file_id, seq) {
+        file_id -> Int8,
+        seq -> Int4,
+        data -> Bytea,
+    }
+}
+
+diesel::table! {
+    lead_files (id) {
+        id -> Int8,
+        lead_id -> Int8,
+        campaign_id -> Int8,
+        name -> Text,
+        content_type -> Text,
+        size -> Int8,
+        sha256 -> Bytea,
         created_at -> Timestamptz,
     }
 }
@@ -259,6 +281,9 @@ diesel::joinable!(filter_conditions -> filters (filter_id));
 diesel::joinable!(filter_conditions -> select_options (option_id));
 diesel::joinable!(filter_conditions -> selects (select_id));
 diesel::joinable!(filters -> campaigns (campaign_id));
+diesel::joinable!(lead_file_chunks -> lead_files (file_id));
+diesel::joinable!(lead_files -> campaigns (campaign_id));
+diesel::joinable!(lead_files -> leads (lead_id));
 diesel::joinable!(leads -> campaigns (campaign_id));
 diesel::joinable!(leads -> sources (source_id));
 diesel::joinable!(pings -> campaigns (campaign_id));
@@ -281,6 +306,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     filter_conditions,
     filters,
     idempotency_keys,
+    lead_file_chunks,
+    lead_files,
     leads,
     login_failures,
     org_settings,

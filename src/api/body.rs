@@ -31,7 +31,8 @@ fn nul_path(value: &Value, at: &str) -> Option<String> {
 
 /// Refuses a JSON or form body holding a NUL character (which no
 /// PostgreSQL text can store) with a 422 naming the field, before any
-/// handler reads it. Other bodies (files) pass untouched.
+/// handler reads it. Other bodies, and uploads of lead files (a JSON file
+/// is a file, not a request), pass untouched.
 pub async fn refuse_nul(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -39,7 +40,7 @@ pub async fn refuse_nul(
     let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let json = content_type.starts_with("application/json");
     let form = content_type.starts_with("application/x-www-form-urlencoded");
-    if !(json || form) {
+    if !(json || form) || req.path().ends_with("/files") {
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let mut payload = req.take_payload();

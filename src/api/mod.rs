@@ -9,6 +9,7 @@ pub mod auth;
 pub mod body;
 pub mod campaigns;
 pub mod data;
+pub mod files;
 pub mod health;
 pub mod intake;
 pub mod leads;
@@ -48,6 +49,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             [on(Method::GET, leads::get), on(Method::PATCH, leads::update)],
         ))
         .service(resource("/v1/campaigns/{c}/schema", [on(Method::GET, leads::schema)]))
+        .service(resource(
+            "/v1/campaigns/{c}/leads/{id}/files",
+            [on(Method::GET, files::list), on(Method::POST, files::upload)],
+        ))
+        .service(resource(
+            "/v1/campaigns/{c}/leads/{id}/files/{file_id}",
+            [on(Method::GET, files::download), on(Method::DELETE, files::delete)],
+        ))
         // Data services.
         .service(resource(
             "/public/v1/campaigns/{c}/stats",
@@ -172,7 +181,7 @@ pub async fn json_errors(
     }
     let (req, old) = res.into_parts();
     let mut new = ApiError(AppError::from_status(status)).error_response();
-    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE, header::CONTENT_RANGE] {
         if let Some(v) = old.headers().get(&name) {
             new.headers_mut().insert(name, v.clone());
         }

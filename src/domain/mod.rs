@@ -7,6 +7,7 @@
 mod actor;
 mod audit;
 mod email;
+mod file_type;
 mod intake;
 mod role;
 mod slug;
@@ -17,6 +18,7 @@ mod token_status;
 pub use actor::Actor;
 pub use audit::AuditAction;
 pub use email::EmailAddress;
+pub use file_type::{FileType, SNIFF_LEN, Sniffer};
 pub use intake::{Level, LevelSwitches};
 pub use role::{API_USER_HANDLE_PREFIX, Permission, Role, UserKind};
 pub use slug::{Ident, Slug};

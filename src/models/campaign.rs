@@ -17,9 +17,21 @@ pub struct Campaign {
     pub archived_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// Content types accepted as lead files (see [`Campaign::accepts`]).
+    pub file_types: Vec<Option<String>>,
 }
 
 impl Campaign {
+    /// The content types accepted as lead files.
+    pub fn file_types(&self) -> Vec<&str> {
+        self.file_types.iter().flatten().map(String::as_str).collect()
+    }
+
+    /// Whether lead files of `content_type` are accepted.
+    pub fn accepts(&self, content_type: &str) -> bool {
+        self.file_types.iter().flatten().any(|t| t == content_type)
+    }
+
     pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Campaign> {
         campaigns::table.find(id).select(Campaign::as_select()).first(conn)
     }

@@ -13,6 +13,7 @@ pub mod filter;
 pub mod filter_condition;
 pub mod idempotency_key;
 pub mod lead;
+pub mod lead_file;
 pub mod login_failure;
 pub mod org_settings;
 pub mod outbox;

@@ -276,6 +276,11 @@ impl LeadAccess {
         }
     }
 
+    /// Everything, everywhere in the campaign: the console's admins.
+    pub fn everything() -> Self {
+        Self { read: true, write: true, filter: None }
+    }
+
     pub fn require_read(&self) -> Result<(), AppError> {
         if self.read { Ok(()) } else { Err(AppError::InsufficientScope("this token has no Read permission".into())) }
     }
@@ -284,7 +289,7 @@ impl LeadAccess {
         if self.write { Ok(()) } else { Err(AppError::InsufficientScope("this token has no Write permission".into())) }
     }
 
-    fn allows(&self, selects: &Map<String, Value>) -> bool {
+    pub(super) fn allows(&self, selects: &Map<String, Value>) -> bool {
         self.filter.as_ref().is_none_or(|f| f.matches(selects))
     }
 
@@ -308,7 +313,7 @@ pub const PAGE_MAX: i64 = 500;
 
 /// The campaign (by id or slug, from the cache) and what this token may do
 /// in it.
-async fn scope(
+pub(super) async fn scope(
     svc: &Services,
     principal: &Principal,
     campaign: &str,
@@ -382,10 +387,22 @@ pub async fn get(svc: &Services, principal: &Principal, campaign: &str, id: i64)
 
 fn get_in(conn: &mut PgConnection, snap: &CampaignSnapshot, access: &LeadAccess, id: i64) -> Result<Value, AppError> {
     access.require_read()?;
-    let lead = Lead::find_in_campaign(conn, snap.campaign.id, id, false)?
-        .filter(|l| l.selects.as_object().is_some_and(|s| access.allows(s)))
-        .ok_or(AppError::NoSuch(format!("no lead {id} in this campaign")))?;
+    let lead = visible(conn, snap, access, id, false)?;
     Ok(lead_json(&lead, snap))
+}
+
+/// Lead `id` of the campaign, if it is inside the token's filter (locked
+/// for update when `lock`); 404 otherwise, whether it exists or not.
+pub(super) fn visible(
+    conn: &mut PgConnection,
+    snap: &CampaignSnapshot,
+    access: &LeadAccess,
+    id: i64,
+    lock: bool,
+) -> Result<Lead, AppError> {
+    Lead::find_in_campaign(conn, snap.campaign.id, id, lock)?
+        .filter(|l| l.selects.as_object().is_some_and(|s| access.allows(s)))
+        .ok_or(AppError::NoSuch(format!("no lead {id} in this campaign")))
 }
 
 fn source_of(snap: &CampaignSnapshot, body: &Value) -> Result<Option<i64>, AppError> {
@@ -476,9 +493,7 @@ fn update_in(
     changes: LeadData,
     now: OffsetDateTime,
 ) -> Result<Value, AppError> {
-    let lead = Lead::find_in_campaign(conn, snap.campaign.id, id, true)?
-        .filter(|l| l.selects.as_object().is_some_and(|s| access.allows(s)))
-        .ok_or(AppError::NoSuch(format!("no lead {id} in this campaign")))?;
+    let lead = visible(conn, snap, access, id, true)?;
     let mut fields = lead.fields.as_object().cloned().unwrap_or_default();
     let mut selects = lead.selects.as_object().cloned().unwrap_or_default();
     let body = body.as_object().cloned().unwrap_or_default();

@@ -27,6 +27,7 @@ mod context;
 pub mod dashboard;
 pub mod data;
 pub mod docs;
+pub mod files;
 pub mod filters;
 pub mod health;
 pub mod idempotency;

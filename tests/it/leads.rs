@@ -11,7 +11,7 @@ use crate::helpers::{Agent, Answer, Api, TestApp};
 /// Campaign `spring` with a required email, a `select_partner` select
 /// (SELECT_PARTNER, VENDOR_NORTH), statuses new and sold, a source, and a
 /// filter "Partner ABC – API access" (select_partner = SELECT_PARTNER).
-async fn seed(api: &Api) -> i64 {
+pub(crate) async fn seed(api: &Api) -> i64 {
     assert_eq!(
         api.post("/api/v1/campaigns", json!({"name": "Spring", "slug": "spring"})).await.status,
         StatusCode::CREATED
@@ -39,7 +39,7 @@ async fn seed(api: &Api) -> i64 {
     f.body["id"].as_i64().unwrap()
 }
 
-async fn api_token(api: &Api, read: bool, write: bool, filter: Option<i64>) -> String {
+pub(crate) async fn api_token(api: &Api, read: bool, write: bool, filter: Option<i64>) -> String {
     let a = api
         .post(
             "/api/v1/campaigns/spring/api-tokens",
@@ -51,7 +51,7 @@ async fn api_token(api: &Api, read: bool, write: bool, filter: Option<i64>) -> S
     a.body["token"].as_str().unwrap().to_owned()
 }
 
-fn lead(partner: &str, email: &str) -> Value {
+pub(crate) fn lead(partner: &str, email: &str) -> Value {
     json!({"fields": {"email": email}, "select_field_values": {"select_partner": partner}})
 }
 

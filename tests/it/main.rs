@@ -23,6 +23,7 @@ mod console;
 mod contract;
 mod export_memory;
 mod faults;
+mod files;
 mod intake;
 mod leads;
 mod matrix;
