@@ -105,6 +105,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    lead_links (lead_id, relation_id, target_id) {
+        lead_id -> Int8,
+        relation_id -> Int8,
+        target_id -> Int8,
+    }
+}
+
+diesel::table! {
     leads (id) {
         id -> Int8,
         campaign_id -> Int8,
@@ -164,6 +172,20 @@ diesel::table! {
         expires_at -> Timestamptz,
         used_at -> Nullable<Timestamptz>,
         lead_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    relations (id) {
+        id -> Int8,
+        campaign_id -> Int8,
+        slug -> Text,
+        label -> Text,
+        target_campaign_id -> Int8,
+        many -> Bool,
+        required -> Bool,
+        on_delete -> Text,
+        position -> Int4,
     }
 }
 
@@ -284,6 +306,7 @@ diesel::joinable!(filters -> campaigns (campaign_id));
 diesel::joinable!(lead_file_chunks -> lead_files (file_id));
 diesel::joinable!(lead_files -> campaigns (campaign_id));
 diesel::joinable!(lead_files -> leads (lead_id));
+diesel::joinable!(lead_links -> relations (relation_id));
 diesel::joinable!(leads -> campaigns (campaign_id));
 diesel::joinable!(leads -> sources (source_id));
 diesel::joinable!(pings -> campaigns (campaign_id));
@@ -308,11 +331,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     lead_file_chunks,
     lead_files,
+    lead_links,
     leads,
     login_failures,
     org_settings,
     outbox,
     pings,
+    relations,
     select_options,
     selects,
     sessions,

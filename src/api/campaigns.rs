@@ -13,7 +13,7 @@ use crate::domain::{Actor, IntakeMethod, Level};
 use crate::error::{ApiError, AppError};
 use crate::services::catalog::Campaign;
 use crate::services::levels::{self, LevelState};
-use crate::services::{Services, api_tokens, campaigns, filters, structure};
+use crate::services::{Services, api_tokens, campaigns, filters, relations, structure};
 
 /// The campaign `{c}` names, once the caller is known to manage campaigns.
 async fn campaign(svc: &Services, bearer: &Bearer, reference: String) -> Result<Campaign, AppError> {
@@ -176,6 +176,26 @@ pub async fn regenerate_source_token(
     let (c, s, m) = path.into_inner();
     let level = source_level(&svc, &bearer, c, s, m).await?;
     Ok(regenerate_level(&svc, &bearer, level).await?)
+}
+
+pub async fn create_relation(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    path: web::Path<String>,
+    body: web::Json<relations::NewRelation>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = bearer.acting()?;
+    let c = campaign(&svc, &bearer, path.into_inner()).await?;
+    let r = relations::create(&svc, actor, c.id, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(json!({
+        "id": r.relation.id,
+        "slug": r.relation.slug,
+        "label": r.relation.label,
+        "target_campaign": r.target_slug,
+        "many": r.relation.many,
+        "required": r.relation.required,
+        "on_delete": r.relation.on_delete,
+    })))
 }
 
 pub async fn create_filter(

@@ -66,6 +66,17 @@ pub async fn create(
     Ok(body::answer(201, &lead, replayed))
 }
 
+/// `DELETE …/leads/{id}`: Write; 204.
+pub async fn delete(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (c, id) = path.into_inner();
+    leads::delete(&svc, &bearer.principal, &c, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 pub async fn update(
     svc: web::Data<Services>,
     bearer: Bearer,

@@ -46,7 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/campaigns/{c}/leads", [on(Method::GET, leads::list), on(Method::POST, leads::create)]))
         .service(resource(
             "/v1/campaigns/{c}/leads/{id}",
-            [on(Method::GET, leads::get), on(Method::PATCH, leads::update)],
+            [on(Method::GET, leads::get), on(Method::PATCH, leads::update), on(Method::DELETE, leads::delete)],
         ))
         .service(resource("/v1/campaigns/{c}/schema", [on(Method::GET, leads::schema)]))
         .service(resource(
@@ -93,6 +93,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/campaigns/{c}/selects", [on(Method::POST, campaigns::create_select)]))
         .service(resource("/v1/campaigns/{c}/statuses", [on(Method::POST, campaigns::create_status)]))
         .service(resource("/v1/campaigns/{c}/filters", [on(Method::POST, campaigns::create_filter)]))
+        .service(resource("/v1/campaigns/{c}/relations", [on(Method::POST, campaigns::create_relation)]))
         .service(resource("/v1/campaigns/{c}/api-tokens", [on(Method::POST, campaigns::create_api_token)]))
         .service(resource("/v1/campaigns/{c}/api-tokens/{id}", [on(Method::PUT, campaigns::update_api_token)]))
         .service(resource("/v1/settings/global-token", [on(Method::PUT, campaigns::put_global)]))

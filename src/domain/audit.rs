@@ -59,6 +59,8 @@ text_enum! {
         StatusCreated => "status.created",
         DefaultStatusChanged => "status.default_changed",
         StatusDeleted => "status.deleted",
+        RelationCreated => "relation.created",
+        RelationDeleted => "relation.deleted",
         FilterCreated => "filter.created",
         FilterUpdated => "filter.updated",
         FilterDeleted => "filter.deleted",

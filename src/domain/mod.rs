@@ -22,7 +22,7 @@ pub use file_type::{FileType, SNIFF_LEN, Sniffer};
 pub use intake::{Level, LevelSwitches};
 pub use role::{API_USER_HANDLE_PREFIX, Permission, Role, UserKind};
 pub use slug::{Ident, Slug};
-pub use structure::{FieldType, LinkPurpose, NUMBER_MAX, SourceKind};
+pub use structure::{FieldType, LinkPurpose, NUMBER_MAX, OnDelete, SourceKind};
 pub use token_kind::{IntakeMethod, PREFIX_LEN, TokenKind, normalise_key};
 pub use token_status::TokenStatus;
 

@@ -52,6 +52,25 @@ impl FieldType {
 }
 
 text_enum! {
+    /// What deleting a lead does to the relations that point at it.
+    pub enum OnDelete {
+        /// Refused while any lead links to it.
+        Restrict => "restrict",
+        /// The links go; the leads that had them stay.
+        Unlink => "unlink",
+    }
+}
+
+impl OnDelete {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Restrict => "refuse while linked to",
+            Self::Unlink => "unlink",
+        }
+    }
+}
+
+text_enum! {
     /// What a mailed single-use link is for.
     pub enum LinkPurpose {
         Invite => "invite",

@@ -106,6 +106,10 @@ impl Lead {
         if lock { q.for_update().first(conn).optional() } else { q.first(conn).optional() }
     }
 
+    pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
+        diesel::delete(leads::table.find(id)).execute(conn)
+    }
+
     pub fn update(
         conn: &mut PgConnection,
         id: i64,

@@ -13,9 +13,10 @@ use time::{Duration, OffsetDateTime};
 use super::account_tokens::log_private_use;
 use super::catalog::CampaignSnapshot;
 use super::context::Services;
-use super::leads::lead_json;
+use super::leads::{lead_json, links_of};
 use crate::domain::TokenKind;
 use crate::error::AppError;
+use crate::models::lead_link::LeadLink;
 use crate::models::{Lead, LeadQuery};
 use crate::tokens::Principal;
 
@@ -126,11 +127,12 @@ impl Export {
             ["id", "created_at", "updated_at", "status", "source"].iter().map(|s| (*s).to_owned()).collect();
         cells.extend(self.snap.fields.iter().map(|f| format!("fields.{}", f.slug)));
         cells.extend(self.snap.selects.iter().map(|s| format!("select_field_values.{}", s.select.slug)));
+        cells.extend(self.snap.relations.iter().map(|r| format!("relations.{}", r.relation.slug)));
         crate::csv_util::record(cells.iter().map(String::as_str))
     }
 
     /// One CSV record of a lead: fixed columns, then one per field and select.
-    fn csv_record(&self, lead: &Lead) -> Vec<u8> {
+    fn csv_record(&self, lead: &Lead, links: &[LeadLink]) -> Vec<u8> {
         let snap = &self.snap;
         let source = lead.source_id.and_then(|id| snap.source(id)).map(|s| s.slug.clone()).unwrap_or_default();
         let mut cells = vec![
@@ -149,6 +151,12 @@ impl Export {
         }
         for s in &snap.selects {
             cells.push(lead.selects.get(&s.select.slug).and_then(Value::as_str).unwrap_or_default().to_owned());
+        }
+        // A relation's cell: the linked lead ids, space-separated.
+        for r in &snap.relations {
+            let ids: Vec<String> =
+                links.iter().filter(|l| l.relation_id == r.relation.id).map(|l| l.target_id.to_string()).collect();
+            cells.push(ids.join(" "));
         }
         crate::csv_util::record(cells.iter().map(String::as_str))
     }
@@ -185,13 +193,22 @@ pub async fn export_batch(
         limit: EXPORT_BATCH,
         ..LeadQuery::default()
     };
-    let batch = svc.run(move |conn| Ok(Lead::page(conn, &query)?)).await?;
+    let snap = export.snap.clone();
+    let (batch, links) = svc
+        .run(move |conn| {
+            let batch = Lead::page(conn, &query)?;
+            let ids: Vec<i64> = batch.iter().map(|l| l.id).collect();
+            let links = links_of(conn, &snap, &ids)?;
+            Ok((batch, links))
+        })
+        .await?;
     let mut out = Vec::new();
     for lead in &batch {
+        let links = links.get(&lead.id).map_or(&[][..], Vec::as_slice);
         match export.format {
-            ExportFormat::Csv => out.extend(export.csv_record(lead)),
+            ExportFormat::Csv => out.extend(export.csv_record(lead, links)),
             ExportFormat::Ndjson => {
-                out.extend(lead_json(lead, &export.snap).to_string().into_bytes());
+                out.extend(lead_json(lead, &export.snap, links).to_string().into_bytes());
                 out.push(b'\n');
             }
         }

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::catalog::{Campaign, CampaignSnapshot, Source};
 use super::context::Services;
 use super::idempotency::{self, Claim, Idempotency};
-use super::leads::{LeadData, Mode, insert_lead, lead_json, validate};
+use super::leads::{LeadData, Mode, insert_lead, lead_json_read, validate};
 use crate::domain::{IntakeMethod, Level, LevelSwitches};
 use crate::error::AppError;
 use crate::models::{Lead, Ping};
@@ -122,6 +122,7 @@ pub async fn submit(
     body: Value,
 ) -> Result<Submitted, AppError> {
     let Decision { snap, source, method, .. } = decision;
+    let linked = method != IntakeMethod::Ping && !snap.relations.is_empty();
     let now = svc.now();
     let scope = format!("intake:{}:{}:{method}:{}", snap.campaign.id, source.id, token.map_or(0, |t| t));
     let key = key.map(|k| Idempotency::new(&k, scope, &body)).transpose()?;
@@ -130,8 +131,8 @@ pub async fn submit(
         IntakeMethod::Form => {
             let data = validate(&snap, &body, Mode::Full, &[]).map_err(AppError::Validation)?;
             Box::new(move |conn| {
-                let lead = insert_lead(conn, &snap, Some(source.id), data, now)?;
-                Ok((201, lead_json(&lead, &snap)))
+                let lead = insert_lead(conn, &snap, None, Some(source.id), data, now)?;
+                Ok((201, lead_json_read(conn, &lead, &snap)?))
             })
         }
         IntakeMethod::Ping => {
@@ -157,7 +158,7 @@ pub async fn submit(
             let data = validate(&snap, &body, Mode::Full, &["ping_id"]).map_err(AppError::Validation)?;
             Box::new(move |conn| {
                 let lead = post(conn, &snap, &source, &ping_id, data, now)?;
-                let mut json = lead_json(&lead, &snap);
+                let mut json = lead_json_read(conn, &lead, &snap)?;
                 json["ping_id"] = Value::String(ping_id);
                 Ok((201, json))
             })
@@ -176,8 +177,9 @@ pub async fn submit(
             })
             .await
         }
-        // A post spends its ping with the lead: one transaction.
-        None if method == IntakeMethod::Post => svc.tx(move |tx| work(tx).map(fresh)).await,
+        // A post spends its ping with the lead, a lead with relations writes
+        // its links: one transaction.
+        None if method == IntakeMethod::Post || linked => svc.tx(move |tx| work(tx).map(fresh)).await,
         // A form or a ping is one insert: no transaction around it.
         None => svc.run(move |conn| work(conn).map(fresh)).await,
     }
@@ -225,7 +227,7 @@ fn post(
             format!("this ping expired at {}; ping again", crate::clock::rfc3339(ping.expires_at)),
         ));
     }
-    let lead = insert_lead(conn, snap, Some(source.id), data, now)?;
+    let lead = insert_lead(conn, snap, None, Some(source.id), data, now)?;
     Ping::mark_used(conn, ping.id, lead.id, now)?;
     Ok(lead)
 }

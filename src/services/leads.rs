@@ -2,6 +2,7 @@
 //! lead, and the leads API of a campaign, for campaign API tokens (scoped by
 //! their permissions and filter) and for admins' own tokens.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use diesel::PgConnection;
@@ -13,6 +14,7 @@ use super::context::Services;
 use super::idempotency::{self, Claim, Idempotency};
 use crate::domain::{FieldType, NUMBER_MAX, Permission, TokenKind};
 use crate::error::{AppError, FieldErrors};
+use crate::models::lead_link::LeadLink;
 use crate::models::{Lead, LeadQuery, NewLead};
 use crate::tokens::Principal;
 
@@ -31,6 +33,9 @@ pub struct LeadData {
     pub fields: Map<String, Value>,
     pub selects: Map<String, Value>,
     pub status: Option<String>,
+    /// Links by relation id: the whole set for each relation named (empty:
+    /// none). Whether the targets exist is checked when they are written.
+    pub relations: Vec<(i64, Vec<i64>)>,
 }
 
 const TEXT_MAX: usize = 5000;
@@ -94,8 +99,13 @@ pub fn validate(snap: &CampaignSnapshot, body: &Value, mode: Mode, extra: &[&str
         return Err(errors);
     };
     for key in body.keys() {
-        if !matches!(key.as_str(), "fields" | "select_field_values" | "status") && !extra.contains(&key.as_str()) {
-            errors.insert(key.clone(), "unknown property: a lead has fields, select_field_values and status".into());
+        if !matches!(key.as_str(), "fields" | "select_field_values" | "status" | "relations")
+            && !extra.contains(&key.as_str())
+        {
+            errors.insert(
+                key.clone(),
+                "unknown property: a lead has fields, select_field_values, status and relations".into(),
+            );
         }
     }
 
@@ -191,12 +201,134 @@ pub fn validate(snap: &CampaignSnapshot, body: &Value, mode: Mode, extra: &[&str
         }
     }
 
+    match body.get("relations") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(values)) => {
+            for (slug, value) in values {
+                let key = format!("relations.{slug}");
+                let Some(spec) = snap.relation(slug) else {
+                    errors.insert(
+                        key,
+                        format!(
+                            "unknown relation; the relations are: {}",
+                            allowed(snap.relations.iter().map(|r| r.relation.slug.clone()))
+                        ),
+                    );
+                    continue;
+                };
+                match link_ids(spec.relation.many, value) {
+                    Ok(ids) => data.relations.push((spec.relation.id, ids)),
+                    Err(m) => {
+                        errors.insert(key, m);
+                    }
+                }
+            }
+        }
+        Some(_) => {
+            errors.insert("relations".into(), "must be an object of relation slug to lead id(s)".into());
+        }
+    }
+    for spec in snap.relations.iter().filter(|r| r.relation.required) {
+        let key = format!("relations.{}", spec.relation.slug);
+        let given = data.relations.iter().find(|(id, _)| *id == spec.relation.id);
+        let missing = match (mode, given) {
+            (_, Some((_, ids))) => ids.is_empty(),
+            (Mode::Full, None) => true,
+            (Mode::Partial, None) => false,
+        };
+        if missing && !errors.contains_key(&key) {
+            errors.insert(key, "is required: link a lead of the target campaign".into());
+        }
+    }
+
     if errors.is_empty() { Ok(data) } else { Err(errors) }
 }
 
-/// A lead as the API shows it.
-pub fn lead_json(lead: &Lead, snap: &CampaignSnapshot) -> Value {
-    json!({
+/// The lead ids a relation's value names: one id, or (for a relation to
+/// many) a list; `null` or `[]` names none.
+fn link_ids(many: bool, value: &Value) -> Result<Vec<i64>, String> {
+    let id = |v: &Value| v.as_i64().filter(|n| *n > 0);
+    match (many, value) {
+        (_, Value::Null) => Ok(Vec::new()),
+        (false, v) => id(v).map(|n| vec![n]).ok_or_else(|| "must be one lead id (a positive integer)".to_owned()),
+        (true, Value::Array(items)) => {
+            let mut ids = Vec::with_capacity(items.len());
+            for item in items {
+                let n = id(item).ok_or_else(|| format!("{item} is not a lead id (a positive integer)"))?;
+                if !ids.contains(&n) {
+                    ids.push(n);
+                }
+            }
+            if ids.len() > LINKS_MAX {
+                return Err(format!("link at most {LINKS_MAX} leads"));
+            }
+            Ok(ids)
+        }
+        (true, _) => Err("must be a list of lead ids".to_owned()),
+    }
+}
+
+/// The most leads one relation of one lead may link to.
+const LINKS_MAX: usize = 1000;
+
+/// Writes a lead's links for the relations `data` names, once every target
+/// is known to be a lead of the relation's target campaign, and (for the
+/// token's own campaign) inside the token's filter: a hidden lead is as
+/// missing as one that does not exist.
+pub(super) fn link(
+    conn: &mut PgConnection,
+    snap: &CampaignSnapshot,
+    access: Option<&LeadAccess>,
+    lead_id: i64,
+    relations: &[(i64, Vec<i64>)],
+) -> Result<(), AppError> {
+    let mut errors = FieldErrors::new();
+    for (relation_id, targets) in relations {
+        let Some(spec) = snap.relation_by_id(*relation_id) else { continue };
+        let rel = &spec.relation;
+        let found = LeadLink::existing(conn, rel.target_campaign_id, targets)?;
+        let visible: Vec<i64> = found
+            .iter()
+            .filter(|(_, selects)| {
+                rel.target_campaign_id != snap.campaign.id
+                    || access.is_none_or(|a| selects.as_object().is_some_and(|s| a.allows(s)))
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        let missing: Vec<String> = targets.iter().filter(|t| !visible.contains(t)).map(i64::to_string).collect();
+        if missing.is_empty() {
+            LeadLink::replace(conn, lead_id, rel.id, targets)?;
+        } else {
+            errors.insert(
+                format!("relations.{}", rel.slug),
+                format!("no lead {} in campaign `{}` that this token may see", missing.join(", "), spec.target_slug),
+            );
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
+}
+
+/// The links of these leads, by lead; no query when the campaign has no
+/// relations.
+pub(super) fn links_of(
+    conn: &mut PgConnection,
+    snap: &CampaignSnapshot,
+    lead_ids: &[i64],
+) -> Result<HashMap<i64, Vec<LeadLink>>, AppError> {
+    let mut by_lead: HashMap<i64, Vec<LeadLink>> = HashMap::new();
+    if snap.relations.is_empty() || lead_ids.is_empty() {
+        return Ok(by_lead);
+    }
+    for l in LeadLink::of_leads(conn, lead_ids)? {
+        by_lead.entry(l.lead_id).or_default().push(l);
+    }
+    Ok(by_lead)
+}
+
+/// A lead as the API shows it, with its links when the campaign has
+/// relations (`links`: this lead's).
+pub fn lead_json(lead: &Lead, snap: &CampaignSnapshot, links: &[LeadLink]) -> Value {
+    let mut json = json!({
         "id": lead.id,
         "status": lead.status,
         "fields": lead.fields,
@@ -204,13 +336,36 @@ pub fn lead_json(lead: &Lead, snap: &CampaignSnapshot) -> Value {
         "source": lead.source_id.and_then(|id| snap.source(id)).map(|s| s.slug.clone()),
         "created_at": crate::clock::rfc3339(lead.created_at),
         "updated_at": crate::clock::rfc3339(lead.updated_at),
-    })
+    });
+    if !snap.relations.is_empty() {
+        json["relations"] = relations_json(snap, links);
+    }
+    json
 }
 
-/// Stores a new lead; the status defaults to the campaign's default.
+/// `{slug: id or null}` for relations to one lead, `{slug: [ids]}` for many.
+fn relations_json(snap: &CampaignSnapshot, links: &[LeadLink]) -> Value {
+    let mut out = Map::new();
+    for spec in &snap.relations {
+        let ids: Vec<i64> = links.iter().filter(|l| l.relation_id == spec.relation.id).map(|l| l.target_id).collect();
+        let value = if spec.relation.many { json!(ids) } else { ids.first().map_or(Value::Null, |id| json!(id)) };
+        out.insert(spec.relation.slug.clone(), value);
+    }
+    Value::Object(out)
+}
+
+/// A lead as the API shows it, reading its links first.
+pub(super) fn lead_json_read(conn: &mut PgConnection, lead: &Lead, snap: &CampaignSnapshot) -> Result<Value, AppError> {
+    let links = links_of(conn, snap, &[lead.id])?;
+    Ok(lead_json(lead, snap, links.get(&lead.id).map_or(&[], Vec::as_slice)))
+}
+
+/// Stores a new lead (and its links, checked as [`link`] does); the status
+/// defaults to the campaign's default.
 pub(super) fn insert_lead(
     conn: &mut PgConnection,
     snap: &CampaignSnapshot,
+    access: Option<&LeadAccess>,
     source_id: Option<i64>,
     data: LeadData,
     now: OffsetDateTime,
@@ -221,7 +376,7 @@ pub(super) fn insert_lead(
         .ok_or_else(|| AppError::invalid("status", "the campaign has no statuses: add one first"))?;
     let fields = Value::Object(data.fields);
     let selects = Value::Object(data.selects);
-    Ok(Lead::insert(
+    let lead = Lead::insert(
         conn,
         &NewLead {
             campaign_id: snap.campaign.id,
@@ -232,7 +387,11 @@ pub(super) fn insert_lead(
             created_at: now,
             updated_at: now,
         },
-    )?)
+    )?;
+    if !data.relations.is_empty() {
+        link(conn, snap, access, lead.id, &data.relations)?;
+    }
+    Ok(lead)
 }
 
 // ------------------------------------------------------------- leads API
@@ -375,7 +534,10 @@ fn page(
         leads.truncate(limit as usize);
         leads.last().map(|l| l.id.to_string()).unwrap_or_default()
     });
-    Ok((leads.iter().map(|l| lead_json(l, snap)).collect(), next))
+    let ids: Vec<i64> = leads.iter().map(|l| l.id).collect();
+    let links = links_of(conn, snap, &ids)?;
+    let json = leads.iter().map(|l| lead_json(l, snap, links.get(&l.id).map_or(&[], Vec::as_slice))).collect();
+    Ok((json, next))
 }
 
 /// One lead; 404 when it is outside the token's filter (no existence leak).
@@ -388,7 +550,7 @@ pub async fn get(svc: &Services, principal: &Principal, campaign: &str, id: i64)
 fn get_in(conn: &mut PgConnection, snap: &CampaignSnapshot, access: &LeadAccess, id: i64) -> Result<Value, AppError> {
     access.require_read()?;
     let lead = visible(conn, snap, access, id, false)?;
-    Ok(lead_json(&lead, snap))
+    lead_json_read(conn, &lead, snap)
 }
 
 /// Lead `id` of the campaign, if it is inside the token's filter (locked
@@ -435,7 +597,7 @@ pub async fn create(
     let now = svc.now();
     let scope = format!("leads:{}:{}", snap.campaign.id, principal.token_id);
     match key.map(|k| Idempotency::new(&k, scope, &body)).transpose()? {
-        None => svc.run(move |conn| create_in(conn, &snap, &access, &body, now)).await.map(|v| (v, false)),
+        None => svc.tx(move |tx| create_in(tx, &snap, &access, &body, now)).await.map(|v| (v, false)),
         Some(key) => {
             svc.tx(move |tx| match idempotency::claim(tx, &key, now)? {
                 Claim::Replay { body, .. } => Ok((body, true)),
@@ -463,8 +625,8 @@ fn create_in(
     if !access.allows(&data.selects) {
         return Err(access.outside(&data.selects));
     }
-    let lead = insert_lead(conn, snap, source, data, now)?;
-    Ok(lead_json(&lead, snap))
+    let lead = insert_lead(conn, snap, Some(access), source, data, now)?;
+    lead_json_read(conn, &lead, snap)
 }
 
 /// Updates fields, select values and status of a lead that is inside the
@@ -513,23 +675,61 @@ fn update_in(
     }
     let status = changes.status.unwrap_or_else(|| lead.status.clone());
     let (fields, selects) = (Value::Object(fields), Value::Object(selects));
+    if !changes.relations.is_empty() {
+        let before = links_of(conn, snap, &[lead.id])?.remove(&lead.id).unwrap_or_default();
+        link(conn, snap, Some(access), lead.id, &changes.relations)?;
+        let after = links_of(conn, snap, &[lead.id])?.remove(&lead.id).unwrap_or_default();
+        if before != after {
+            // The links changed: the lead did.
+            let lead = Lead::update(conn, lead.id, &status, &fields, &selects, now)?;
+            return answer_to_writer(conn, &lead, snap, access);
+        }
+    }
     // A patch that changes nothing writes nothing (updated_at stays).
     let lead = if (&fields, &selects, &status) == (&lead.fields, &lead.selects, &lead.status) {
         lead
     } else {
         Lead::update(conn, lead.id, &status, &fields, &selects, now)?
     };
-    Ok(answer_to_writer(&lead, snap, access))
+    answer_to_writer(conn, &lead, snap, access)
 }
 
 /// What a write answers: the lead, or, to a token that may not read, only
 /// which lead and when it changed (it must not read what it did not send).
-fn answer_to_writer(lead: &Lead, snap: &CampaignSnapshot, access: &LeadAccess) -> Value {
+fn answer_to_writer(
+    conn: &mut PgConnection,
+    lead: &Lead,
+    snap: &CampaignSnapshot,
+    access: &LeadAccess,
+) -> Result<Value, AppError> {
     if access.read {
-        lead_json(lead, snap)
+        lead_json_read(conn, lead, snap)
     } else {
-        json!({"id": lead.id, "updated_at": crate::clock::rfc3339(lead.updated_at)})
+        Ok(json!({"id": lead.id, "updated_at": crate::clock::rfc3339(lead.updated_at)}))
     }
+}
+
+/// Deletes a lead inside the token's filter (Write), with its files and
+/// its own links. Refused (409) while leads link to it through a relation
+/// that refuses deletes; links through relations that unlink go with it.
+pub async fn delete(svc: &Services, principal: &Principal, campaign: &str, id: i64) -> Result<(), AppError> {
+    let (snap, access) = scope(svc, principal, campaign).await?;
+    access.require_write()?;
+    svc.tx(move |tx| {
+        let lead = visible(tx, &snap, &access, id, true)?;
+        let blocking = LeadLink::blocking(tx, lead.id, 5)?;
+        if let Some(first) = blocking.first() {
+            let leads: Vec<String> = blocking.iter().map(|b| b.lead_id.to_string()).collect();
+            return Err(AppError::conflict(format!(
+                "lead {id} is linked to by lead {} through the relation `{}`, which refuses deletes: unlink it first",
+                leads.join(", "),
+                first.relation_slug
+            )));
+        }
+        Lead::delete(tx, lead.id)?;
+        Ok(())
+    })
+    .await
 }
 
 /// Applies checked values, and removes the keys the request set to null.

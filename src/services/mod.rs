@@ -39,6 +39,7 @@ pub mod outbox;
 pub mod passwords;
 pub mod personal_tokens;
 pub mod profile_token;
+pub mod relations;
 mod snapshot;
 pub mod structure;
 pub mod support;

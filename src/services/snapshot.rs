@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::error::AppError;
+use crate::models::relation::Relation;
 use crate::models::{Campaign, Field, Filter, FilterCondition, Select, SelectOption, Source, Status};
 
 #[derive(Debug, Clone)]
@@ -62,6 +63,14 @@ impl FilterSpec {
     }
 }
 
+/// A relation, with its target campaign's slug and name.
+#[derive(Debug, Clone)]
+pub struct RelationSpec {
+    pub relation: Relation,
+    pub target_slug: String,
+    pub target_name: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct CampaignSnapshot {
     pub campaign: Campaign,
@@ -70,6 +79,7 @@ pub struct CampaignSnapshot {
     pub selects: Vec<SelectSpec>,
     pub statuses: Vec<Status>,
     pub filters: Vec<FilterSpec>,
+    pub relations: Vec<RelationSpec>,
 }
 
 impl CampaignSnapshot {
@@ -110,7 +120,11 @@ impl CampaignSnapshot {
                 FilterSpec { filter, conditions }
             })
             .collect();
-        Ok(Self { campaign, sources, fields, selects, statuses, filters })
+        let relations = Relation::of_campaign(conn, id)?
+            .into_iter()
+            .map(|(relation, target_slug, target_name)| RelationSpec { relation, target_slug, target_name })
+            .collect();
+        Ok(Self { campaign, sources, fields, selects, statuses, filters, relations })
     }
 
     pub(super) fn load_id(conn: &mut PgConnection, id: i64) -> Result<Self, AppError> {
@@ -132,6 +146,14 @@ impl CampaignSnapshot {
 
     pub fn default_status(&self) -> Option<&Status> {
         self.statuses.iter().find(|s| s.is_default).or_else(|| self.statuses.first())
+    }
+
+    pub fn relation(&self, slug: &str) -> Option<&RelationSpec> {
+        self.relations.iter().find(|r| r.relation.slug == slug)
+    }
+
+    pub fn relation_by_id(&self, id: i64) -> Option<&RelationSpec> {
+        self.relations.iter().find(|r| r.relation.id == id)
     }
 
     pub fn filter(&self, id: i64) -> Option<&FilterSpec> {

@@ -28,6 +28,7 @@ mod intake;
 mod leads;
 mod matrix;
 mod outbox;
+mod relations;
 mod roundtrip;
 mod scale;
 mod support;
