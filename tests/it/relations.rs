@@ -188,7 +188,7 @@ async fn links_to_missing_or_hidden_leads_are_refused_and_nothing_is_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_linked_lead_is_refused_or_unlinks_by_the_relations_option() {
-    let (app, api, acme) = world().await;
+    let (_app, api, acme) = world().await;
     let referrer = api.post("/api/v1/campaigns/spring/leads", lead("SELECT_PARTNER", "ref@example.com")).await;
     let referrer = referrer.body["id"].as_i64().unwrap();
     let linked = api
