@@ -81,6 +81,16 @@ impl Campaign {
             .get_result(conn)
     }
 
+    pub fn set_file_types(conn: &mut PgConnection, id: i64, types: &[&str], now: OffsetDateTime) -> QueryResult<()> {
+        diesel::update(campaigns::table.find(id))
+            .set((
+                campaigns::file_types.eq(types.iter().map(|t| Some(*t)).collect::<Vec<_>>()),
+                campaigns::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+
     pub fn update_details(
         conn: &mut PgConnection,
         id: i64,

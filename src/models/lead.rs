@@ -106,6 +106,24 @@ impl Lead {
         if lock { q.for_update().first(conn).optional() } else { q.first(conn).optional() }
     }
 
+    /// A campaign's leads newest first, before lead `before` (a cursor).
+    pub fn newest(
+        conn: &mut PgConnection,
+        campaign_id: i64,
+        status: Option<&str>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> QueryResult<Vec<Lead>> {
+        let mut q = leads::table.filter(leads::campaign_id.eq(campaign_id)).into_boxed();
+        if let Some(s) = status {
+            q = q.filter(leads::status.eq(s));
+        }
+        if let Some(b) = before {
+            q = q.filter(leads::id.lt(b));
+        }
+        q.order(leads::id.desc()).limit(limit).select(Lead::as_select()).load(conn)
+    }
+
     pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
         diesel::delete(leads::table.find(id)).execute(conn)
     }

@@ -11,7 +11,7 @@ use super::audit::record;
 use super::catalog::{Campaign, CampaignSnapshot, Source};
 use super::context::{Services, Tx};
 use crate::db::changes::Change;
-use crate::domain::{Actor, AuditAction, Ident, Permission, Slug, SourceKind};
+use crate::domain::{Actor, AuditAction, FileType, Ident, Permission, Slug, SourceKind};
 use crate::error::{AppError, FieldErrors};
 use crate::models::{Lead, Status};
 
@@ -135,6 +135,30 @@ pub async fn update_campaign(
         let campaign = campaign_for_update(conn, id)?;
         Campaign::update_details(conn, id, &name, &description, now)?;
         record(conn, now, &actor, AuditAction::CampaignUpdated, &campaign.slug, json!({"name": name}))?;
+        changed(conn, id)?;
+        Ok(Campaign::find(conn, id)?)
+    })
+    .await
+}
+
+/// The content types a campaign accepts as lead files (none: no files).
+pub async fn set_file_types(svc: &Services, actor: Actor, id: i64, types: &[String]) -> Result<Campaign, AppError> {
+    actor.require(Permission::ManageCampaigns)?;
+    let mut chosen = Vec::new();
+    for t in types {
+        let t: FileType = t
+            .parse()
+            .map_err(|_| AppError::invalid("file_types", format!("`{t}` is not a file type Keyward recognises")))?;
+        if !chosen.contains(&t) {
+            chosen.push(t);
+        }
+    }
+    let now = svc.now();
+    svc.tx(move |conn| {
+        let campaign = campaign_for_update(conn, id)?;
+        let names: Vec<&str> = chosen.iter().map(|t| t.as_str()).collect();
+        Campaign::set_file_types(conn, id, &names, now)?;
+        record(conn, now, &actor, AuditAction::CampaignUpdated, &campaign.slug, json!({"file_types": names}))?;
         changed(conn, id)?;
         Ok(Campaign::find(conn, id)?)
     })

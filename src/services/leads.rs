@@ -12,10 +12,11 @@ use time::{Date, OffsetDateTime};
 use super::catalog::{CampaignSnapshot, FilterSpec};
 use super::context::Services;
 use super::idempotency::{self, Claim, Idempotency};
-use crate::domain::{FieldType, NUMBER_MAX, Permission, TokenKind};
+use crate::domain::{Actor, FieldType, NUMBER_MAX, Permission, TokenKind};
 use crate::error::{AppError, FieldErrors};
-use crate::models::lead_link::LeadLink;
-use crate::models::{Lead, LeadQuery, NewLead};
+pub use crate::models::Lead;
+pub use crate::models::lead_link::LeadLink;
+use crate::models::{LeadQuery, NewLead};
 use crate::tokens::Principal;
 
 /// How much of a lead a request must carry.
@@ -707,6 +708,54 @@ fn answer_to_writer(
     } else {
         Ok(json!({"id": lead.id, "updated_at": crate::clock::rfc3339(lead.updated_at)}))
     }
+}
+
+// ------------------------------------------------------------- console
+
+/// How many leads a console page shows.
+pub const CONSOLE_PAGE: i64 = 50;
+
+/// A page of a campaign's leads for the console, newest first, and the
+/// cursor of the next.
+pub async fn console_list(
+    svc: &Services,
+    actor: &Actor,
+    campaign_id: i64,
+    status: Option<String>,
+    before: Option<i64>,
+) -> Result<(CampaignSnapshot, Vec<Lead>, Option<i64>), AppError> {
+    actor.require(Permission::ManageCampaigns)?;
+    let snap = super::catalog::load(svc, campaign_id).await?;
+    let status = status.filter(|s| snap.status(s).is_some());
+    let id = snap.campaign.id;
+    let (leads, next) = svc
+        .run(move |conn| {
+            let mut leads = Lead::newest(conn, id, status.as_deref(), before, CONSOLE_PAGE + 1)?;
+            let next = (leads.len() as i64 > CONSOLE_PAGE).then(|| {
+                leads.truncate(CONSOLE_PAGE as usize);
+                leads.last().map_or(0, |l| l.id)
+            });
+            Ok((leads, next))
+        })
+        .await?;
+    Ok((snap, leads, next))
+}
+
+/// One lead of a campaign for the console, with its links.
+pub async fn console_get(
+    svc: &Services,
+    actor: &Actor,
+    campaign_id: i64,
+    id: i64,
+) -> Result<(CampaignSnapshot, Lead, Vec<LeadLink>), AppError> {
+    actor.require(Permission::ManageCampaigns)?;
+    let snap = super::catalog::load(svc, campaign_id).await?;
+    svc.run(move |conn| {
+        let lead = visible(conn, &snap, &LeadAccess::everything(), id, false)?;
+        let links = links_of(conn, &snap, &[lead.id])?.remove(&lead.id).unwrap_or_default();
+        Ok((snap, lead, links))
+    })
+    .await
 }
 
 /// Deletes a lead inside the token's filter (Write), with its files and

@@ -28,7 +28,7 @@ pub mod users;
 
 use actix_web::web;
 
-use campaigns::{api_tokens, fields, filters, overview, selects, sources, statuses, token_settings};
+use campaigns::{api_tokens, fields, filters, leads, overview, relations, selects, sources, statuses, token_settings};
 
 /// The console routes. Mounted last, under the console guard.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -96,6 +96,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/campaigns/{id}/statuses/{stid}/default", web::post().to(statuses::default_status))
         .route("/campaigns/{id}/statuses/{stid}/delete", web::get().to(statuses::confirm_delete_status))
         .route("/campaigns/{id}/statuses/{stid}/delete", web::post().to(statuses::delete_status))
+        .route("/campaigns/{id}/file-types", web::post().to(overview::set_file_types))
+        .route("/campaigns/{id}/relations", web::get().to(relations::list))
+        .route("/campaigns/{id}/relations", web::post().to(relations::create))
+        .route("/campaigns/{id}/relations/{rid}/delete", web::get().to(relations::confirm_delete_relation))
+        .route("/campaigns/{id}/relations/{rid}/delete", web::post().to(relations::delete))
+        .route("/campaigns/{id}/leads", web::get().to(leads::list))
+        .route("/campaigns/{id}/leads/{lid}", web::get().to(leads::show))
+        .route("/campaigns/{id}/leads/{lid}/files/{fid}", web::get().to(leads::file))
         .route("/campaigns/{id}/filters", web::get().to(filters::list))
         .route("/campaigns/{id}/filters", web::post().to(filters::create))
         .route("/campaigns/{id}/filters/{fid}", web::get().to(filters::edit))

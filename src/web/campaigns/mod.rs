@@ -1,6 +1,7 @@
 //! `/campaigns`: the campaign screens, one module per screen: the list and
 //! overview, the campaign's Token Management, sources with each source's
-//! Tokens tab, fields, selects, statuses, filters, and API tokens. Their
+//! Tokens tab, fields, selects, statuses, relations, filters, API tokens,
+//! and the leads with each lead's page. Their
 //! shared parts (the header with the tabs, the delete confirmation) are in
 //! `header`, which imports no screen.
 
@@ -8,8 +9,10 @@ pub mod api_tokens;
 pub mod fields;
 pub mod filters;
 pub mod header;
+pub mod leads;
 pub mod levels_page;
 pub mod overview;
+pub mod relations;
 pub mod selects;
 pub mod sources;
 pub mod statuses;

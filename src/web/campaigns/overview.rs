@@ -7,10 +7,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::header::{Header, require};
+use crate::domain::FileType;
 use crate::error::{AppError, FieldErrors};
 use crate::services::catalog::Campaign;
 use crate::services::{Services, campaigns};
-use crate::web::page::{SwitchForm, field_errors, redirect_with, render_status};
+use crate::web::page::{SwitchForm, field_errors, redirect_with, refused, render_status};
 use crate::web::session::{Console, Flash, Layout};
 
 #[derive(Template)]
@@ -66,6 +67,8 @@ struct ShowPage {
     sources: usize,
     fields: usize,
     leads: i64,
+    /// Every type Keyward recognises, and whether the campaign accepts it.
+    file_types: Vec<(FileType, bool)>,
 }
 
 async fn show_page(
@@ -91,6 +94,7 @@ async fn show_page(
             sources: snap.sources.len(),
             fields: snap.fields.len(),
             leads,
+            file_types: FileType::ALL.iter().map(|t| (*t, snap.campaign.accepts(t.as_str()))).collect(),
         },
     )
 }
@@ -122,6 +126,22 @@ pub async fn update(
             let edit = Some((form.name, form.description, errors));
             show_page(&svc, console, id, StatusCode::UNPROCESSABLE_ENTITY, edit).await
         }
+    }
+}
+
+/// The "Lead files" card: which content types partners may attach.
+pub async fn set_file_types(
+    svc: web::Data<Services>,
+    console: Console,
+    id: web::Path<i64>,
+    web::Form(form): web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    let actor = require(&console)?;
+    let id = id.into_inner();
+    let types: Vec<String> = form.into_iter().filter(|(k, _)| k == "file_types").map(|(_, v)| v).collect();
+    match campaigns::set_file_types(&svc, actor, id, &types).await {
+        Ok(_) => Ok(redirect_with(&svc, &format!("/campaigns/{id}"), Flash::success("Lead file types saved."))),
+        Err(e) => refused(&svc, e, &format!("/campaigns/{id}")),
     }
 }
 
