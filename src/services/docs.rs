@@ -5,9 +5,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::catalog::{Campaign, CampaignSnapshot, Field, FilterSpec};
+use super::catalog::{Campaign, CampaignSnapshot, Field, FilterSpec, RelationSpec};
 use super::context::Services;
-use crate::domain::{FieldType, IntakeMethod, Level, LevelSwitches, NUMBER_MAX, TokenStatus};
+use crate::domain::{FieldType, FileType, IntakeMethod, Level, LevelSwitches, NUMBER_MAX, TokenStatus};
 use crate::error::AppError;
 use crate::models::OrgSettings;
 
@@ -80,6 +80,50 @@ pub fn field_schema(field: &Field) -> Value {
     schema
 }
 
+/// The JSON Schema of a relation's value (`required`: it may not be empty),
+/// with the relation's options.
+pub fn relation_schema(spec: &RelationSpec, required: bool) -> Value {
+    let r = &spec.relation;
+    let id = json!({"type": "integer", "minimum": 1});
+    let mut schema = match (r.many, required) {
+        (true, true) => json!({"type": "array", "items": id, "minItems": 1, "maxItems": 1000}),
+        (true, false) => json!({"type": ["array", "null"], "items": id, "maxItems": 1000}),
+        (false, true) => id,
+        (false, false) => json!({"type": ["integer", "null"], "minimum": 1}),
+    };
+    schema["title"] = json!(r.label);
+    schema["description"] = json!(relation_description(spec));
+    schema["x-keyward-relation"] = relation_json(spec);
+    schema
+}
+
+/// "The id of a lead of campaign Accounts (`accounts`); required; …"
+pub fn relation_description(spec: &RelationSpec) -> String {
+    let r = &spec.relation;
+    format!(
+        "{} of campaign {} (`{}`){}; deleting a linked lead: {}",
+        if r.many { "The ids of leads" } else { "The id of a lead" },
+        spec.target_name,
+        spec.target_slug,
+        if r.required { "; required" } else { "" },
+        r.on_delete.label()
+    )
+}
+
+/// A relation's options, as the schema endpoint and the OpenAPI document
+/// list them.
+pub fn relation_json(spec: &RelationSpec) -> Value {
+    let r = &spec.relation;
+    json!({
+        "slug": r.slug,
+        "label": r.label,
+        "target_campaign": spec.target_slug,
+        "many": r.many,
+        "required": r.required,
+        "on_delete": r.on_delete,
+    })
+}
+
 /// A value a required field must have: a blank one counts as none.
 fn required_value(mut schema: Value) -> Value {
     if schema["type"] == "string" {
@@ -137,9 +181,24 @@ pub fn lead_input_schema(snap: &CampaignSnapshot, filter: Option<&FilterSpec>, f
         properties["source"] =
             json!({"type": "string", "enum": snap.sources.iter().map(|s| s.slug.clone()).collect::<Vec<_>>()});
     }
+    let required_relations: Vec<&str> =
+        snap.relations.iter().filter(|r| r.relation.required).map(|r| r.relation.slug.as_str()).collect();
+    if !snap.relations.is_empty() {
+        let relations: Map<String, Value> =
+            snap.relations.iter().map(|r| (r.relation.slug.clone(), relation_schema(r, r.relation.required))).collect();
+        properties["relations"] = json!({
+            "type": "object",
+            "additionalProperties": false,
+            "properties": relations,
+            "required": if full { required_relations.clone() } else { vec![] },
+        });
+    }
     let mut required = Vec::new();
     if full && !required_fields.is_empty() {
         required.push("fields");
+    }
+    if full && !required_relations.is_empty() {
+        required.push("relations");
     }
     if full && !required_selects.is_empty() {
         required.push("select_field_values");
@@ -165,7 +224,7 @@ pub fn lead_schema(snap: &CampaignSnapshot) -> Value {
             )
         })
         .collect();
-    json!({
+    let mut schema = json!({
         "type": "object",
         "required": ["id", "status", "fields", "select_field_values", "source", "created_at", "updated_at"],
         "properties": {
@@ -177,7 +236,17 @@ pub fn lead_schema(snap: &CampaignSnapshot) -> Value {
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
         }
-    })
+    });
+    if !snap.relations.is_empty() {
+        // Stored links are read back as they are: one id or null, or a list.
+        let relations: Map<String, Value> =
+            snap.relations.iter().map(|r| (r.relation.slug.clone(), relation_schema(r, false))).collect();
+        schema["properties"]["relations"] = json!({"type": "object", "properties": relations});
+        if let Some(required) = schema["required"].as_array_mut() {
+            required.push(json!("relations"));
+        }
+    }
+    schema
 }
 
 /// The structure as `GET …/schema` answers it.
@@ -199,6 +268,8 @@ pub fn schema_document(snap: &CampaignSnapshot, token: Option<(&str, bool, bool,
         })).collect::<Vec<_>>(),
         "statuses": snap.statuses.iter().map(|s| json!({"slug": s.slug, "label": s.label, "default": s.is_default})).collect::<Vec<_>>(),
         "sources": snap.sources.iter().map(|s| json!({"slug": s.slug, "name": s.name, "kind": s.kind})).collect::<Vec<_>>(),
+        "relations": snap.relations.iter().map(relation_json).collect::<Vec<_>>(),
+        "file_types": snap.campaign.file_types(),
         "create_schema": lead_input_schema(snap, filter, true),
         "update_schema": lead_input_schema(snap, filter, false),
     })
@@ -279,6 +350,67 @@ pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec
                 "parameters": [id_param],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LeadUpdate"}}}},
                 "responses": with(Map::from_iter([("200".to_owned(), json!({"description": "The lead updated; to a token without Read, only its id and updated_at", "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/Lead"}, {"$ref": "#/components/schemas/LeadWritten"}]}}}}))]), &["400", "401", "403", "404", "413", "422", "429"]),
+            },
+            "delete": {
+                "operationId": "deleteLead",
+                "summary": "Delete a lead (Write), with its files; 409 while a relation that refuses deletes links to it",
+                "parameters": [id_param.clone()],
+                "responses": with(Map::from_iter([("204".to_owned(), json!({"description": "Deleted"}))]), &["401", "403", "404", "409", "429"]),
+            }
+        }),
+    );
+    let file_id_param = json!({"name": "file_id", "in": "path", "required": true, "schema": {"type": "integer"}});
+    let accepted = snap.campaign.file_types();
+    let binary = |types: &[&str]| -> Value {
+        Value::Object(
+            types
+                .iter()
+                .map(|t| ((*t).to_owned(), json!({"schema": {"type": "string", "format": "binary"}})))
+                .collect(),
+        )
+    };
+    let mut upload_content = binary(&accepted);
+    upload_content["multipart/form-data"] = json!({
+        "schema": {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}
+    });
+    let every_type: Vec<&str> = FileType::ALL.iter().map(|t| t.as_str()).collect();
+    paths.insert(
+        format!("{base}/leads/{{id}}/files"),
+        json!({
+            "get": {
+                "operationId": "listLeadFiles",
+                "summary": "A lead's files (Read): name, size, type, SHA-256, when added",
+                "parameters": [id_param.clone()],
+                "responses": with(Map::from_iter([("200".to_owned(), json!({"description": "The files", "content": {"application/json": {"schema": {"type": "object", "required": ["files"], "properties": {"files": {"type": "array", "items": {"$ref": "#/components/schemas/LeadFile"}}}}}}}))]), &["401", "403", "404", "429"]),
+            },
+            "post": {
+                "operationId": "uploadLeadFile",
+                "summary": "Attach a file to a lead (Write): the raw bytes with their Content-Type and ?name=, or a multipart field `file`",
+                "description": format!("Accepted types, checked by content: {}. Larger than the server's limit: 413.", accepted.join(", ")),
+                "parameters": [id_param.clone(), {"name": "name", "in": "query", "required": false, "schema": {"type": "string", "minLength": 1, "maxLength": 255}, "description": "The file's name (raw uploads)"}],
+                "requestBody": {"required": true, "content": upload_content},
+                "responses": with(Map::from_iter([("201".to_owned(), json!({"description": "The file stored", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LeadFile"}}}}))]), &["400", "401", "403", "404", "413", "415", "422", "429"]),
+            }
+        }),
+    );
+    paths.insert(
+        format!("{base}/leads/{{id}}/files/{{file_id}}"),
+        json!({
+            "get": {
+                "operationId": "downloadLeadFile",
+                "summary": "A file's bytes (Read), streamed, as an attachment; ETag, If-None-Match and byte ranges",
+                "parameters": [id_param.clone(), file_id_param.clone(), {"name": "Range", "in": "header", "required": false, "schema": {"type": "string", "pattern": "^bytes=([0-9]+-[0-9]*|-[0-9]+)$"}, "description": "One byte range, e.g. bytes=0-1023"}],
+                "responses": with(Map::from_iter([
+                    ("200".to_owned(), json!({"description": "The file", "content": binary(&every_type)})),
+                    ("206".to_owned(), json!({"description": "The range asked for", "content": binary(&every_type)})),
+                    ("304".to_owned(), json!({"description": "Unchanged since the ETag sent"})),
+                ]), &["401", "403", "404", "416", "429"]),
+            },
+            "delete": {
+                "operationId": "deleteLeadFile",
+                "summary": "Delete a file (Write)",
+                "parameters": [id_param.clone(), file_id_param],
+                "responses": with(Map::from_iter([("204".to_owned(), json!({"description": "Deleted"}))]), &["401", "403", "404", "429"]),
             }
         }),
     );
@@ -357,8 +489,11 @@ pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec
         ("401", "Missing, invalid, expired or revoked token"),
         ("403", "insufficient_scope: the token lacks the permission, belongs to another campaign or level, or the lead is outside its filter"),
         ("404", "Not found (or outside the token's filter)"),
+        ("409", "Conflict: the lead is linked to by a relation that refuses deletes"),
         ("410", "The campaign is archived"),
         ("413", "Body too large"),
+        ("415", "A file of a type this campaign does not accept (checked by content)"),
+        ("416", "The range asked for is outside the file"),
         ("422", "Validation failed: one message per field in error.fields"),
         ("429", "Rate limited; see Retry-After"),
     ]
@@ -372,7 +507,7 @@ pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec
             "title": format!("{} — Keyward API", snap.campaign.name),
             "version": "1",
             "description": format!(
-                "The API of campaign `{}`, generated from its current structure.{} Lead files and relations are not part of this API.",
+                "The API of campaign `{}`, generated from its current structure: leads (with their relations to other leads, by id) and lead files.{}",
                 snap.campaign.slug,
                 filter.map(|f| format!(" This token's filter: {}.", f.describe())).unwrap_or_default()
             ),
@@ -389,6 +524,18 @@ pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec
                 "LeadIntake": intake,
                 "LeadPing": ping,
                 "LeadPost": post,
+                "LeadFile": {
+                    "type": "object",
+                    "required": ["id", "name", "size", "content_type", "sha256", "created_at"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "size": {"type": "integer", "minimum": 1},
+                        "content_type": {"type": "string"},
+                        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                        "created_at": {"type": "string", "format": "date-time"},
+                    }
+                },
                 "LeadWritten": {
                     "type": "object",
                     "required": ["id", "updated_at"],

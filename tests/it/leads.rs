@@ -528,7 +528,8 @@ async fn the_public_documentation_follows_the_structure_and_states_a_tokens_filt
         "insufficient_scope",
         "validation_failed",
         "curl",
-        "Lead files and relations are not part of this API",
+        "POST /leads/{id}/files",
+        "This campaign has no relations.",
     ] {
         assert!(page.contains(expected), "{expected}");
     }

@@ -134,6 +134,47 @@ async fn leads_link_to_leads_by_id_and_read_their_links_back() {
     assert!(csv.contains(&format!(",{acme},")), "{csv}");
 }
 
+/// The public docs, the schema endpoint and the OpenAPI document list each
+/// relation with its options, and the files endpoints.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documentation_lists_relations_with_their_options_and_the_files_endpoints() {
+    let (app, api, _) = world().await;
+    let public_id: String = {
+        use keyward::schema::campaigns::dsl::*;
+        campaigns.filter(slug.eq("spring")).select(public_id).first(&mut app.conn()).unwrap()
+    };
+    let (status, page) = app.agent().page(&format!("/docs/c/{public_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    for expected in [
+        "relations.account",
+        "Accounts (<code>accounts</code>)",
+        "one lead",
+        "many leads",
+        "refused while linked to (409)",
+        "the link goes",
+        "POST /leads/{id}/files",
+        "application/pdf",
+    ] {
+        assert!(page.contains(expected), "{expected} missing from the docs page");
+    }
+    assert!(!page.contains("not part of this API"));
+
+    let schema = api.get("/api/v1/campaigns/spring/schema").await;
+    assert_eq!(
+        schema.body["relations"][0],
+        json!({"slug": "account", "label": "Account", "target_campaign": "accounts", "many": false, "required": false, "on_delete": "restrict"})
+    );
+    let doc = app.agent().get(&format!("/docs/c/{public_id}/openapi.json")).await.json::<Value>().await.unwrap();
+    let create = &doc["components"]["schemas"]["LeadCreate"]["properties"]["relations"]["properties"];
+    assert_eq!(create["account"]["x-keyward-relation"]["target_campaign"], "accounts");
+    assert_eq!(create["referrers"]["type"], json!(["array", "null"]));
+    assert_eq!(create["referrers"]["x-keyward-relation"]["on_delete"], "unlink");
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/api/v1/campaigns/spring/leads/{id}/files"));
+    assert!(paths["/api/v1/campaigns/spring/leads/{id}/files/{file_id}"]["get"]["responses"]["206"].is_object());
+    assert!(paths["/api/v1/campaigns/spring/leads/{id}"]["delete"]["responses"]["409"].is_object());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_to_missing_or_hidden_leads_are_refused_and_nothing_is_stored() {
     let (app, api, acme) = world().await;
