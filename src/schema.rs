@@ -84,6 +84,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    imports (id) {
+        id -> Int8,
+        campaign_id -> Int8,
+        token_id -> Nullable<Int8>,
+        token_key -> Text,
+        user_id -> Nullable<Int8>,
+        user_label -> Text,
+        format -> Text,
+        mode -> Text,
+        upsert_field -> Nullable<Text>,
+        state -> Text,
+        bytes -> Int8,
+        rows_read -> Int8,
+        imported -> Int8,
+        updated -> Int8,
+        rejected -> Int8,
+        errors -> Jsonb,
+        failure -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+        request_hash -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     lead_file_chunks (file_id, seq) {
         file_id -> Int8,
         seq -> Int4,
@@ -303,6 +330,9 @@ diesel::joinable!(filter_conditions -> filters (filter_id));
 diesel::joinable!(filter_conditions -> select_options (option_id));
 diesel::joinable!(filter_conditions -> selects (select_id));
 diesel::joinable!(filters -> campaigns (campaign_id));
+diesel::joinable!(imports -> campaigns (campaign_id));
+diesel::joinable!(imports -> tokens (token_id));
+diesel::joinable!(imports -> users (user_id));
 diesel::joinable!(lead_file_chunks -> lead_files (file_id));
 diesel::joinable!(lead_files -> campaigns (campaign_id));
 diesel::joinable!(lead_files -> leads (lead_id));
@@ -329,6 +359,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     filter_conditions,
     filters,
     idempotency_keys,
+    imports,
     lead_file_chunks,
     lead_files,
     lead_links,

@@ -15,24 +15,10 @@ use serde_json::Value;
 
 use crate::error::{ApiError, AppError};
 
-/// The JSON path (`fields.name`, `options[2].label`) of the first string
-/// holding a NUL character, if any.
-fn nul_path(value: &Value, at: &str) -> Option<String> {
-    let join = |key: &str| if at.is_empty() { key.to_owned() } else { format!("{at}.{key}") };
-    match value {
-        Value::String(s) if s.contains('\0') => Some(if at.is_empty() { "body".to_owned() } else { at.to_owned() }),
-        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| nul_path(v, &format!("{at}[{i}]"))),
-        Value::Object(map) => map
-            .iter()
-            .find_map(|(k, v)| if k.contains('\0') { Some(join(&k.replace('\0', ""))) } else { nul_path(v, &join(k)) }),
-        _ => None,
-    }
-}
-
 /// Refuses a JSON or form body holding a NUL character (which no
 /// PostgreSQL text can store) with a 422 naming the field, before any
-/// handler reads it. Other bodies, and uploads of lead files (a JSON file
-/// is a file, not a request), pass untouched.
+/// handler reads it. Other bodies, and the streamed ones (lead files, a
+/// JSON file being a file; imports, checked row by row), pass untouched.
 pub async fn refuse_nul(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -40,7 +26,8 @@ pub async fn refuse_nul(
     let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let json = content_type.starts_with("application/json");
     let form = content_type.starts_with("application/x-www-form-urlencoded");
-    if !(json || form) || req.path().ends_with("/files") {
+    let streamed = req.path().ends_with("/files") || req.path().ends_with("/import/leads");
+    if !(json || form) || streamed {
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let mut payload = req.take_payload();
@@ -61,7 +48,7 @@ pub async fn refuse_nul(
         // Escaped NULs only: a raw one is not JSON, and the handler says so.
         body.windows(6)
             .any(|w| w == b"\\u0000")
-            .then(|| serde_json::from_slice::<Value>(&body).ok().and_then(|v| nul_path(&v, "")))
+            .then(|| serde_json::from_slice::<Value>(&body).ok().and_then(|v| crate::domain::nul_path(&v, "")))
             .flatten()
     } else {
         serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
@@ -127,22 +114,4 @@ pub fn token_param(req: &HttpRequest, body: &[u8]) -> Result<SecretString, AppEr
         .filter(|t| !t.is_empty())
         .map(SecretString::from)
         .ok_or_else(|| AppError::bad_request("the `token` parameter is required (RFC 7009)"))
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::nul_path;
-
-    #[test]
-    fn the_path_of_a_nul_is_named() {
-        assert_eq!(nul_path(&json!({"fields": {"name": "a\u{0}b"}}), ""), Some("fields.name".into()));
-        assert_eq!(
-            nul_path(&json!({"options": [{"slug": "x"}, {"label": "\u{0}"}]}), ""),
-            Some("options[1].label".into())
-        );
-        assert_eq!(nul_path(&json!("\u{0}"), ""), Some("body".into()));
-        assert_eq!(nul_path(&json!({"fields": {"name": "fine"}}), ""), None);
-    }
 }

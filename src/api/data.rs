@@ -11,10 +11,11 @@ use time::OffsetDateTime;
 
 use super::auth::{Bearer, bearer_token};
 use super::body::token_param;
+use crate::domain::LeadFormat;
 use crate::error::{ApiError, AppError};
 use crate::http::client_ip;
 use crate::services::Services;
-use crate::services::data::{self, ExportFormat};
+use crate::services::data;
 
 fn cors(res: &mut HttpResponse) {
     let h = res.headers_mut();
@@ -83,7 +84,12 @@ pub async fn export(
         .clone()
         .filter(|c| !c.is_empty())
         .ok_or_else(|| AppError::bad_request("`campaign` is required"))?;
-    let format = ExportFormat::parse(query.format.as_deref().unwrap_or("ndjson"))?;
+    let format: LeadFormat = query
+        .format
+        .as_deref()
+        .unwrap_or("ndjson")
+        .parse()
+        .map_err(|_| AppError::bad_request("format must be csv or ndjson"))?;
     let updated_since = match query.updated_since.as_deref() {
         Some(s) => Some(
             OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)

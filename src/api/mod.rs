@@ -11,6 +11,7 @@ pub mod campaigns;
 pub mod data;
 pub mod files;
 pub mod health;
+pub mod imports;
 pub mod intake;
 pub mod leads;
 pub mod me;
@@ -64,6 +65,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ))
         .service(resource("/v1/export/leads", [on(Method::GET, data::export)]))
         .service(resource("/v1/tokens/introspect", [on(Method::POST, data::introspect)]))
+        .service(resource("/v1/import/leads", [on(Method::POST, imports::import)]))
+        .service(resource("/v1/imports/{id}", [on(Method::GET, imports::show)]))
         // Users, tokens, account tokens.
         .service(resource("/v1/users", [on(Method::POST, users::create)]))
         .service(resource("/v1/users/{id}", [on(Method::PATCH, users::update)]))

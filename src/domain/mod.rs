@@ -8,6 +8,7 @@ mod actor;
 mod audit;
 mod email;
 mod file_type;
+mod import;
 mod intake;
 mod role;
 mod slug;
@@ -19,12 +20,31 @@ pub use actor::Actor;
 pub use audit::AuditAction;
 pub use email::EmailAddress;
 pub use file_type::{FileType, SNIFF_LEN, Sniffer};
+pub use import::{ImportMode, ImportState, LeadFormat};
 pub use intake::{Level, LevelSwitches};
 pub use role::{API_USER_HANDLE_PREFIX, Permission, Role, UserKind};
 pub use slug::{Ident, Slug};
 pub use structure::{FieldType, LinkPurpose, NUMBER_MAX, OnDelete, SourceKind};
 pub use token_kind::{IntakeMethod, PREFIX_LEN, TokenKind, normalise_key};
 pub use token_status::TokenStatus;
+
+/// The JSON path (`fields.name`, `options[2].label`) of the first string
+/// holding a NUL character (which no PostgreSQL text can store), if any.
+pub fn nul_path(value: &serde_json::Value, at: &str) -> Option<String> {
+    let join = |key: &str| if at.is_empty() { key.to_owned() } else { format!("{at}.{key}") };
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => {
+            Some(if at.is_empty() { "body".to_owned() } else { at.to_owned() })
+        }
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, v)| nul_path(v, &format!("{at}[{i}]")))
+        }
+        serde_json::Value::Object(map) => map
+            .iter()
+            .find_map(|(k, v)| if k.contains('\0') { Some(join(&k.replace('\0', ""))) } else { nul_path(v, &join(k)) }),
+        _ => None,
+    }
+}
 
 /// Declares a fieldless enum stored as TEXT: `as_str`, `FromStr`, `Display`
 /// and the diesel conversions, from one list of `Variant => "text"` pairs.
@@ -86,4 +106,22 @@ macro_rules! text_enum {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::nul_path;
+
+    #[test]
+    fn the_path_of_a_nul_is_named() {
+        assert_eq!(nul_path(&json!({"fields": {"name": "a\u{0}b"}}), ""), Some("fields.name".into()));
+        assert_eq!(
+            nul_path(&json!({"options": [{"slug": "x"}, {"label": "\u{0}"}]}), ""),
+            Some("options[1].label".into())
+        );
+        assert_eq!(nul_path(&json!("\u{0}"), ""), Some("body".into()));
+        assert_eq!(nul_path(&json!({"fields": {"name": "fine"}}), ""), None);
+    }
 }

@@ -29,7 +29,66 @@ pub struct NewLead<'a> {
     pub updated_at: OffsetDateTime,
 }
 
+/// A lead for `COPY` (binary), with an id taken from the sequence first.
+#[derive(Insertable, Debug)]
+#[diesel(table_name = leads, treat_none_as_default_value = false)]
+pub struct CopyLead {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub source_id: Option<i64>,
+    pub status: String,
+    pub fields: serde_json::Value,
+    pub selects: serde_json::Value,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(QueryableByName)]
+struct NextId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
 impl Lead {
+    /// `n` new lead ids from the sequence, in one round trip.
+    pub fn next_ids(conn: &mut PgConnection, n: i64) -> QueryResult<Vec<i64>> {
+        diesel::sql_query("SELECT nextval('leads_id_seq') AS id FROM generate_series(1, $1)")
+            .bind::<diesel::sql_types::BigInt, _>(n)
+            .load::<NextId>(conn)
+            .map(|rows| rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// Stores leads with `COPY … FROM STDIN (FORMAT binary)`.
+    pub fn copy_in(conn: &mut PgConnection, rows: &[CopyLead]) -> QueryResult<usize> {
+        diesel::copy_from(leads::table).from_insertable(rows).execute(conn)
+    }
+
+    /// The leads of a campaign whose field `slug` holds one of `values`
+    /// (compared as text): an upsert key's matches, as (id, value).
+    pub fn by_field_values(
+        conn: &mut PgConnection,
+        campaign_id: i64,
+        slug: &str,
+        values: &[String],
+    ) -> QueryResult<Vec<(i64, String)>> {
+        use diesel::sql_types::{Array, BigInt, Text};
+        #[derive(QueryableByName)]
+        struct Match {
+            #[diesel(sql_type = BigInt)]
+            id: i64,
+            #[diesel(sql_type = Text)]
+            value: String,
+        }
+        diesel::sql_query(
+            "SELECT id, fields->>$2 AS value FROM leads WHERE campaign_id = $1 AND fields->>$2 = ANY($3) ORDER BY id",
+        )
+        .bind::<BigInt, _>(campaign_id)
+        .bind::<Text, _>(slug)
+        .bind::<Array<Text>, _>(values)
+        .load::<Match>(conn)
+        .map(|rows| rows.into_iter().map(|m| (m.id, m.value)).collect())
+    }
+
     /// Intake's one statement. Written as column assignments rather than
     /// a derived `Insertable`, whose `DEFAULT`-capable values diesel never
     /// caches: this way the insert is prepared once per connection instead
@@ -122,6 +181,33 @@ impl Lead {
             q = q.filter(leads::id.lt(b));
         }
         q.order(leads::id.desc()).limit(limit).select(Lead::as_select()).load(conn)
+    }
+
+    /// Replaces what an import's row brings (upsert): fields and select
+    /// values; the status and source when the row has them.
+    pub fn replace_content(
+        conn: &mut PgConnection,
+        id: i64,
+        status: Option<&str>,
+        fields: &serde_json::Value,
+        selects: &serde_json::Value,
+        source_id: Option<i64>,
+        now: OffsetDateTime,
+    ) -> QueryResult<()> {
+        use diesel::dsl::sql;
+        use diesel::sql_types::{BigInt, Nullable, Text};
+        diesel::update(leads::table.find(id))
+            .set((
+                leads::fields.eq(fields),
+                leads::selects.eq(selects),
+                leads::status.eq(sql::<Text>("COALESCE(").bind::<Nullable<Text>, _>(status).sql(", status)")),
+                leads::source_id.eq(sql::<Nullable<BigInt>>("COALESCE(")
+                    .bind::<Nullable<BigInt>, _>(source_id)
+                    .sql(", source_id)")),
+                leads::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .map(drop)
     }
 
     pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {

@@ -21,7 +21,20 @@ pub struct Blocking {
     pub relation_slug: String,
 }
 
+/// A link for `COPY`.
+#[derive(Insertable, Debug)]
+#[diesel(table_name = lead_links, treat_none_as_default_value = false)]
+pub struct CopyLink {
+    pub lead_id: i64,
+    pub relation_id: i64,
+    pub target_id: i64,
+}
+
 impl LeadLink {
+    pub fn copy_in(conn: &mut PgConnection, rows: &[CopyLink]) -> QueryResult<usize> {
+        diesel::copy_from(lead_links::table).from_insertable(rows).execute(conn)
+    }
+
     /// The links of these leads, by lead, relation and target.
     pub fn of_leads(conn: &mut PgConnection, lead_ids: &[i64]) -> QueryResult<Vec<LeadLink>> {
         lead_links::table

@@ -12,6 +12,7 @@ pub mod field;
 pub mod filter;
 pub mod filter_condition;
 pub mod idempotency_key;
+pub mod import;
 pub mod lead;
 pub mod lead_file;
 pub mod lead_link;

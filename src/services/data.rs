@@ -14,7 +14,7 @@ use super::account_tokens::log_private_use;
 use super::catalog::CampaignSnapshot;
 use super::context::Services;
 use super::leads::{lead_json, links_of};
-use crate::domain::TokenKind;
+use crate::domain::{LeadFormat, TokenKind};
 use crate::error::AppError;
 use crate::models::lead_link::LeadLink;
 use crate::models::{Lead, LeadQuery};
@@ -75,41 +75,11 @@ pub async fn stats(svc: &Services, principal: &Principal, campaign: &str) -> Res
     }))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    Csv,
-    Ndjson,
-}
-
-impl ExportFormat {
-    pub fn parse(s: &str) -> Result<Self, AppError> {
-        match s {
-            "csv" => Ok(Self::Csv),
-            "ndjson" => Ok(Self::Ndjson),
-            other => Err(AppError::bad_request(format!("`{other}` is not a format: use csv or ndjson"))),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Csv => "csv",
-            Self::Ndjson => "ndjson",
-        }
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Self::Csv => "text/csv; charset=utf-8",
-            Self::Ndjson => "application/x-ndjson",
-        }
-    }
-}
-
 /// An export under way: what it reads, and how it writes it.
 #[derive(Clone)]
 pub struct Export {
     snap: Arc<CampaignSnapshot>,
-    format: ExportFormat,
+    format: LeadFormat,
     updated_since: Option<OffsetDateTime>,
 }
 
@@ -120,7 +90,7 @@ impl Export {
 
     /// The CSV header row (nothing for NDJSON).
     pub fn head(&self) -> Vec<u8> {
-        if self.format != ExportFormat::Csv {
+        if self.format != LeadFormat::Csv {
             return Vec::new();
         }
         let mut cells: Vec<String> =
@@ -169,7 +139,7 @@ pub async fn start_export(
     principal: &Principal,
     ip: &str,
     campaign: &str,
-    format: ExportFormat,
+    format: LeadFormat,
     updated_since: Option<OffsetDateTime>,
 ) -> Result<Export, AppError> {
     may_export(principal)?;
@@ -206,8 +176,8 @@ pub async fn export_batch(
     for lead in &batch {
         let links = links.get(&lead.id).map_or(&[][..], Vec::as_slice);
         match export.format {
-            ExportFormat::Csv => out.extend(export.csv_record(lead, links)),
-            ExportFormat::Ndjson => {
+            LeadFormat::Csv => out.extend(export.csv_record(lead, links)),
+            LeadFormat::Ndjson => {
                 out.extend(lead_json(lead, &export.snap, links).to_string().into_bytes());
                 out.push(b'\n');
             }

@@ -95,10 +95,15 @@ fn check_value(field_type: FieldType, value: &Value) -> Result<Value, String> {
 /// top-level properties the caller handles itself (`ping_id`).
 pub fn validate(snap: &CampaignSnapshot, body: &Value, mode: Mode, extra: &[&str]) -> Result<LeadData, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let Some(body) = body.as_object() else {
+    let Some(object) = body.as_object() else {
         errors.insert("body".into(), "must be a JSON object".into());
         return Err(errors);
     };
+    if let Some(path) = crate::domain::nul_path(body, "") {
+        errors.insert(path, "must not contain a NUL character (\\u0000)".into());
+        return Err(errors);
+    }
+    let body = object;
     for key in body.keys() {
         if !matches!(key.as_str(), "fields" | "select_field_values" | "status" | "relations")
             && !extra.contains(&key.as_str())

@@ -31,6 +31,7 @@ pub mod files;
 pub mod filters;
 pub mod health;
 pub mod idempotency;
+pub mod imports;
 pub mod intake;
 pub mod leads;
 pub mod levels;

@@ -25,6 +25,7 @@ mod contract;
 mod export_memory;
 mod faults;
 mod files;
+mod imports;
 mod intake;
 mod leads;
 mod matrix;

@@ -274,6 +274,8 @@ const API: &[Row] = &[
     r("OPTIONS", "/api/public/v1/campaigns/{c}/stats", Gate::Open),
     r("GET", "/api/v1/export/leads", Gate::Kinds(&[TokenKind::AccountPrivate])),
     r("POST", "/api/v1/tokens/introspect", Gate::Kinds(&[TokenKind::AccountPrivate])).body(r#"{"token": "nope"}"#),
+    r("POST", "/api/v1/import/leads", Gate::Kinds(&[TokenKind::AccountPrivate])).with(&[]),
+    r("GET", "/api/v1/imports/{id}", Gate::Kinds(&[TokenKind::AccountPrivate])).with(NONE),
     r("POST", "/api/v1/users", USERS).body(r#"{"email": "", "role": "member"}"#),
     r("PATCH", "/api/v1/users/{id}", USERS).with(NONE).body("{}"),
     r("POST", "/api/v1/users/{id}/tokens/revoke", SUPPORT).with(NONE).body(r#"{"reason": "x"}"#),
