@@ -11,7 +11,16 @@ use rust_embed::Embed;
 struct Static;
 
 pub async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
-    let Some(file) = Static::get(&path) else {
+    asset(&req, &path)
+}
+
+/// `/widget.js`, the embeddable widget's script, at a short stable address.
+pub async fn widget_js(req: HttpRequest) -> HttpResponse {
+    asset(&req, "widget.js")
+}
+
+fn asset(req: &HttpRequest, path: &str) -> HttpResponse {
+    let Some(file) = Static::get(path) else {
         return HttpResponse::NotFound().content_type("text/plain").body("not found");
     };
     let hash = file.metadata.sha256_hash();

@@ -49,6 +49,7 @@ diesel::table! {
         field_type -> Text,
         required -> Bool,
         position -> Int4,
+        public -> Bool,
     }
 }
 

@@ -187,6 +187,7 @@ fn http_server(state: Services, listener: TcpListener) -> anyhow::Result<Server>
             .wrap(from_fn(crate::edge::refuse_nul_in_url))
             .wrap(from_fn(crate::edge::head_as_get))
             .wrap(from_fn(telemetry::request_span))
+            .wrap(from_fn(console::middleware::frame_policy))
             .wrap(console::middleware::security_headers(secure))
             .route("/healthz", web::get().to(api::health::healthz))
             .route("/livez", web::get().to(api::health::livez))
@@ -200,6 +201,9 @@ fn http_server(state: Services, listener: TcpListener) -> anyhow::Result<Server>
             )
             // After the API: its pattern is a regex, and API requests need not try it.
             .route("/static/{path:.*}", web::get().to(assets::serve))
+            .route("/widget.js", web::get().to(assets::widget_js))
+            // The widget's frame: outside the console (no session, no CSRF cookie).
+            .route("/widget/{c}", web::get().to(console::widget::page))
             .service(
                 web::scope("")
                     .wrap(from_fn(console::middleware::console_guard))

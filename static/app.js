@@ -29,6 +29,10 @@ document.addEventListener("DOMContentLoaded", () => {
     const data = await response.json();
     field.value = data.token;
     field.dataset.revealed = "true";
+    // Text that quotes the token (the widget snippet) gets it too.
+    for (const quoting of document.querySelectorAll(`[data-token-from="${form.dataset.show}"]`)) {
+      quoting.value = quoting.value.replace(quoting.dataset.placeholder, data.token);
+    }
     return data.token;
   };
   for (const form of document.querySelectorAll("form[data-show]")) {

@@ -15,6 +15,7 @@ pub mod imports;
 pub mod intake;
 pub mod leads;
 pub mod me;
+pub mod public;
 pub mod revocation;
 pub mod token_admin;
 pub mod users;
@@ -62,6 +63,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource(
             "/public/v1/campaigns/{c}/stats",
             [on(Method::GET, data::stats), on(Method::OPTIONS, data::stats_preflight)],
+        ))
+        .service(resource(
+            "/public/v1/campaigns/{c}/counts",
+            [on(Method::GET, public::counts), on(Method::OPTIONS, public::preflight)],
+        ))
+        .service(resource(
+            "/public/v1/campaigns/{c}/leads",
+            [on(Method::GET, public::records), on(Method::OPTIONS, public::preflight)],
         ))
         .service(resource("/v1/export/leads", [on(Method::GET, data::export)]))
         .service(resource("/v1/tokens/introspect", [on(Method::POST, data::introspect)]))

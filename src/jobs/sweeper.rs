@@ -8,6 +8,10 @@ use crate::services::{self, Services, SweepReport};
 
 pub async fn sweep_once(svc: &Services) -> Result<SweepReport, AppError> {
     let report = services::sweep(svc).await?;
+    let interrupted = services::imports::fail_stale(svc).await?;
+    if interrupted > 0 {
+        tracing::warn!(imports = interrupted, "imports interrupted by a stop were marked failed");
+    }
     if report.tokens.expired + report.tokens.warned > 0 {
         tracing::info!(expired = report.tokens.expired, warned = report.tokens.warned, "sweep");
     }

@@ -15,9 +15,17 @@ pub struct Field {
     pub field_type: FieldType,
     pub required: bool,
     pub position: i32,
+    /// Its values may be listed through the public token.
+    pub public: bool,
 }
 
 impl Field {
+    pub fn set_public(conn: &mut PgConnection, campaign_id: i64, id: i64, public: bool) -> QueryResult<usize> {
+        diesel::update(fields::table.filter(fields::campaign_id.eq(campaign_id)).filter(fields::id.eq(id)))
+            .set(fields::public.eq(public))
+            .execute(conn)
+    }
+
     pub fn of_campaign(conn: &mut PgConnection, campaign_id: i64) -> QueryResult<Vec<Field>> {
         fields::table
             .filter(fields::campaign_id.eq(campaign_id))

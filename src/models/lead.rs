@@ -236,6 +236,30 @@ impl Lead {
 
 impl Lead {
     /// Lead counts by status (public stats).
+    /// Leads per source (`None`: through the API), for public counts.
+    pub fn counts_by_source(conn: &mut PgConnection, campaign_id: i64) -> QueryResult<Vec<(Option<i64>, i64)>> {
+        leads::table
+            .filter(leads::campaign_id.eq(campaign_id))
+            .group_by(leads::source_id)
+            .select((leads::source_id, diesel::dsl::count_star()))
+            .load(conn)
+    }
+
+    /// A campaign's leads oldest first after `after`, as (id, created_at,
+    /// status, the values of `slugs`): what the public list shows.
+    pub fn public_page(
+        conn: &mut PgConnection,
+        campaign_id: i64,
+        after: Option<i64>,
+        limit: i64,
+    ) -> QueryResult<Vec<(i64, OffsetDateTime, String, serde_json::Value)>> {
+        let mut q = leads::table.filter(leads::campaign_id.eq(campaign_id)).into_boxed();
+        if let Some(a) = after {
+            q = q.filter(leads::id.gt(a));
+        }
+        q.order(leads::id).limit(limit).select((leads::id, leads::created_at, leads::status, leads::fields)).load(conn)
+    }
+
     pub fn counts_by_status(conn: &mut PgConnection, campaign_id: i64) -> QueryResult<Vec<(String, i64)>> {
         leads::table
             .filter(leads::campaign_id.eq(campaign_id))

@@ -21,13 +21,20 @@ use crate::tokens::cache::TokenCache;
 pub struct Caches {
     pub tokens: Arc<TokenCache>,
     pub catalog: CatalogCache,
+    /// Public lead counts by campaign, kept a few seconds: widgets on busy
+    /// pages ask often, and a count a few seconds old is still live.
+    pub counts: Cache<i64, Arc<serde_json::Value>>,
 }
 
 impl Caches {
     /// `enabled: false` (`KEYWARD_CACHE=false`) sends every lookup to
     /// PostgreSQL.
     pub fn new(enabled: bool, metrics: Arc<Metrics>) -> Self {
-        Self { tokens: Arc::new(TokenCache::new(enabled, metrics)), catalog: CatalogCache::new(enabled) }
+        Self {
+            tokens: Arc::new(TokenCache::new(enabled, metrics)),
+            catalog: CatalogCache::new(enabled),
+            counts: Cache::builder().max_capacity(if enabled { 10_000 } else { 0 }).time_to_live(COUNTS_TTL).build(),
+        }
     }
 }
 
@@ -48,6 +55,8 @@ impl ChangeSink for Caches {
 }
 
 const SNAPSHOT_TTL: Duration = Duration::from_secs(10 * 60);
+/// How old a public count may be.
+pub const COUNTS_TTL: Duration = Duration::from_secs(10);
 
 /// Campaign snapshots by id, campaign slugs to ids, and the global switch.
 /// A load racing an invalidation is not kept (the epoch moved meanwhile).

@@ -339,9 +339,10 @@ pub async fn in_campaign(svc: &Services, actor: &Actor, campaign_id: i64, id: i6
     Ok(info)
 }
 
-/// Marks imports whose process stopped as failed (the sweeper).
-pub(super) fn fail_stale(conn: &mut PgConnection, now: OffsetDateTime) -> Result<usize, AppError> {
-    Ok(Import::fail_stale(conn, now - STALE_AFTER, now)?)
+/// Marks imports whose process stopped as failed (the sweeper); how many.
+pub async fn fail_stale(svc: &Services) -> Result<usize, AppError> {
+    let now = svc.now();
+    svc.run(move |conn| Ok(Import::fail_stale(conn, now - STALE_AFTER, now)?)).await
 }
 
 // ---------------------------------------------------------------- rows

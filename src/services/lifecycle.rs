@@ -302,7 +302,6 @@ pub async fn sweep(svc: &Services) -> Result<SweepReport, AppError> {
         Session::delete_expired(tx, now, now - idle)?;
         crate::models::LoginFailure::prune(tx, now - super::accounts::THROTTLE_WINDOW)?;
         super::idempotency::prune(tx, now)?;
-        super::imports::fail_stale(tx, now)?;
         Ok(())
     })
     .await?;

@@ -40,6 +40,7 @@ pub mod outbox;
 pub mod passwords;
 pub mod personal_tokens;
 pub mod profile_token;
+pub mod public_data;
 pub mod relations;
 mod snapshot;
 pub mod structure;

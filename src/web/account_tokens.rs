@@ -18,7 +18,8 @@ use crate::error::{AppError, FieldErrors};
 use crate::http::wants_json;
 use crate::services::account_tokens::{self, PrivateRow};
 use crate::services::accounts::UserInfo;
-use crate::services::{NewToken, Services, TokenInfo};
+use crate::services::catalog::Campaign;
+use crate::services::{NewToken, Services, TokenInfo, campaigns};
 
 #[derive(Template)]
 #[template(path = "settings/account_tokens.html")]
@@ -34,9 +35,24 @@ struct Page {
     form: PrivateForm,
     errors: FieldErrors,
     banner: Option<String>,
+    /// The widget snippet's campaigns, and the one it shows.
+    campaigns: Vec<Campaign>,
+    widget: Option<Campaign>,
+    base_url: String,
 }
 
 impl Page {
+    /// The `<script>` to paste into a page, with the public token when
+    /// this answer shows it.
+    fn snippet(&self) -> String {
+        let Some(c) = &self.widget else { return String::new() };
+        let token = self.public_secret().unwrap_or("PASTE_THE_PUBLIC_TOKEN");
+        format!(
+            "<script src=\"{}/widget.js\" async data-campaign=\"{}\" data-token=\"{token}\" data-label=\"people signed up\"></script>",
+            self.base_url, c.slug
+        )
+    }
+
     fn public_secret(&self) -> Option<&str> {
         self.public_value.as_ref().map(|s| s.expose_secret())
     }
@@ -56,6 +72,8 @@ pub struct PrivateForm {
 
 #[derive(Default)]
 struct Extras {
+    /// The campaign the widget snippet is for (`?widget=`).
+    widget: Option<String>,
     public_value: Option<SecretString>,
     created: Option<(String, SecretString)>,
     form: PrivateForm,
@@ -64,7 +82,14 @@ struct Extras {
 }
 
 async fn page(svc: &Services, console: Console, status: StatusCode, extras: Extras) -> Result<HttpResponse, AppError> {
-    let overview = account_tokens::overview(svc, &console.user.actor()).await?;
+    let actor = console.user.actor();
+    let overview = account_tokens::overview(svc, &actor).await?;
+    let campaigns: Vec<Campaign> =
+        campaigns::list(svc, &actor).await?.into_iter().filter(|c| c.archived_at.is_none()).collect();
+    let widget = match &extras.widget {
+        Some(w) => campaigns.iter().find(|c| &c.slug == w).or(campaigns.first()).cloned(),
+        None => campaigns.first().cloned(),
+    };
     let (_, layout) = console.layout("Account Settings › Tokens", "settings");
     render_status(
         status,
@@ -78,12 +103,25 @@ async fn page(svc: &Services, console: Console, status: StatusCode, extras: Extr
             form: extras.form,
             errors: extras.errors,
             banner: extras.banner,
+            campaigns,
+            widget,
+            base_url: svc.settings.public_url.clone(),
         },
     )
 }
 
-pub async fn show(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
-    page(&svc, console, StatusCode::OK, Extras::default()).await
+#[derive(Deserialize)]
+pub struct WidgetChoice {
+    widget: Option<String>,
+}
+
+pub async fn show(
+    svc: web::Data<Services>,
+    console: Console,
+    choice: web::Query<WidgetChoice>,
+) -> Result<HttpResponse, AppError> {
+    let extras = Extras { widget: choice.into_inner().widget, ..Extras::default() };
+    page(&svc, console, StatusCode::OK, extras).await
 }
 
 /// Generate, or reset: the new public token is shown on the page.

@@ -28,8 +28,6 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 /// Headers every response carries (SPEC section 8).
 pub fn security_headers(secure: bool) -> DefaultHeaders {
     let headers = DefaultHeaders::new()
-        .add((header::CONTENT_SECURITY_POLICY, CSP))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         // same-origin, not no-referrer: with no-referrer, browsers send
         // `Origin: null` on our own form posts, and the console guard checks
@@ -41,6 +39,22 @@ pub fn security_headers(secure: bool) -> DefaultHeaders {
     } else {
         headers
     }
+}
+
+/// The console's Content-Security-Policy and `X-Frame-Options: DENY` on
+/// every answer, unless its handler set a policy of its own (the widget's
+/// frame, which other sites may embed).
+pub async fn frame_policy(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    Ok(res)
 }
 
 fn is_unsafe(method: &Method) -> bool {

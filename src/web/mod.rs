@@ -25,10 +25,13 @@ pub mod setup;
 pub mod support;
 pub mod token_list;
 pub mod users;
+pub mod widget;
 
 use actix_web::web;
 
-use campaigns::{api_tokens, fields, filters, leads, overview, relations, selects, sources, statuses, token_settings};
+use campaigns::{
+    api_tokens, fields, filters, imports, leads, overview, relations, selects, sources, statuses, token_settings,
+};
 
 /// The console routes. Mounted last, under the console guard.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -82,6 +85,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/campaigns/{id}/fields", web::get().to(fields::fields))
         .route("/campaigns/{id}/fields", web::post().to(fields::create_field))
         .route("/campaigns/{id}/fields/{fid}", web::post().to(fields::update_field))
+        .route("/campaigns/{id}/fields/{fid}/public", web::post().to(fields::set_public))
         .route("/campaigns/{id}/fields/{fid}/delete", web::get().to(fields::confirm_delete_field))
         .route("/campaigns/{id}/fields/{fid}/delete", web::post().to(fields::delete_field))
         .route("/campaigns/{id}/selects", web::get().to(selects::selects))
@@ -101,6 +105,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/campaigns/{id}/relations", web::post().to(relations::create))
         .route("/campaigns/{id}/relations/{rid}/delete", web::get().to(relations::confirm_delete_relation))
         .route("/campaigns/{id}/relations/{rid}/delete", web::post().to(relations::delete))
+        .route("/campaigns/{id}/imports", web::get().to(imports::list))
+        .route("/campaigns/{id}/imports/{iid}/report.csv", web::get().to(imports::report))
         .route("/campaigns/{id}/leads", web::get().to(leads::list))
         .route("/campaigns/{id}/leads/{lid}", web::get().to(leads::show))
         .route("/campaigns/{id}/leads/{lid}/files/{fid}", web::get().to(leads::file))

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::browser::{Browser, finish};
-use crate::helpers::{ADMIN_EMAIL, Api, Options, PASSWORD, TestApp, api_get};
+use crate::helpers::{ADMIN_EMAIL, Api, Options, TestApp, api_get};
 
 fn users_count(app: &TestApp) -> i64 {
     keyward::schema::users::table.count().get_result(&mut app.conn()).unwrap()
@@ -140,11 +140,7 @@ async fn a_super_admin_manages_an_api_user_in_the_browser() {
     let _admin = app.setup_admin().await;
     let b = Browser::start(&app.base).await.expect("start headless Chromium");
     let result = async {
-        b.goto("/login").await?;
-        b.fill("input[name=email]", ADMIN_EMAIL).await?;
-        b.fill("input[name=password]", PASSWORD).await?;
-        b.click_and_load("form[action='/login'] button[type=submit]").await?;
-        b.wait_for_path("/").await?;
+        b.sign_in(ADMIN_EMAIL).await?;
         b.goto("/users").await?;
         b.fill("form[action='/users/api'] input[name=name]", "Lead router").await?;
         b.find("form[action='/users/api'] select[name=role] option[value=admin]").await?.click().await?;

@@ -70,7 +70,8 @@ impl Browser {
     }
 
     pub async fn goto(&self, path: &str) -> Result<()> {
-        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) };
+        let absolute = ["http:", "https:", "file:", "data:"].iter().any(|s| path.starts_with(s));
+        let url = if absolute { path.to_owned() } else { format!("{}{path}", self.base) };
         self.client.goto(&url).await.with_context(|| format!("goto {url}"))
     }
 
@@ -111,6 +112,16 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         anyhow::bail!("no new page loaded after clicking {css}")
+    }
+
+    /// Signs in through the login form (the test password) and waits for
+    /// the dashboard.
+    pub async fn sign_in(&self, email: &str) -> Result<()> {
+        self.goto("/login").await?;
+        self.fill("input[name=email]", email).await?;
+        self.fill("input[name=password]", crate::helpers::PASSWORD).await?;
+        self.click_and_load("form[action='/login'] button[type=submit]").await?;
+        self.wait_for_path("/").await
     }
 
     pub async fn text(&self, css: &str) -> Result<String> {

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::browser::{Browser, finish};
-use crate::helpers::{ADMIN_EMAIL, PASSWORD, TestApp, api};
+use crate::helpers::{ADMIN_EMAIL, TestApp, api};
 use crate::leads::{lead, seed};
 
 const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
@@ -31,11 +31,7 @@ async fn relations_files_and_file_types_in_the_console() {
 
     let b = Browser::start(&app.base).await.expect("start headless Chromium");
     let result = async {
-        b.goto("/login").await?;
-        b.fill("input[name=email]", ADMIN_EMAIL).await?;
-        b.fill("input[name=password]", PASSWORD).await?;
-        b.click_and_load("form[action='/login'] button[type=submit]").await?;
-        b.wait_for_path("/").await?;
+        b.sign_in(ADMIN_EMAIL).await?;
 
         // A relation, made on the campaign's Relations tab.
         b.goto(&format!("/campaigns/{campaign_id}/relations")).await?;
@@ -93,4 +89,53 @@ async fn relations_files_and_file_types_in_the_console() {
     }
     .await;
     finish(b, "relations_files_console", result).await;
+}
+
+/// The imports list: who imported, when, the counts, and the report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_imports_list_shows_who_when_counts_and_the_report() {
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let rest = app.admin_api(&admin).await;
+    seed(&rest).await;
+    let private = rest
+        .post("/api/v1/settings/account-tokens/private", json!({"user": ADMIN_EMAIL, "description": "nightly import"}))
+        .await
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = api()
+        .post(app.url("/api/v1/import/leads?campaign=spring&format=csv&mode=partial"))
+        .bearer_auth(&private)
+        .header("content-type", "text/csv")
+        .body("email,name\nada@example.com,Ada\nnot-an-email,Bob\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let import: serde_json::Value = res.json().await.unwrap();
+    let campaign_id = {
+        use diesel::prelude::*;
+        use keyward::schema::campaigns::dsl::*;
+        campaigns.filter(slug.eq("spring")).select(id).first::<i64>(&mut app.conn()).unwrap()
+    };
+
+    let b = Browser::start(&app.base).await.expect("start headless Chromium");
+    let result = async {
+        b.sign_in(ADMIN_EMAIL).await?;
+        b.goto(&format!("/campaigns/{campaign_id}")).await?;
+        b.click_and_load("nav.tabs a[href$='/imports']").await?;
+        let row = b.text(&format!("#import-{}", import["id"])).await?;
+        for expected in [ADMIN_EMAIL, &private[..15], "csv, partial", "Done", "Report (CSV)"] {
+            anyhow::ensure!(row.contains(expected), "{expected} missing from: {row}");
+        }
+        b.look("imports").await?;
+        let href = b.find(&format!("#import-{} a", import["id"])).await?.attr("href").await?.unwrap_or_default();
+        let report = admin.get(&href).await.text().await?;
+        anyhow::ensure!(report.contains("2,fields.email,`not-an-email` is not a valid email address"), "{report}");
+        Ok(())
+    }
+    .await;
+    finish(b, "imports_list", result).await;
 }

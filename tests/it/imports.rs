@@ -307,3 +307,22 @@ async fn bad_imports_are_refused_with_a_reason_and_store_nothing() {
     assert_eq!(leads_in(&w.app), before, "nothing stored");
     assert_eq!(imports_count(), 1, "only the NUL import was recorded");
 }
+
+/// An import whose server stopped mid-way is not left "running" forever:
+/// the sweeper marks it failed, saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_interrupted_by_a_stop_is_marked_failed_by_the_sweeper() {
+    let w = world().await;
+    let (_, report, _) = import(&w, "campaign=spring&format=csv", "text/csv", "email\na@example.com\n", None).await;
+    let id = report["id"].as_i64().unwrap();
+    // As a stopped server leaves it: running, untouched for a quarter hour.
+    diesel::sql_query(format!(
+        "UPDATE imports SET state = 'running', finished_at = NULL, updated_at = now() - interval '15 minutes' WHERE id = {id}"
+    ))
+    .execute(&mut w.app.conn())
+    .unwrap();
+    keyward::jobs::sweeper::sweep_once(&w.app.state).await.unwrap();
+    let after = Api::new(&w.app.base, Some(&w.private)).get(&format!("/api/v1/imports/{id}")).await.body;
+    assert_eq!(after["state"], "failed");
+    assert!(after["failure"].as_str().unwrap().contains("interrupted"), "{after}");
+}

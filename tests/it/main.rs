@@ -30,6 +30,7 @@ mod intake;
 mod leads;
 mod matrix;
 mod outbox;
+mod public_data;
 mod relations;
 mod roundtrip;
 mod scale;

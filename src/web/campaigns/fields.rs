@@ -8,11 +8,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::header::{Header, confirm_delete, require};
-use crate::domain::FieldType;
+use crate::domain::{FieldType, Permission};
 use crate::error::{AppError, FieldErrors};
 use crate::services::catalog::CampaignSnapshot;
-use crate::services::{Services, campaigns, structure};
-use crate::web::page::{checkbox, field_errors, redirect_with, refused, render_status};
+use crate::services::{Services, campaigns, public_data, structure};
+use crate::web::page::{SwitchForm, checkbox, field_errors, redirect_with, refused, render_status};
 use crate::web::session::{Console, Flash, Layout};
 
 #[derive(Template)]
@@ -24,6 +24,8 @@ struct FieldsPage {
     types: &'static [FieldType],
     form: FieldForm,
     errors: FieldErrors,
+    /// Super admins choose which fields the public token may list.
+    can_publish: bool,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -47,11 +49,32 @@ async fn fields_page(
 ) -> Result<HttpResponse, AppError> {
     let actor = require(&console)?;
     let snap = campaigns::structure(svc, &actor, id).await?;
+    let can_publish = actor.allows(Permission::ManageOrgTokens);
     let (_, layout) = console.layout(format!("{} · Fields", snap.campaign.name), "campaigns");
-    render_status(
-        status,
-        &FieldsPage { layout, header: Header::of(&snap.campaign, "fields"), snap, types: FieldType::ALL, form, errors },
-    )
+    let header = Header::of(&snap.campaign, "fields");
+    render_status(status, &FieldsPage { layout, header, snap, types: FieldType::ALL, form, errors, can_publish })
+}
+
+/// The Public switch of a field (super admins): whether the public data
+/// services list its values.
+pub async fn set_public(
+    svc: web::Data<Services>,
+    console: Console,
+    path: web::Path<(i64, i64)>,
+    web::Form(form): web::Form<SwitchForm>,
+) -> Result<HttpResponse, AppError> {
+    let actor = require(&console)?;
+    let (id, fid) = path.into_inner();
+    let back = format!("/campaigns/{id}/fields");
+    match public_data::set_field_public(&svc, actor, id, fid, form.on()).await {
+        Ok(f) if f.public => Ok(redirect_with(
+            &svc,
+            &back,
+            Flash::success(format!("`{}` is public: the public token lists its values.", f.slug)),
+        )),
+        Ok(f) => Ok(redirect_with(&svc, &back, Flash::success(format!("`{}` is no longer public.", f.slug)))),
+        Err(e) => refused(&svc, e, &back),
+    }
 }
 
 pub async fn fields(svc: web::Data<Services>, console: Console, id: web::Path<i64>) -> Result<HttpResponse, AppError> {

@@ -9,6 +9,7 @@ pub mod api_tokens;
 pub mod fields;
 pub mod filters;
 pub mod header;
+pub mod imports;
 pub mod leads;
 pub mod levels_page;
 pub mod overview;
