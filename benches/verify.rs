@@ -50,6 +50,8 @@ fn state(token: &str) -> TokenState {
             revoked_reason: None,
             warned_14d_at: None,
             warned_1d_at: None,
+            destination_id: None,
+            retiring_until: None,
         },
         None,
     )

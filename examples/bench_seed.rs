@@ -180,6 +180,7 @@ async fn main() -> anyhow::Result<()> {
                     created_by: Some(admin.id),
                     created_at: now,
                     expires_at: None,
+                    destination_id: None,
                 })
                 .collect();
             diesel::insert_into(keyward::schema::tokens::table).values(&rows).execute(&mut direct)?;

@@ -91,6 +91,14 @@ pub struct Settings {
     pub login_failure_limit: u32,
     /// Largest lead file accepted, in bytes (`KEYWARD_MAX_FILE_BYTES`, default 10 MiB).
     pub max_file_bytes: u64,
+    /// First retry delay of a failed webhook delivery; doubles per attempt, up to a day (`KEYWARD_WEBHOOK_RETRY_MS`).
+    pub webhook_retry_base: Duration,
+    /// How often the webhook worker looks for due events when nothing wakes it (`KEYWARD_WEBHOOK_POLL_MS`).
+    pub webhook_poll: Duration,
+    /// How long a destination has to answer (`KEYWARD_WEBHOOK_TIMEOUT_SECONDS`).
+    pub webhook_timeout: Duration,
+    /// Deliveries one instance has in flight at once (`KEYWARD_WEBHOOK_CONCURRENCY`).
+    pub webhook_concurrency: usize,
 }
 
 /// Where raw values come from: the environment, then `keyward.toml`.
@@ -249,6 +257,16 @@ impl Settings {
             failed_token_limit: parse(source, "KEYWARD_FAILED_TOKEN_LIMIT", "60", |v| number(v, 0, 1_000_000))?,
             login_failure_limit: parse(source, "KEYWARD_LOGIN_FAILURE_LIMIT", "5", |v| number(v, 1, 1000))?,
             max_file_bytes: parse(source, "KEYWARD_MAX_FILE_BYTES", "10485760", |v| number(v, 1, 1 << 40))?,
+            webhook_retry_base: Duration::from_millis(parse(source, "KEYWARD_WEBHOOK_RETRY_MS", "10000", |v| {
+                number(v, 10, 3_600_000)
+            })?),
+            webhook_poll: Duration::from_millis(parse(source, "KEYWARD_WEBHOOK_POLL_MS", "1000", |v| {
+                number(v, 10, 600_000)
+            })?),
+            webhook_timeout: Duration::from_secs(parse(source, "KEYWARD_WEBHOOK_TIMEOUT_SECONDS", "10", |v| {
+                number(v, 1, 120)
+            })?),
+            webhook_concurrency: parse(source, "KEYWARD_WEBHOOK_CONCURRENCY", "16", |v| number(v, 1, 256))?,
         })
     }
 

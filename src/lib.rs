@@ -29,3 +29,4 @@ pub mod startup;
 pub mod telemetry;
 pub mod tokens;
 pub mod web;
+pub mod webhook;

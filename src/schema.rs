@@ -41,6 +41,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    destinations (id) {
+        id -> Int8,
+        campaign_id -> Int8,
+        filter_id -> Nullable<Int8>,
+        name -> Text,
+        url -> Text,
+        events -> Array<Nullable<Text>>,
+        active -> Bool,
+        paused_reason -> Nullable<Text>,
+        owner_id -> Int8,
+        failing_since -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     fields (id) {
         id -> Int8,
         campaign_id -> Int8,
@@ -170,6 +187,8 @@ diesel::table! {
         personal_token_max_days -> Nullable<Int4>,
         global_token_enabled -> Bool,
         master_key_check -> Nullable<Bytea>,
+        destinations_allow_private -> Bool,
+        destinations_allow_http -> Bool,
     }
 }
 
@@ -304,6 +323,8 @@ diesel::table! {
         revoked_reason -> Nullable<Text>,
         warned_14d_at -> Nullable<Timestamptz>,
         warned_1d_at -> Nullable<Timestamptz>,
+        destination_id -> Nullable<Int8>,
+        retiring_until -> Nullable<Timestamptz>,
     }
 }
 
@@ -324,8 +345,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        event_id -> Int8,
+        destination_id -> Int8,
+        attempt -> Int4,
+        status_code -> Nullable<Int4>,
+        latency_ms -> Int4,
+        error -> Nullable<Text>,
+        response -> Nullable<Text>,
+        next_attempt_at -> Nullable<Timestamptz>,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Int8,
+        public_id -> Text,
+        destination_id -> Int8,
+        event -> Text,
+        lead_id -> Nullable<Int8>,
+        payload -> Jsonb,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(account_links -> users (user_id));
 diesel::joinable!(audit_events -> users (actor_id));
+diesel::joinable!(destinations -> campaigns (campaign_id));
+diesel::joinable!(destinations -> filters (filter_id));
+diesel::joinable!(destinations -> users (owner_id));
 diesel::joinable!(fields -> campaigns (campaign_id));
 diesel::joinable!(filter_conditions -> filters (filter_id));
 diesel::joinable!(filter_conditions -> select_options (option_id));
@@ -349,13 +404,18 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(sources -> campaigns (campaign_id));
 diesel::joinable!(statuses -> campaigns (campaign_id));
 diesel::joinable!(tokens -> campaigns (campaign_id));
+diesel::joinable!(tokens -> destinations (destination_id));
 diesel::joinable!(tokens -> filters (filter_id));
 diesel::joinable!(tokens -> sources (source_id));
+diesel::joinable!(webhook_attempts -> destinations (destination_id));
+diesel::joinable!(webhook_attempts -> webhook_events (event_id));
+diesel::joinable!(webhook_events -> destinations (destination_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     account_links,
     audit_events,
     campaigns,
+    destinations,
     fields,
     filter_conditions,
     filters,
@@ -377,4 +437,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     statuses,
     tokens,
     users,
+    webhook_attempts,
+    webhook_events,
 );

@@ -67,7 +67,9 @@ impl Application {
             state.metrics.clone(),
         )?;
         let (shutdown, rx) = watch::channel(false);
+        let sender = crate::webhook::Sender::new(state.settings.webhook_timeout, vec![port])?;
         let jobs = vec![
+            tokio::spawn(jobs::webhooks::run(state.clone(), sender, rx.clone())),
             tokio::spawn(mail::worker::run(mail, rx.clone())),
             tokio::spawn(jobs::sweeper::run(state.clone(), rx.clone())),
             tokio::spawn(jobs::usage::run(state.clone(), rx)),

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod body;
 pub mod campaigns;
 pub mod data;
+pub mod destinations;
 pub mod files;
 pub mod health;
 pub mod imports;
@@ -106,6 +107,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/campaigns/{c}/statuses", [on(Method::POST, campaigns::create_status)]))
         .service(resource("/v1/campaigns/{c}/filters", [on(Method::POST, campaigns::create_filter)]))
         .service(resource("/v1/campaigns/{c}/relations", [on(Method::POST, campaigns::create_relation)]))
+        .service(resource("/v1/campaigns/{c}/destinations", [on(Method::POST, destinations::create)]))
+        .service(resource("/v1/destinations/{id}/deliveries", [on(Method::GET, destinations::deliveries)]))
+        .service(resource(
+            "/v1/destinations/{id}/deliveries/{did}/redeliver",
+            [on(Method::POST, destinations::redeliver)],
+        ))
+        .service(resource("/v1/destinations/{id}/test", [on(Method::POST, destinations::test)]))
+        .service(resource("/v1/tokens/{key}/regenerate", [on(Method::POST, destinations::regenerate)]))
         .service(resource("/v1/campaigns/{c}/api-tokens", [on(Method::POST, campaigns::create_api_token)]))
         .service(resource("/v1/campaigns/{c}/api-tokens/{id}", [on(Method::PUT, campaigns::update_api_token)]))
         .service(resource("/v1/settings/global-token", [on(Method::PUT, campaigns::put_global)]))

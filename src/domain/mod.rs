@@ -15,6 +15,7 @@ mod slug;
 mod structure;
 mod token_kind;
 mod token_status;
+mod webhook;
 
 pub use actor::Actor;
 pub use audit::AuditAction;
@@ -27,6 +28,7 @@ pub use slug::{Ident, Slug};
 pub use structure::{FieldType, LinkPurpose, NUMBER_MAX, OnDelete, SourceKind};
 pub use token_kind::{IntakeMethod, PREFIX_LEN, TokenKind, normalise_key};
 pub use token_status::TokenStatus;
+pub use webhook::{DestinationRules, DestinationUrl, WebhookEvent, check_address};
 
 /// The JSON path (`fields.name`, `options[2].label`) of the first string
 /// holding a NUL character (which no PostgreSQL text can store), if any.

@@ -18,6 +18,8 @@ text_enum! {
         Profile => "profile",
         AccountPublic => "account_public",
         AccountPrivate => "account_private",
+        /// A destination's webhook signing secret.
+        Destination => "destination",
     }
 }
 
@@ -39,6 +41,7 @@ impl TokenKind {
             Self::Profile => "kw_usr_",
             Self::AccountPublic => "kw_pub_",
             Self::AccountPrivate => "kw_prv_",
+            Self::Destination => "kw_whk_",
         }
     }
 
@@ -59,11 +62,14 @@ impl TokenKind {
             Self::Profile => "Profile API",
             Self::AccountPublic => "Account public",
             Self::AccountPrivate => "Account private",
+            Self::Destination => "Destination",
         }
     }
 
-    /// Retrievable kinds are kept sealed so that Show and Copy work later;
-    /// the others are shown once, at creation, and only their digest stays.
+    /// Retrievable kinds are kept sealed so that Show and Copy work later
+    /// (a destination's secret, so that Keyward can sign with it; it is
+    /// still shown only once); the others are shown once, at creation, and
+    /// only their digest stays.
     pub fn retrievable(self) -> bool {
         matches!(
             self,
@@ -74,6 +80,7 @@ impl TokenKind {
                 | Self::SourcePost
                 | Self::CampaignApi
                 | Self::AccountPublic
+                | Self::Destination
         )
     }
 

@@ -111,3 +111,21 @@ email_templates!(
     "email/tokens_revoked_bulk.html",
     |m| format!("{} of your Keyward tokens were revoked", m.keys.len())
 );
+
+/// A destination paused after failing for days in a row (to its owner).
+pub struct DestinationPaused {
+    pub name: String,
+    pub destination: String,
+    pub campaign: String,
+    pub url: String,
+    pub since: String,
+    pub last_error: String,
+    pub link: String,
+}
+email_templates!(
+    DestinationPaused,
+    "destination_paused",
+    "email/destination_paused.txt",
+    "email/destination_paused.html",
+    |m| format!("Webhook destination “{}” was paused", m.destination)
+);

@@ -8,6 +8,7 @@
 pub mod account_link;
 pub mod audit_event;
 pub mod campaign;
+pub mod destination;
 pub mod field;
 pub mod filter;
 pub mod filter_condition;
@@ -28,6 +29,7 @@ pub mod source;
 pub mod status;
 pub mod token;
 pub mod user;
+pub mod webhook_event;
 
 pub use account_link::AccountLink;
 pub use audit_event::{AuditEvent, AuditFilter, NewAuditEvent};

@@ -48,6 +48,29 @@ impl OrgSettings {
             .map(drop)
     }
 
+    /// Where destinations may point beyond public HTTPS: (private ranges, plain HTTP).
+    pub fn destination_rules(conn: &mut PgConnection) -> QueryResult<(bool, bool)> {
+        org_settings::table
+            .select((org_settings::destinations_allow_private, org_settings::destinations_allow_http))
+            .first(conn)
+    }
+
+    pub fn set_destination_rules(
+        conn: &mut PgConnection,
+        allow_private: bool,
+        allow_http: bool,
+        now: OffsetDateTime,
+    ) -> QueryResult<()> {
+        diesel::update(org_settings::table)
+            .set((
+                org_settings::destinations_allow_private.eq(allow_private),
+                org_settings::destinations_allow_http.eq(allow_http),
+                org_settings::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+
     /// Locks the settings row: serialises first-run setup.
     pub fn lock(conn: &mut PgConnection) -> QueryResult<()> {
         org_settings::table.select(org_settings::id).for_update().first::<bool>(conn).map(drop)

@@ -36,6 +36,10 @@ pub struct Token {
     pub revoked_reason: Option<String>,
     pub warned_14d_at: Option<OffsetDateTime>,
     pub warned_1d_at: Option<OffsetDateTime>,
+    /// The destination whose signing secret this is.
+    pub destination_id: Option<i64>,
+    /// A regenerated token that keeps working until then.
+    pub retiring_until: Option<OffsetDateTime>,
 }
 
 /// Neither the digest nor the sealed value is ever printed.
@@ -68,6 +72,7 @@ pub struct NewTokenRow<'a> {
     pub created_by: Option<i64>,
     pub created_at: OffsetDateTime,
     pub expires_at: Option<OffsetDateTime>,
+    pub destination_id: Option<i64>,
 }
 
 /// What token lists filter on (Token Management, the support console, the
@@ -199,6 +204,49 @@ impl Token {
         let last =
             tokens::table.filter(tokens::user_id.eq(user_id)).select(max(tokens::last_used_at)).get_result(conn)?;
         Ok((live, last))
+    }
+
+    /// A destination's secrets that sign at `now`: the live one and any
+    /// retiring one still inside its overlap, newest first.
+    pub fn signing_of_destination(
+        conn: &mut PgConnection,
+        destination_id: i64,
+        now: OffsetDateTime,
+    ) -> QueryResult<Vec<Token>> {
+        tokens::table
+            .filter(tokens::destination_id.eq(destination_id))
+            .filter(tokens::revoked_at.is_null())
+            .filter(tokens::retiring_until.is_null().or(tokens::retiring_until.gt(now)))
+            .order(tokens::id.desc())
+            .select(Token::as_select())
+            .load(conn)
+    }
+
+    /// A destination's tokens, newest first (revoked and retiring ones too).
+    pub fn of_destination(conn: &mut PgConnection, destination_id: i64) -> QueryResult<Vec<Token>> {
+        tokens::table
+            .filter(tokens::destination_id.eq(destination_id))
+            .order(tokens::id.desc())
+            .select(Token::as_select())
+            .load(conn)
+    }
+
+    /// Keeps a regenerated token working until `until`.
+    pub fn set_retiring(conn: &mut PgConnection, id: i64, until: OffsetDateTime) -> QueryResult<()> {
+        diesel::update(tokens::table.find(id)).set(tokens::retiring_until.eq(until)).execute(conn).map(drop)
+    }
+
+    /// Retiring tokens whose overlap has ended, locked (the sweeper revokes them).
+    pub fn retired(conn: &mut PgConnection, now: OffsetDateTime, limit: i64) -> QueryResult<Vec<Token>> {
+        tokens::table
+            .filter(tokens::revoked_at.is_null())
+            .filter(tokens::retiring_until.le(now))
+            .order(tokens::id)
+            .limit(limit)
+            .for_update()
+            .skip_locked()
+            .select(Token::as_select())
+            .load(conn)
     }
 
     pub fn personal_of(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<Token>> {

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::context::Services;
-pub use super::snapshot::{CampaignSnapshot, ConditionSpec, FilterSpec, RelationSpec, SelectSpec};
+pub use super::snapshot::{CampaignSnapshot, ConditionSpec, DestinationSpec, FilterSpec, RelationSpec, SelectSpec};
 use crate::error::AppError;
 pub use crate::models::{Campaign, Field, Filter, Select, SelectOption, Source, Status};
 

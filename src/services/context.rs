@@ -29,6 +29,9 @@ pub struct Services {
     pub clock: Clock,
     /// Wakes the outbox worker after a transaction queued mail.
     mail_wake: Arc<Notify>,
+    /// Wakes this instance's webhook worker after a transaction wrote
+    /// events (the others find them on their next poll).
+    webhook_wake: Arc<Notify>,
     /// Bounds concurrent argon2 work, so a burst of sign-ins cannot take
     /// every blocking thread from token checks.
     pub(super) password_slots: Arc<Semaphore>,
@@ -70,6 +73,7 @@ impl Services {
             keys,
             clock,
             mail_wake,
+            webhook_wake: Arc::new(Notify::new()),
             password_slots: Arc::new(Semaphore::new(cores)),
             tokens,
             caches,
@@ -85,6 +89,11 @@ impl Services {
     /// What wakes the mail worker: every committed transaction notifies it.
     pub fn mail_wake(&self) -> Arc<Notify> {
         self.mail_wake.clone()
+    }
+
+    /// What wakes the webhook worker.
+    pub fn webhook_wake(&self) -> Arc<Notify> {
+        self.webhook_wake.clone()
     }
 
     /// What the change listener hands every change it hears of.
@@ -137,6 +146,7 @@ impl Services {
         // Whatever the transaction queued can go now.
         if result.is_ok() {
             self.mail_wake.notify_one();
+            self.webhook_wake.notify_one();
         }
         result
     }

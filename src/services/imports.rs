@@ -28,7 +28,7 @@ use super::account_tokens::log_private_use;
 use super::catalog::CampaignSnapshot;
 use super::context::Services;
 use super::leads::{LeadData, Mode, validate};
-use crate::domain::{Actor, FieldType, ImportMode, ImportState, LeadFormat, Permission, TokenKind};
+use crate::domain::{Actor, FieldType, ImportMode, ImportState, LeadFormat, Permission, TokenKind, WebhookEvent};
 use crate::error::AppError;
 use crate::models::Lead;
 use crate::models::import::{Import, NewImport, Progress};
@@ -782,6 +782,7 @@ impl Job {
         if !leads.is_empty() {
             Lead::copy_in(tx, &leads)?;
         }
+        let mut updated = Vec::with_capacity(updates.len());
         for (id, g) in updates {
             let fields = Value::Object(g.data.fields);
             let selects = Value::Object(g.data.selects);
@@ -789,10 +790,52 @@ impl Job {
             for (relation_id, targets) in &g.data.relations {
                 LeadLink::replace(tx, id, *relation_id, targets)?;
             }
+            updated.push(id);
         }
         if !links.is_empty() {
             LeadLink::copy_in(tx, &links)?;
         }
-        Ok(())
+        self.events(tx, leads, &links, &updated)
+    }
+
+    /// The webhook events of a stored batch, when a destination wants them.
+    fn events(
+        &self,
+        tx: &mut PgConnection,
+        created: Vec<CopyLead>,
+        links: &[CopyLink],
+        updated: &[i64],
+    ) -> Result<(), AppError> {
+        let snap = &self.snap;
+        let wants = |e: WebhookEvent| snap.destinations.iter().any(|d| d.destination.wants(e.as_str()));
+        let mut events = Vec::new();
+        if wants(WebhookEvent::LeadCreated) {
+            for c in created {
+                let own: Vec<LeadLink> = links
+                    .iter()
+                    .filter(|l| l.lead_id == c.id)
+                    .map(|l| LeadLink { lead_id: l.lead_id, relation_id: l.relation_id, target_id: l.target_id })
+                    .collect();
+                let lead = Lead {
+                    id: c.id,
+                    campaign_id: c.campaign_id,
+                    source_id: c.source_id,
+                    status: c.status,
+                    fields: c.fields,
+                    selects: c.selects,
+                    created_at: c.created_at,
+                    updated_at: c.updated_at,
+                };
+                events.push((WebhookEvent::LeadCreated, super::leads::lead_json(&lead, snap, &own)));
+            }
+        }
+        if wants(WebhookEvent::LeadUpdated) {
+            for id in updated {
+                if let Some(lead) = Lead::find_in_campaign(tx, snap.campaign.id, *id, false)? {
+                    events.push((WebhookEvent::LeadUpdated, super::leads::lead_json_read(tx, &lead, snap)?));
+                }
+            }
+        }
+        super::webhooks::lead_events(tx, snap, &events, self.now)
     }
 }

@@ -122,7 +122,9 @@ pub async fn submit(
     body: Value,
 ) -> Result<Submitted, AppError> {
     let Decision { snap, source, method, .. } = decision;
-    let linked = method != IntakeMethod::Ping && !snap.relations.is_empty();
+    // Relations and webhook events are written beside the lead: one transaction.
+    let linked = method != IntakeMethod::Ping
+        && (!snap.relations.is_empty() || snap.destinations.iter().any(|d| d.destination.wants("lead.created")));
     let now = svc.now();
     let scope = format!("intake:{}:{}:{method}:{}", snap.campaign.id, source.id, token.map_or(0, |t| t));
     let key = key.map(|k| Idempotency::new(&k, scope, &body)).transpose()?;

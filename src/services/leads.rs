@@ -12,7 +12,8 @@ use time::{Date, OffsetDateTime};
 use super::catalog::{CampaignSnapshot, FilterSpec};
 use super::context::Services;
 use super::idempotency::{self, Claim, Idempotency};
-use crate::domain::{Actor, FieldType, NUMBER_MAX, Permission, TokenKind};
+use super::webhooks;
+use crate::domain::{Actor, FieldType, NUMBER_MAX, Permission, TokenKind, WebhookEvent};
 use crate::error::{AppError, FieldErrors};
 pub use crate::models::Lead;
 pub use crate::models::lead_link::LeadLink;
@@ -397,6 +398,11 @@ pub(super) fn insert_lead(
     if !data.relations.is_empty() {
         link(conn, snap, access, lead.id, &data.relations)?;
     }
+    let empty = Map::new();
+    if webhooks::wanted(snap, WebhookEvent::LeadCreated, lead.selects.as_object().unwrap_or(&empty)) {
+        let json = lead_json_read(conn, &lead, snap)?;
+        webhooks::lead_event(conn, snap, &json, WebhookEvent::LeadCreated, now)?;
+    }
     Ok(lead)
 }
 
@@ -681,22 +687,32 @@ fn update_in(
     }
     let status = changes.status.unwrap_or_else(|| lead.status.clone());
     let (fields, selects) = (Value::Object(fields), Value::Object(selects));
+    let mut relinked = false;
     if !changes.relations.is_empty() {
         let before = links_of(conn, snap, &[lead.id])?.remove(&lead.id).unwrap_or_default();
         link(conn, snap, Some(access), lead.id, &changes.relations)?;
         let after = links_of(conn, snap, &[lead.id])?.remove(&lead.id).unwrap_or_default();
-        if before != after {
-            // The links changed: the lead did.
-            let lead = Lead::update(conn, lead.id, &status, &fields, &selects, now)?;
-            return answer_to_writer(conn, &lead, snap, access);
-        }
+        relinked = before != after;
     }
     // A patch that changes nothing writes nothing (updated_at stays).
-    let lead = if (&fields, &selects, &status) == (&lead.fields, &lead.selects, &lead.status) {
-        lead
-    } else {
-        Lead::update(conn, lead.id, &status, &fields, &selects, now)?
-    };
+    if !relinked && (&fields, &selects, &status) == (&lead.fields, &lead.selects, &lead.status) {
+        return answer_to_writer(conn, &lead, snap, access);
+    }
+    let previous = lead.status.clone();
+    let lead = Lead::update(conn, lead.id, &status, &fields, &selects, now)?;
+    let empty = Map::new();
+    let selects = lead.selects.as_object().unwrap_or(&empty);
+    let status_changed = previous != lead.status;
+    if webhooks::wanted(snap, WebhookEvent::LeadUpdated, selects)
+        || (status_changed && webhooks::wanted(snap, WebhookEvent::LeadStatusChanged, selects))
+    {
+        let mut json = lead_json_read(conn, &lead, snap)?;
+        webhooks::lead_event(conn, snap, &json, WebhookEvent::LeadUpdated, now)?;
+        if status_changed {
+            json["previous_status"] = Value::String(previous);
+            webhooks::lead_event(conn, snap, &json, WebhookEvent::LeadStatusChanged, now)?;
+        }
+    }
     answer_to_writer(conn, &lead, snap, access)
 }
 

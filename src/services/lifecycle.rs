@@ -11,7 +11,7 @@ use super::audit::record;
 use super::context::{Services, Tx};
 use crate::config::Settings;
 use crate::db::changes::Change;
-use crate::domain::{Actor, AuditAction, TokenKind};
+use crate::domain::{Actor, AuditAction, TokenKind, WebhookEvent};
 use crate::error::AppError;
 use crate::mail::{self, messages};
 use crate::models::{Session, Token, User};
@@ -51,6 +51,7 @@ pub(super) fn issue_recorded(
         details = json!({"kind": kind});
     }
     record(tx, now, actor, action, &issued.token.display_key(), details)?;
+    super::webhooks::token_event(tx, &issued.token, WebhookEvent::TokenCreated, now)?;
     Ok(issued)
 }
 
@@ -121,7 +122,8 @@ pub(super) fn revoke_with_notice(
     if token.kind == TokenKind::Profile {
         notify_profile_revoked(tx, settings, now, token, &by)?;
     }
-    Ok(())
+    let revoked = Token { revoked_at: Some(now), revoked_reason: Some(reason), ..token.clone() };
+    super::webhooks::token_event(tx, &revoked, WebhookEvent::TokenRevoked, now)
 }
 
 fn notify_profile_revoked(
@@ -178,6 +180,8 @@ pub(super) fn set_active(
 pub(super) fn delete(tx: &mut Tx<'_>, now: OffsetDateTime, actor: &Actor, token: &Token) -> Result<(), AppError> {
     tx.publish(Change::token(&token.digest))?;
     Token::delete(tx, token.id)?;
+    let gone = Token { revoked_at: Some(now), revoked_reason: Some("deleted".into()), ..token.clone() };
+    super::webhooks::token_event(tx, &gone, WebhookEvent::TokenRevoked, now)?;
     record(tx, now, actor, AuditAction::TokenDeleted, &token.display_key(), json!({"kind": token.kind}))
 }
 
@@ -196,7 +200,8 @@ pub(super) fn expire(tx: &mut Tx<'_>, settings: &Settings, now: OffsetDateTime, 
     }
     tx.publish(Change::token(&token.digest))?;
     Token::delete(tx, token.id)?;
-    Ok(())
+    let gone = Token { revoked_at: Some(now), revoked_reason: Some("expired".into()), ..token.clone() };
+    super::webhooks::token_event(tx, &gone, WebhookEvent::TokenRevoked, now)
 }
 
 /// RFC 7009: whoever holds a token may revoke it. Unknown, malformed and
@@ -298,7 +303,12 @@ pub async fn sweep(svc: &Services) -> Result<SweepReport, AppError> {
         }
     }
     let idle = Duration::try_from(svc.settings.session_idle).unwrap_or(Duration::hours(2));
+    let settings = svc.settings.clone();
     svc.tx(move |tx| {
+        // Regenerated tokens whose overlap has ended stop working now.
+        for token in Token::retired(tx, now, SWEEP_BATCH)? {
+            revoke_with_notice(tx, &settings, now, &Actor::system(), &token, RevokedBy::Regenerated)?;
+        }
         Session::delete_expired(tx, now, now - idle)?;
         crate::models::LoginFailure::prune(tx, now - super::accounts::THROTTLE_WINDOW)?;
         super::idempotency::prune(tx, now)?;
@@ -309,6 +319,7 @@ pub async fn sweep(svc: &Services) -> Result<SweepReport, AppError> {
 }
 
 fn warn_expiry(tx: &mut Tx<'_>, settings: &Settings, now: OffsetDateTime, token: &Token) -> Result<(), AppError> {
+    super::webhooks::token_event(tx, token, WebhookEvent::TokenExpiring, now)?;
     let Some(user_id) = token.user_id else {
         return Ok(());
     };

@@ -26,6 +26,7 @@ pub mod catalog;
 mod context;
 pub mod dashboard;
 pub mod data;
+pub mod destinations;
 pub mod docs;
 pub mod files;
 pub mod filters;
@@ -47,6 +48,7 @@ pub mod structure;
 pub mod support;
 mod token_info;
 pub mod users;
+pub mod webhooks;
 
 pub use context::{Parts, Services, flush_usage};
 pub use lifecycle::{RevokedBy, SweepReport, revoke_by_holder, sweep};

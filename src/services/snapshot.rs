@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::error::AppError;
+use crate::models::destination::Destination;
 use crate::models::relation::Relation;
 use crate::models::{Campaign, Field, Filter, FilterCondition, Select, SelectOption, Source, Status};
 
@@ -71,6 +72,20 @@ pub struct RelationSpec {
     pub target_name: String,
 }
 
+/// A destination, with its filter as select values a lead must carry.
+#[derive(Debug, Clone)]
+pub struct DestinationSpec {
+    pub destination: Destination,
+    pub filter: Option<FilterSpec>,
+}
+
+impl DestinationSpec {
+    /// Whether a lead with these select values is for this destination.
+    pub fn takes(&self, selects: &Map<String, Value>) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.matches(selects))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CampaignSnapshot {
     pub campaign: Campaign,
@@ -80,6 +95,8 @@ pub struct CampaignSnapshot {
     pub statuses: Vec<Status>,
     pub filters: Vec<FilterSpec>,
     pub relations: Vec<RelationSpec>,
+    /// Where its events go (paused ones too: their events queue).
+    pub destinations: Vec<DestinationSpec>,
 }
 
 impl CampaignSnapshot {
@@ -98,7 +115,7 @@ impl CampaignSnapshot {
             .collect();
         let statuses = Status::of_campaign(conn, id)?;
         let conditions = FilterCondition::of_campaign(conn, id)?;
-        let filters = Filter::of_campaign(conn, id)?
+        let filters: Vec<FilterSpec> = Filter::of_campaign(conn, id)?
             .into_iter()
             .map(|filter| {
                 let conditions = conditions
@@ -124,7 +141,14 @@ impl CampaignSnapshot {
             .into_iter()
             .map(|(relation, target_slug, target_name)| RelationSpec { relation, target_slug, target_name })
             .collect();
-        Ok(Self { campaign, sources, fields, selects, statuses, filters, relations })
+        let destinations = Destination::of_campaign(conn, id)?
+            .into_iter()
+            .map(|destination| {
+                let filter = destination.filter_id.and_then(|f| filters.iter().find(|s| s.filter.id == f)).cloned();
+                DestinationSpec { destination, filter }
+            })
+            .collect();
+        Ok(Self { campaign, sources, fields, selects, statuses, filters, relations, destinations })
     }
 
     pub(super) fn load_id(conn: &mut PgConnection, id: i64) -> Result<Self, AppError> {
@@ -146,6 +170,15 @@ impl CampaignSnapshot {
 
     pub fn default_status(&self) -> Option<&Status> {
         self.statuses.iter().find(|s| s.is_default).or_else(|| self.statuses.first())
+    }
+
+    /// The destinations that want `event` about a lead with these selects.
+    pub fn destinations_for<'a>(
+        &'a self,
+        event: &'a str,
+        selects: &'a Map<String, Value>,
+    ) -> impl Iterator<Item = &'a DestinationSpec> + 'a {
+        self.destinations.iter().filter(move |d| d.destination.wants(event) && d.takes(selects))
     }
 
     pub fn relation(&self, slug: &str) -> Option<&RelationSpec> {

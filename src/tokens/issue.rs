@@ -24,6 +24,7 @@ pub struct TokenSpec {
     pub filter_id: Option<i64>,
     pub created_by: Option<i64>,
     pub expires_at: Option<OffsetDateTime>,
+    pub destination_id: Option<i64>,
 }
 
 /// A token just made: its row, and the secret to show once (or, for
@@ -68,6 +69,7 @@ pub fn issue(
             created_by: spec.created_by,
             created_at: now,
             expires_at: spec.expires_at,
+            destination_id: spec.destination_id,
         };
         // A savepoint, so that a collision does not abort the caller's transaction.
         let inserted = conn.transaction::<_, DieselError, _>(|conn| Token::insert(conn, &row));

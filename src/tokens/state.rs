@@ -186,6 +186,8 @@ mod tests {
             revoked_reason: None,
             warned_14d_at: None,
             warned_1d_at: None,
+            destination_id: None,
+            retiring_until: None,
         }
     }
 

@@ -18,7 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("entry", &["cli", "startup", "jobs"]),
     ("routes", &["web", "api"]),
     ("rules", &["services"]),
-    ("core", &["tokens", "mail"]),
+    ("core", &["tokens", "mail", "webhook"]),
     ("data", &["models", "db", "schema"]),
     (
         "base",

@@ -304,6 +304,12 @@ const API: &[Row] = &[
     r("POST", "/api/v1/campaigns/{c}/statuses", CAMPAIGNS).body("{}"),
     r("POST", "/api/v1/campaigns/{c}/filters", CAMPAIGNS).body("{}"),
     r("POST", "/api/v1/campaigns/{c}/relations", CAMPAIGNS).body("{}"),
+    r("POST", "/api/v1/campaigns/{c}/destinations", CAMPAIGNS).body("{}"),
+    r("GET", "/api/v1/destinations/{id}/deliveries", CAMPAIGNS).with(NONE),
+    r("POST", "/api/v1/destinations/{id}/deliveries/{did}/redeliver", CAMPAIGNS)
+        .with(&[("id", "999999"), ("did", "999999")]),
+    r("POST", "/api/v1/destinations/{id}/test", CAMPAIGNS).with(NONE),
+    r("POST", "/api/v1/tokens/{key}/regenerate", CAMPAIGNS).body(r#"{"grace_seconds": 0}"#),
     r("POST", "/api/v1/campaigns/{c}/api-tokens", CAMPAIGNS).body("{}"),
     r("PUT", "/api/v1/campaigns/{c}/api-tokens/{id}", CAMPAIGNS).with(NO_CAMPAIGN).body(r#"{"read": true}"#),
     r("PUT", "/api/v1/settings/global-token", ORG).body(r#"{"enabled": false}"#),

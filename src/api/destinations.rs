@@ -1,0 +1,143 @@
+//! Destinations through the management API (SPEC §5): create one (its
+//! signing secret answered once), its delivery log, Redeliver, a test
+//! event; and `POST /api/v1/tokens/{key}/regenerate`, which for a
+//! destination's secret rolls it with an overlap.
+
+use actix_web::{HttpResponse, web};
+use secrecy::ExposeSecret as _;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::Duration;
+
+use super::auth::Bearer;
+use crate::error::{ApiError, AppError};
+use crate::services::destinations::{self, DestinationInfo, NewDestinationInput};
+use crate::services::{Services, campaigns};
+
+fn destination_json(d: &DestinationInfo) -> Value {
+    let x = &d.destination;
+    json!({
+        "id": x.id,
+        "campaign": d.campaign_slug,
+        "name": x.name,
+        "url": x.url,
+        "events": d.events(),
+        "filter_id": x.filter_id,
+        "active": x.active,
+        "paused_reason": x.paused_reason,
+        "owner": d.owner,
+        "keys": d.tokens.iter().map(|t| t.display_key()).collect::<Vec<_>>(),
+    })
+}
+
+/// `POST /api/v1/campaigns/{c}/destinations`: 201 `{id, key, secret}`.
+pub async fn create(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    path: web::Path<String>,
+    body: web::Json<NewDestinationInput>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = bearer.acting()?;
+    let campaign = campaigns::resolve(&svc, &actor, &path).await?;
+    let (d, token) = destinations::create(&svc, actor, campaign.id, body.into_inner()).await?;
+    let mut answer = destination_json(&d);
+    answer["key"] = json!(token.token.display_key());
+    answer["secret"] = json!(token.secret.expose_secret());
+    Ok(HttpResponse::Created().json(answer))
+}
+
+/// `GET /api/v1/destinations/{id}/deliveries`: the latest events and their attempts.
+pub async fn deliveries(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = bearer.acting()?;
+    let (events, attempts) = destinations::log(&svc, &actor, id.into_inner(), 100).await?;
+    let items: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            let tries: Vec<Value> = attempts
+                .iter()
+                .filter(|a| a.event_id == e.id)
+                .map(|a| {
+                    json!({
+                        "attempt": a.attempt,
+                        "status_code": a.status_code,
+                        "latency_ms": a.latency_ms,
+                        "error": a.error,
+                        "response": a.response,
+                        "next_attempt_at": a.next_attempt_at.map(crate::clock::rfc3339),
+                        "at": crate::clock::rfc3339(a.at),
+                    })
+                })
+                .collect();
+            json!({
+                "id": e.id,
+                "delivery": e.public_id,
+                "event": e.event,
+                "lead_id": e.lead_id,
+                "state": e.state,
+                "attempts": e.attempts,
+                "next_attempt_at": (e.state == "pending").then(|| crate::clock::rfc3339(e.next_attempt_at)),
+                "created_at": crate::clock::rfc3339(e.created_at),
+                "delivered_at": e.delivered_at.map(crate::clock::rfc3339),
+                "tries": tries,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"items": items})))
+}
+
+/// `POST /api/v1/destinations/{id}/deliveries/{did}/redeliver`: 202.
+pub async fn redeliver(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, event) = path.into_inner();
+    destinations::redeliver(&svc, bearer.acting()?, id, event).await?;
+    Ok(HttpResponse::Accepted().json(json!({"redelivering": event})))
+}
+
+/// `POST /api/v1/destinations/{id}/test`: 202 with the test event's id.
+pub async fn test(svc: web::Data<Services>, bearer: Bearer, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let event = destinations::send_test(&svc, bearer.acting()?, id.into_inner()).await?;
+    Ok(HttpResponse::Accepted().json(json!({"delivery": event})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regenerate {
+    #[serde(default)]
+    grace_seconds: i64,
+}
+
+/// `POST /api/v1/tokens/{key}/regenerate` `{grace_seconds}`: a new token,
+/// the old one valid until `old_valid_until`. Destinations' signing secrets
+/// here; other kinds regenerate through their own routes.
+pub async fn regenerate(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    key: web::Path<String>,
+    body: web::Json<Regenerate>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = bearer.acting()?;
+    let Some(id) = destinations::by_token_key(&svc, &actor, &key).await? else {
+        return Err(AppError::NoSuch(format!(
+            "no destination secret has the key `{key}`: level, campaign API and account tokens regenerate through their own routes"
+        ))
+        .into());
+    };
+    let body = body.into_inner();
+    if !(0..=destinations::OVERLAP_MAX.whole_seconds()).contains(&body.grace_seconds) {
+        return Err(AppError::invalid("grace_seconds", "must be from 0 to 604800 (7 days)").into());
+    }
+    let r = destinations::regenerate(&svc, actor, id, Duration::seconds(body.grace_seconds)).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "key": r.new.token.display_key(),
+        "token": r.new.secret.expose_secret(),
+        "old_key": r.old_key,
+        "old_valid_until": r.old_valid_until.map(crate::clock::rfc3339),
+    })))
+}
