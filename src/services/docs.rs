@@ -11,6 +11,35 @@ use crate::domain::{FieldType, FileType, IntakeMethod, Level, LevelSwitches, NUM
 use crate::error::AppError;
 use crate::models::OrgSettings;
 
+/// How a receiver verifies a delivery, in Python (the public docs show
+/// it; a test runs it against a real delivery).
+pub const WEBHOOK_VERIFY_PY: &str = r#"import hashlib, hmac, time
+
+def verify(header: str, body: bytes, secret: str, tolerance: int = 300) -> bool:
+    """header: the Keyward-Signature value; body: the raw request body."""
+    parts = [p.split("=", 1) for p in header.split(",") if "=" in p]
+    stamps = [v for k, v in parts if k == "t"]
+    if not stamps or abs(time.time() - int(stamps[0])) > tolerance:
+        return False
+    signed = stamps[0].encode() + b"." + body
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return any(hmac.compare_digest(expected, v) for k, v in parts if k == "v1")
+"#;
+
+/// The same in JavaScript (Node).
+pub const WEBHOOK_VERIFY_JS: &str = r#"const crypto = require("crypto");
+
+// header: the Keyward-Signature value; body: the raw request body (a Buffer).
+function verify(header, body, secret, tolerance = 300) {
+  const parts = header.split(",").map((p) => p.split("="));
+  const t = parts.find(([k]) => k === "t");
+  if (!t || Math.abs(Date.now() / 1000 - Number(t[1])) > tolerance) return false;
+  const expected = crypto.createHmac("sha256", secret).update(`${t[1]}.`).update(body).digest("hex");
+  return parts.some(([k, v]) => k === "v1" && v.length === expected.length
+    && crypto.timingSafeEqual(Buffer.from(v), Buffer.from(expected)));
+}
+"#;
+
 /// What the public page says of the token whose key it was opened with.
 pub struct TokenDocs {
     pub key: String,

@@ -34,6 +34,9 @@ pub struct TokenInfo {
     pub use_count: i64,
     pub revoked_at: Option<OffsetDateTime>,
     pub revoked_reason: Option<String>,
+    /// A regenerated token still working until then.
+    pub retiring_until: Option<OffsetDateTime>,
+    pub destination_id: Option<i64>,
 }
 
 impl From<Token> for TokenInfo {
@@ -60,6 +63,8 @@ impl From<Token> for TokenInfo {
             use_count: t.use_count,
             revoked_at: t.revoked_at,
             revoked_reason: t.revoked_reason,
+            retiring_until: t.retiring_until,
+            destination_id: t.destination_id,
         }
     }
 }

@@ -34,6 +34,8 @@ struct DocsPage {
     curl_create: String,
     curl_update: String,
     curl_intake: String,
+    verify_py: &'static str,
+    verify_js: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -107,6 +109,8 @@ pub async fn page(
             "curl -X POST -H \"Authorization: Bearer $TOKEN\" -H \"Content-Type: application/json\" \\\n  -d '{compact}' \\\n  \"{base}/sources/{}/form\"",
             snap.sources.first().map_or("{source}", |s| s.slug.as_str())
         ),
+        verify_py: docs::WEBHOOK_VERIFY_PY,
+        verify_js: docs::WEBHOOK_VERIFY_JS,
         create_schema: pretty(&docs::lead_input_schema(&snap, filter, true)),
         update_schema: pretty(&docs::lead_input_schema(&snap, filter, false)),
         example_create: pretty(&create),

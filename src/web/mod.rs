@@ -30,7 +30,8 @@ pub mod widget;
 use actix_web::web;
 
 use campaigns::{
-    api_tokens, fields, filters, imports, leads, overview, relations, selects, sources, statuses, token_settings,
+    api_tokens, destinations, fields, filters, imports, leads, overview, relations, selects, sources, statuses,
+    token_settings,
 };
 
 /// The console routes. Mounted last, under the console guard.
@@ -105,6 +106,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/campaigns/{id}/relations", web::post().to(relations::create))
         .route("/campaigns/{id}/relations/{rid}/delete", web::get().to(relations::confirm_delete_relation))
         .route("/campaigns/{id}/relations/{rid}/delete", web::post().to(relations::delete))
+        .route("/campaigns/{id}/destinations", web::get().to(destinations::list))
+        .route("/campaigns/{id}/destinations", web::post().to(destinations::create))
+        .route("/campaigns/{id}/destinations/{did}", web::get().to(destinations::show))
+        .route("/campaigns/{id}/destinations/{did}/regenerate", web::post().to(destinations::regenerate))
+        .route("/campaigns/{id}/destinations/{did}/active", web::post().to(destinations::set_active))
+        .route("/campaigns/{id}/destinations/{did}/test", web::post().to(destinations::test))
+        .route("/campaigns/{id}/destinations/{did}/events/{eid}/redeliver", web::post().to(destinations::redeliver))
         .route("/campaigns/{id}/imports", web::get().to(imports::list))
         .route("/campaigns/{id}/imports/{iid}/report.csv", web::get().to(imports::report))
         .route("/campaigns/{id}/leads", web::get().to(leads::list))
@@ -148,6 +156,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/support/users/revoke", web::post().to(support::user_revoke))
         .route("/settings/token-policy", web::get().to(settings::policy))
         .route("/settings/token-policy", web::post().to(settings::save_policy))
+        .route("/settings/destinations", web::get().to(settings::destination_rules))
+        .route("/settings/destinations", web::post().to(settings::save_destination_rules))
         .route("/users", web::get().to(users::list))
         .route("/users", web::post().to(users::invite))
         .route("/users/{id}/role", web::post().to(users::change_role))

@@ -13,6 +13,7 @@ use super::page::{SwitchForm, field_errors, redirect_with, render_status};
 use super::session::{Console, CurrentUser, Flash, Layout};
 use crate::domain::TokenStatus;
 use crate::error::{AppError, FieldErrors};
+use crate::services::destinations::{self, DestinationInfo};
 use crate::services::{Services, TokenInfo, personal_tokens};
 
 pub struct Row {
@@ -58,6 +59,9 @@ pub struct Created {
 struct ListPage {
     layout: Layout,
     rows: Vec<Row>,
+    /// Seed 002's second list: the tokens tied to the user's destinations.
+    destinations: Vec<DestinationInfo>,
+    manages_campaigns: bool,
     created: Option<Created>,
     form: NewForm,
     errors: FieldErrors,
@@ -95,6 +99,7 @@ async fn list_page(
 ) -> Result<HttpResponse, AppError> {
     let (user, layout) = console.layout("Personal tokens", "profile");
     let tokens = personal_tokens::list(svc, user.user.id).await?;
+    let destinations = destinations::owned_by(svc, user.user.id).await?;
     let max_days = personal_tokens::policy(svc).await?;
     let now = svc.now();
     render_status(
@@ -102,6 +107,8 @@ async fn list_page(
         &ListPage {
             layout,
             rows: tokens.iter().map(|t| Row::of(t, now)).collect(),
+            destinations,
+            manages_campaigns: user.can(crate::domain::Permission::ManageCampaigns),
             created,
             form: NewForm::default(),
             errors: FieldErrors::new(),

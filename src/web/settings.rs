@@ -6,11 +6,11 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::page::{field_errors, redirect_with, render_status};
+use super::page::{checkbox, field_errors, redirect_with, render_status};
 use super::session::{Console, Flash, Layout};
-use crate::domain::Permission;
+use crate::domain::{DestinationRules, Permission};
 use crate::error::{AppError, FieldErrors};
-use crate::services::{Services, personal_tokens};
+use crate::services::{Services, destinations, personal_tokens};
 
 #[derive(Template)]
 #[template(path = "settings/token_policy.html")]
@@ -55,4 +55,41 @@ pub async fn save_policy(
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &PolicyPage { layout, max_days: form.max_days, errors })
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "settings/destinations.html")]
+struct DestinationRulesPage {
+    layout: Layout,
+    rules: DestinationRules,
+}
+
+/// `/settings/destinations`: where webhook destinations may point beyond
+/// public HTTPS addresses (super admins).
+pub async fn destination_rules(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
+    console.user.require(Permission::ManageOrgTokens)?;
+    let rules = destinations::rules(&svc).await?;
+    let (_, layout) = console.layout("Destination rules", "settings");
+    render_status(StatusCode::OK, &DestinationRulesPage { layout, rules })
+}
+
+#[derive(Deserialize)]
+pub struct RulesForm {
+    allow_private: Option<String>,
+    allow_http: Option<String>,
+}
+
+pub async fn save_destination_rules(
+    svc: web::Data<Services>,
+    console: Console,
+    web::Form(form): web::Form<RulesForm>,
+) -> Result<HttpResponse, AppError> {
+    let rules =
+        DestinationRules { allow_private: checkbox(&form.allow_private), allow_http: checkbox(&form.allow_http) };
+    destinations::set_rules(&svc, console.user.actor(), rules).await?;
+    Ok(redirect_with(
+        &svc,
+        "/settings/destinations",
+        Flash::success("Destination rules saved: they apply to the next delivery."),
+    ))
 }

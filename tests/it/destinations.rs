@@ -307,7 +307,13 @@ async fn a_destination_failing_for_three_days_is_paused_and_its_owner_mailed() {
     receiver.answer_with(500);
     let (id, _) = destination(&api, &receiver.url(), &["lead.created"], None).await;
     api.post("/api/v1/campaigns/spring/leads", lead("SELECT_PARTNER", "a@example.com")).await;
-    receiver.wait_for(1, WAIT).await;
+    // The first failure is recorded: the failing streak has begun.
+    let failing = crate::helpers::eventually(WAIT, || async {
+        use keyward::schema::destinations::dsl::*;
+        destinations.select(failing_since).first::<Option<time::OffsetDateTime>>(&mut app.conn()).unwrap().is_some()
+    })
+    .await;
+    assert!(failing);
     // Three days of failures later, the next failure pauses it.
     app.clock.advance(time::Duration::days(3) + time::Duration::minutes(1));
     let mail = app.smtp.wait_for(crate::helpers::ADMIN_EMAIL, "was paused").await;
@@ -324,4 +330,102 @@ async fn a_destination_failing_for_three_days_is_paused_and_its_owner_mailed() {
     let got = receiver.wait_for(before + 2, WAIT).await;
     let emails: Vec<Value> = got[before..].iter().map(|r| r.json()["data"]["fields"]["email"].clone()).collect();
     assert!(emails.contains(&json!("a@example.com")) && emails.contains(&json!("b@example.com")), "{emails:?}");
+}
+
+/// The Python the public docs show verifies a real delivery, and refuses a
+/// tampered one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documented_python_verifies_a_real_delivery() {
+    let (app, api) = world(Options { env: fast(), ..Default::default() }).await;
+    let receiver = Receiver::start().await;
+    let (_, secret) = destination(&api, &receiver.url(), &["lead.created"], None).await;
+    api.post("/api/v1/campaigns/spring/leads", lead("SELECT_PARTNER", "py@example.com")).await;
+    let got = receiver.wait_for(1, WAIT).await;
+    let (_, page) = app
+        .agent()
+        .page(&format!("/docs/c/{}", {
+            use keyward::schema::campaigns::dsl::*;
+            campaigns.filter(slug.eq("spring")).select(public_id).first::<String>(&mut app.conn()).unwrap()
+        }))
+        .await;
+    assert!(page.contains("Keyward-Signature") && page.contains("5 minutes"), "the docs explain it");
+
+    let dir = std::env::temp_dir().join(format!("kw-verify-{}", keyward::tokens::random_base62(6)));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("body"), &got[0].body).unwrap();
+    std::fs::write(dir.join("tampered"), [&got[0].body[..], b" "].concat()).unwrap();
+    let script = format!(
+        "{}\nimport sys\nbody = open(sys.argv[2], 'rb').read()\nprint('valid' if verify(sys.argv[1], body, sys.argv[3]) else 'invalid')\n",
+        keyward::services::docs::WEBHOOK_VERIFY_PY
+    );
+    std::fs::write(dir.join("verify.py"), script).unwrap();
+    let run = |body: &str| {
+        let out = std::process::Command::new(crate::helpers::python())
+            .arg(dir.join("verify.py"))
+            .arg(got[0].header("keyward-signature"))
+            .arg(dir.join(body))
+            .arg(&secret)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    assert_eq!(run("body"), "valid");
+    assert_eq!(run("tampered"), "invalid");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The console: create a destination, see its secret once, send a test
+/// event and read it in the delivery log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_destination_is_made_and_tested_in_the_browser() {
+    let (app, _api) = world(Options { env: fast(), ..Default::default() }).await;
+    let receiver = Receiver::start().await;
+    let campaign_id = {
+        use keyward::schema::campaigns::dsl::*;
+        campaigns.filter(slug.eq("spring")).select(id).first::<i64>(&mut app.conn()).unwrap()
+    };
+    let b = crate::browser::Browser::start(&app.base).await.expect("start headless Chromium");
+    let result = async {
+        b.sign_in(crate::helpers::ADMIN_EMAIL).await?;
+        b.goto(&format!("/campaigns/{campaign_id}/destinations")).await?;
+        b.fill("input[name=name]", "Sales CRM").await?;
+        b.fill("input[name=url]", &receiver.url()).await?;
+        b.click("input[name=events][value='lead.created']").await?;
+        b.click_and_load("form[action$='/destinations'] button[type=submit]").await?;
+        let secret = b.find("#created-secret").await?.prop("value").await?.unwrap_or_default();
+        anyhow::ensure!(secret.starts_with("kw_whk_"), "the secret is shown: {secret}");
+        b.look("destination-created").await?;
+        let did: i64 = {
+            use keyward::schema::destinations::dsl::*;
+            destinations.select(id).first(&mut app.conn())?
+        };
+        let page = format!("/campaigns/{campaign_id}/destinations/{did}");
+
+        b.click_and_load("form[action$='/test'] button[type=submit]").await?;
+        anyhow::ensure!(b.find("#created-secret").await.is_err(), "the secret is not shown again");
+        let got = receiver.wait_for(1, WAIT).await;
+        anyhow::ensure!(got[0].header("keyward-event") == "test");
+        anyhow::ensure!(keyward::webhook::verify(
+            got[0].header("keyward-signature"),
+            &secret,
+            &got[0].body,
+            app.clock.now().unix_timestamp(),
+            300
+        ));
+        let mut log = String::new();
+        for _ in 0..100 {
+            b.goto(&page).await?;
+            log = b.text("#deliveries").await?;
+            if log.contains("200") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::ensure!(log.contains("test") && log.contains("200"), "the delivery log shows it: {log}");
+        b.look("destination-log").await?;
+        Ok(())
+    }
+    .await;
+    crate::browser::finish(b, "destination_console", result).await;
 }

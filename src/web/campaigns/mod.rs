@@ -6,6 +6,7 @@
 //! `header`, which imports no screen.
 
 pub mod api_tokens;
+pub mod destinations;
 pub mod fields;
 pub mod filters;
 pub mod header;
