@@ -1,6 +1,7 @@
 //! The webhook worker, on every instance: claims due deliveries (no two
 //! instances claim the same attempt), sends up to
-//! `KEYWARD_WEBHOOK_CONCURRENCY` at once, and records each outcome. Woken
+//! `KEYWARD_WEBHOOK_CONCURRENCY` at once, and records the batch's outcomes
+//! in one transaction. Woken
 //! by this instance's transactions that wrote events; otherwise it looks
 //! every `KEYWARD_WEBHOOK_POLL_MS`.
 
@@ -22,7 +23,7 @@ pub async fn run(svc: Services, sender: Sender, mut shutdown: watch::Receiver<bo
             if *shutdown.borrow() {
                 return;
             }
-            let due = match webhooks::claim(&svc, (concurrency * 4) as i64).await {
+            let due = match webhooks::claim(&svc, (concurrency * 8) as i64).await {
                 Ok(due) => due,
                 Err(e) => {
                     tracing::warn!(error = %e, "claiming webhook deliveries failed");
@@ -32,18 +33,21 @@ pub async fn run(svc: Services, sender: Sender, mut shutdown: watch::Receiver<bo
             if due.is_empty() {
                 break;
             }
-            futures_util::stream::iter(due)
-                .for_each_concurrent(concurrency, |d| {
-                    let (svc, sender) = (svc.clone(), sender.clone());
+            let done: Vec<_> = futures_util::stream::iter(due)
+                .map(|d| {
+                    let sender = sender.clone();
                     async move {
                         let outcome = sender.send(&d.delivery).await;
-                        if let Err(e) = webhooks::record_attempt(&svc, &d, &outcome).await {
-                            // The lease runs out and the attempt is made again.
-                            tracing::warn!(error = %e, event = d.event_id, "recording a webhook delivery failed");
-                        }
+                        (d, outcome)
                     }
                 })
+                .buffer_unordered(concurrency)
+                .collect()
                 .await;
+            if let Err(e) = webhooks::record_attempts(&svc, done).await {
+                // The leases run out and the attempts are made again.
+                tracing::warn!(error = %e, "recording webhook deliveries failed");
+            }
         }
         tokio::select! {
             () = wake.notified() => {}

@@ -117,18 +117,29 @@ impl WebhookEventRow {
             .get_results(conn)
     }
 
-    pub fn delivered(conn: &mut PgConnection, id: i64, now: OffsetDateTime) -> QueryResult<()> {
-        diesel::update(webhook_events::table.find(id))
+    pub fn delivered_all(conn: &mut PgConnection, ids: &[i64], now: OffsetDateTime) -> QueryResult<usize> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        diesel::update(webhook_events::table.filter(webhook_events::id.eq_any(ids)))
             .set((webhook_events::state.eq("delivered"), webhook_events::delivered_at.eq(now)))
             .execute(conn)
-            .map(drop)
     }
 
-    pub fn retry_at(conn: &mut PgConnection, id: i64, at: OffsetDateTime) -> QueryResult<()> {
-        diesel::update(webhook_events::table.find(id))
-            .set(webhook_events::next_attempt_at.eq(at))
-            .execute(conn)
-            .map(drop)
+    /// Schedules each event's next attempt, in one statement.
+    pub fn retry_all(conn: &mut PgConnection, retries: &[(i64, OffsetDateTime)]) -> QueryResult<usize> {
+        use diesel::sql_types::{Array, BigInt, Timestamptz};
+        if retries.is_empty() {
+            return Ok(0);
+        }
+        let (ids, ats): (Vec<i64>, Vec<OffsetDateTime>) = retries.iter().copied().unzip();
+        diesel::sql_query(
+            "UPDATE webhook_events e SET next_attempt_at = v.at \
+             FROM unnest($1::bigint[], $2::timestamptz[]) AS v(id, at) WHERE e.id = v.id",
+        )
+        .bind::<Array<BigInt>, _>(ids)
+        .bind::<Array<Timestamptz>, _>(ats)
+        .execute(conn)
     }
 
     /// Sends an event again now (Redeliver), delivered or not.
@@ -172,8 +183,8 @@ impl WebhookEventRow {
 }
 
 impl Attempt {
-    pub fn insert(conn: &mut PgConnection, new: &NewAttempt<'_>) -> QueryResult<()> {
-        diesel::insert_into(webhook_attempts::table).values(new).execute(conn).map(drop)
+    pub fn insert_all(conn: &mut PgConnection, new: &[NewAttempt<'_>]) -> QueryResult<usize> {
+        diesel::insert_into(webhook_attempts::table).values(new).execute(conn)
     }
 
     /// A destination's latest attempts, newest first.

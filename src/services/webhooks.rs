@@ -263,75 +263,98 @@ fn backoff(base: std::time::Duration, attempt: i32) -> Duration {
     if waited > BACKOFF_MAX { BACKOFF_MAX } else { waited }
 }
 
-/// Records how an attempt went: the delivery log's line; the event
-/// delivered, or its next attempt; the destination's failing streak, and
-/// its pause (and the owner's mail) after three days of failures.
-pub async fn record_attempt(svc: &Services, due: &Due, outcome: &Outcome) -> Result<(), AppError> {
+/// Records how a batch of attempts went, in one transaction: the delivery
+/// log's lines; each event delivered, or its next attempt; each
+/// destination's failing streak (any success in the batch ends it), and its
+/// pause (and the owner's mail) after three days of failures.
+pub async fn record_attempts(svc: &Services, done: Vec<(Due, Outcome)>) -> Result<(), AppError> {
+    if done.is_empty() {
+        return Ok(());
+    }
     let now = svc.now();
-    let delivered = outcome.delivered();
-    let next = (!delivered).then(|| now + backoff(svc.settings.webhook_retry_base, due.attempt));
-    let (event_id, destination_id, attempt) = (due.event_id, due.destination_id, due.attempt);
-    let outcome = outcome.clone();
+    let base = svc.settings.webhook_retry_base;
     let settings = svc.settings.clone();
     svc.tx(move |tx| {
-        Attempt::insert(
-            tx,
-            &NewAttempt {
-                event_id,
-                destination_id,
-                attempt,
+        let mut attempts = Vec::with_capacity(done.len());
+        let (mut delivered, mut retries) = (Vec::new(), Vec::new());
+        // Per destination: whether any attempt succeeded, and the last error.
+        let mut results: HashMap<i64, (bool, Option<String>)> = HashMap::new();
+        for (due, outcome) in &done {
+            let ok = outcome.delivered();
+            let next = (!ok).then(|| now + backoff(base, due.attempt));
+            attempts.push(NewAttempt {
+                event_id: due.event_id,
+                destination_id: due.destination_id,
+                attempt: due.attempt,
                 status_code: outcome.status.map(i32::from),
                 latency_ms: i32::try_from(outcome.latency.as_millis()).unwrap_or(i32::MAX),
                 error: outcome.error.as_deref(),
                 response: Some(outcome.answer.as_str()).filter(|a| !a.is_empty()),
                 next_attempt_at: next,
                 at: now,
-            },
-        )?;
-        match next {
-            None => WebhookEventRow::delivered(tx, event_id, now)?,
-            Some(at) => WebhookEventRow::retry_at(tx, event_id, at)?,
+            });
+            match next {
+                None => delivered.push(due.event_id),
+                Some(at) => retries.push((due.event_id, at)),
+            }
+            let entry = results.entry(due.destination_id).or_insert((false, None));
+            entry.0 |= ok;
+            if !ok {
+                entry.1.clone_from(&outcome.error);
+            }
         }
-        let failing_since = Destination::record_result(tx, destination_id, delivered, now)?;
-        if let Some(since) = failing_since
-            && since <= now - PAUSE_AFTER
-            && let Some(d) = Destination::find_for_update(tx, destination_id)?
-            && d.active
-        {
-            let reason = format!("every delivery failed since {}", crate::clock::display(since));
-            Destination::set_active(tx, d.id, false, Some(&reason), now)?;
-            tx.publish(Change::Campaign(d.campaign_id))?;
-            let campaign = Campaign::find(tx, d.campaign_id)?;
-            let owner = User::find(tx, d.owner_id)?;
-            let target = format!("{}/{}", campaign.slug, d.name);
-            audit::record(
-                tx,
-                now,
-                &Actor::system(),
-                AuditAction::DestinationPaused,
-                &target,
-                json!({"reason": reason}),
-            )?;
-            if owner.kind == crate::domain::UserKind::Person {
-                mail::enqueue(
-                    tx,
-                    now,
-                    &owner.email,
-                    &messages::DestinationPaused {
-                        name: owner.name().to_owned(),
-                        destination: d.name.clone(),
-                        campaign: campaign.name.clone(),
-                        url: d.url.clone(),
-                        since: crate::clock::display(since),
-                        last_error: outcome.error.clone().unwrap_or_default(),
-                        link: settings.link(&format!("/campaigns/{}/destinations/{}", campaign.id, d.id)),
-                    },
-                )?;
+        Attempt::insert_all(tx, &attempts)?;
+        WebhookEventRow::delivered_all(tx, &delivered, now)?;
+        WebhookEventRow::retry_all(tx, &retries)?;
+        for (destination_id, (ok, last_error)) in results {
+            let failing_since = Destination::record_result(tx, destination_id, ok, now)?;
+            if let Some(since) = failing_since
+                && since <= now - PAUSE_AFTER
+            {
+                pause_failing(tx, &settings, destination_id, since, last_error.unwrap_or_default(), now)?;
             }
         }
         Ok(())
     })
     .await
+}
+
+/// Pauses a destination that has failed for three days, and tells its owner.
+fn pause_failing(
+    tx: &mut super::context::Tx<'_>,
+    settings: &crate::config::Settings,
+    destination_id: i64,
+    since: OffsetDateTime,
+    last_error: String,
+    now: OffsetDateTime,
+) -> Result<(), AppError> {
+    let Some(d) = Destination::find_for_update(tx, destination_id)?.filter(|d| d.active) else {
+        return Ok(());
+    };
+    let reason = format!("every delivery failed since {}", crate::clock::display(since));
+    Destination::set_active(tx, d.id, false, Some(&reason), now)?;
+    tx.publish(Change::Campaign(d.campaign_id))?;
+    let campaign = Campaign::find(tx, d.campaign_id)?;
+    let owner = User::find(tx, d.owner_id)?;
+    let target = format!("{}/{}", campaign.slug, d.name);
+    audit::record(tx, now, &Actor::system(), AuditAction::DestinationPaused, &target, json!({"reason": reason}))?;
+    if owner.kind == crate::domain::UserKind::Person {
+        mail::enqueue(
+            tx,
+            now,
+            &owner.email,
+            &messages::DestinationPaused {
+                name: owner.name().to_owned(),
+                destination: d.name.clone(),
+                campaign: campaign.name.clone(),
+                url: d.url.clone(),
+                since: crate::clock::display(since),
+                last_error,
+                link: settings.link(&format!("/campaigns/{}/destinations/{}", campaign.id, d.id)),
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// Events not yet delivered, across all destinations.
