@@ -45,9 +45,9 @@ enum Command {
 enum TokenCommand {
     /// Issue a token and print it once (automation, break-glass).
     Issue {
-        /// Email of the user the token acts as.
-        #[arg(long)]
-        user: String,
+        /// Email of the user the token acts as (personal tokens).
+        #[arg(long, required_if_eq("kind", "personal"))]
+        user: Option<String>,
         #[arg(long, value_enum)]
         kind: IssueKind,
         #[arg(long)]
@@ -58,6 +58,8 @@ enum TokenCommand {
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 enum IssueKind {
     Personal,
+    /// A leak reporter's token, for `POST /api/v1/tokens/leaked`.
+    Reporter,
 }
 
 #[derive(Subcommand, Debug)]
@@ -121,8 +123,8 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             let password = read_password()?;
             interruptible(&mut signals, admin_create(settings, email, password)).await
         }
-        Command::Token { command: TokenCommand::Issue { user, kind: IssueKind::Personal, description } } => {
-            interruptible(&mut signals, issue_token(settings, user, description)).await
+        Command::Token { command: TokenCommand::Issue { user, kind, description } } => {
+            interruptible(&mut signals, issue_token(settings, kind, user, description)).await
         }
         Command::Sweep => interruptible(&mut signals, sweep(settings)).await,
     }
@@ -154,14 +156,31 @@ async fn admin_create(settings: Settings, email: String, password: SecretString)
     Ok(())
 }
 
-async fn issue_token(settings: Settings, email: String, description: String) -> anyhow::Result<()> {
+async fn issue_token(
+    settings: Settings,
+    kind: IssueKind,
+    email: Option<String>,
+    description: String,
+) -> anyhow::Result<()> {
     let state = startup::connect(settings, Clock::system()).await?;
-    let new = crate::services::personal_tokens::issue_from_cli(&state, &email, &description)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let new = match (kind, email) {
+        (IssueKind::Personal, Some(email)) => {
+            crate::services::personal_tokens::issue_from_cli(&state, &email, &description).await
+        }
+        (IssueKind::Personal, None) => anyhow::bail!("a personal token needs --user EMAIL"),
+        (IssueKind::Reporter, _) => {
+            crate::services::leaks::create_reporter(&state, crate::domain::Actor::command_line(), &description).await
+        }
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     // The token goes to stdout alone, so that scripts can capture it; the
     // note goes to stderr.
-    eprintln!("Personal token {} for {email}; it is shown once, store it now:", new.token.display_key());
+    eprintln!(
+        "{} token {}{}; it is shown once, store it now:",
+        new.token.kind.label(),
+        new.token.display_key(),
+        new.token.user_id.map(|_| " for its user").unwrap_or_default()
+    );
     println!("{}", new.secret.expose_secret());
     Ok(())
 }

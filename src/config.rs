@@ -54,9 +54,9 @@ pub struct Settings {
     pub master_key: Option<SecretBox<[u8; 32]>>,
     /// Mark cookies Secure and send HSTS (`KEYWARD_SECURE_COOKIES`, default true).
     pub secure_cookies: bool,
-    /// Take the client address from `X-Forwarded-For` (`KEYWARD_TRUST_PROXY`,
-    /// default false: only behind a proxy that sets it).
-    pub trust_proxy: bool,
+    /// The proxies (CIDRs) whose `X-Forwarded-For` names the client
+    /// (`KEYWARD_TRUST_PROXY`, default none).
+    pub trust_proxy: crate::domain::Allowlist,
     /// `KEYWARD_LOG_FORMAT`: text or json.
     pub log_format: LogFormat,
     /// Database pool size (`KEYWARD_DB_POOL_SIZE`).
@@ -224,7 +224,13 @@ impl Settings {
             mail_from,
             master_key,
             secure_cookies: parse(source, "KEYWARD_SECURE_COOKIES", "true", parse_bool)?,
-            trust_proxy: parse(source, "KEYWARD_TRUST_PROXY", "false", parse_bool)?,
+            trust_proxy: parse(source, "KEYWARD_TRUST_PROXY", "", |v| {
+                match v.trim() {
+                "" | "false" | "none" => Ok(crate::domain::Allowlist::default()),
+                "true" => Err("name the proxies that may set X-Forwarded-For, as CIDRs (e.g. 10.0.0.0/8,127.0.0.1), instead of true".to_owned()),
+                list => crate::domain::Allowlist::parse_text(list),
+            }
+            })?,
             log_format: parse(source, "KEYWARD_LOG_FORMAT", "text", |v| match v {
                 "text" => Ok(LogFormat::Text),
                 "json" => Ok(LogFormat::Json),

@@ -23,8 +23,9 @@ use serde::Serialize;
 /// Per-field validation messages, in field order.
 pub type FieldErrors = BTreeMap<String, String>;
 
-/// Why a presented token was not accepted. Every variant is a 401; the code
-/// tells a client what to do, and says nothing to someone without the token.
+/// Why a presented token was not accepted. Every variant but
+/// `IpNotAllowed` (403) is a 401; the code tells a client what to do, and
+/// says nothing to someone without the token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
     #[error("a token is required: send it as `Authorization: Bearer <token>`")]
@@ -39,6 +40,9 @@ pub enum TokenError {
     Deactivated,
     #[error("the token has expired")]
     Expired,
+    /// The token is valid but may not be used from the caller's address.
+    #[error("this token may not be used from your IP address")]
+    IpNotAllowed,
 }
 
 impl TokenError {
@@ -48,6 +52,7 @@ impl TokenError {
             Self::Revoked => "token_revoked",
             Self::Deactivated => "token_deactivated",
             Self::Expired => "token_expired",
+            Self::IpNotAllowed => "ip_not_allowed",
         }
     }
 
@@ -60,6 +65,7 @@ impl TokenError {
             Self::Revoked => "revoked",
             Self::Deactivated => "deactivated",
             Self::Expired => "expired",
+            Self::IpNotAllowed => "ip_not_allowed",
         }
     }
 }
@@ -127,6 +133,10 @@ pub enum AppError {
     RangeNotSatisfiable,
     #[error("too many requests: try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
+    /// A token over its own rate limit: the `RateLimit-Policy` and
+    /// `RateLimit` header values go with the answer.
+    #[error("this token is over its rate limit ({policy}): try again in {retry_after} seconds")]
+    TokenRateLimited { retry_after: u64, policy: String, state: String },
     #[error("the form has expired or did not come from Keyward (CSRF check failed): reload the page and try again")]
     Csrf,
     /// The database (or another dependency) cannot be reached: worth a retry.
@@ -191,6 +201,7 @@ impl AppError {
             Self::NotFound | Self::NoSuch(_) => StatusCode::NOT_FOUND,
             Self::Gone(_) => StatusCode::GONE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Token(TokenError::IpNotAllowed) => StatusCode::FORBIDDEN,
             Self::SignInRequired { .. } | Self::Token(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) | Self::InsufficientScope(_) | Self::Csrf => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -199,7 +210,7 @@ impl AppError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::TokenRateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -222,7 +233,7 @@ impl AppError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RangeNotSatisfiable => "range_not_satisfiable",
-            Self::RateLimited { .. } => "rate_limited",
+            Self::RateLimited { .. } | Self::TokenRateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -256,6 +267,11 @@ impl AppError {
     fn headers(&self, builder: &mut actix_web::HttpResponseBuilder) {
         if let Self::RateLimited { retry_after } = self {
             builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        if let Self::TokenRateLimited { retry_after, policy, state } = self {
+            builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            builder.insert_header(("RateLimit-Policy", policy.as_str()));
+            builder.insert_header(("RateLimit", state.as_str()));
         }
         if let Self::Unavailable(_) = self {
             builder.insert_header((header::RETRY_AFTER, "1"));
@@ -378,7 +394,12 @@ impl ResponseError for ApiError {
         let error_id = self.0.log().filter(|id| !id.is_empty());
         let mut builder = HttpResponse::build(self.0.status());
         self.0.headers(&mut builder);
-        if let AppError::Token(_) | AppError::SignInRequired { .. } = &self.0 {
+        let unauthenticated = match &self.0 {
+            AppError::Token(t) => *t != TokenError::IpNotAllowed,
+            AppError::SignInRequired { .. } => true,
+            _ => false,
+        };
+        if unauthenticated {
             builder.insert_header((
                 header::WWW_AUTHENTICATE,
                 format!("Bearer realm=\"keyward\", error=\"invalid_token\", error_description=\"{}\"", self.0),

@@ -4,21 +4,43 @@
 //! it ([`TrustProxy`]), never the application state.
 
 use actix_web::http::header;
+use std::net::IpAddr;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 
-/// Whether `X-Forwarded-For` may name the client (`KEYWARD_TRUST_PROXY`).
-/// Registered as app data at startup; absent means no.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TrustProxy(pub bool);
+use crate::domain::Allowlist;
 
-/// The client's address: the TCP peer, or the proxy's `X-Forwarded-For`
-/// when `KEYWARD_TRUST_PROXY` says a proxy sets it.
+/// The proxies whose `X-Forwarded-For` names the client
+/// (`KEYWARD_TRUST_PROXY`). Registered as app data at startup; absent or
+/// empty means none.
+#[derive(Debug, Clone, Default)]
+pub struct TrustProxy(pub Allowlist);
+
+/// The client's address: the TCP peer, unless the peer is a trusted proxy;
+/// then the last address in `X-Forwarded-For` that is not a trusted proxy
+/// (earlier entries are whatever the client claimed).
 pub fn client_ip(req: &HttpRequest) -> String {
-    let trust_proxy = req.app_data::<web::Data<TrustProxy>>().is_some_and(|t| t.0);
-    let info = req.connection_info();
-    let addr =
-        if trust_proxy { info.realip_remote_addr().map(str::to_owned) } else { info.peer_addr().map(str::to_owned) };
-    addr.map(|a| strip_port(&a).to_owned()).unwrap_or_else(|| "unknown".to_owned())
+    let peer = req.peer_addr().map(|a| a.ip());
+    let trusted = req.app_data::<web::Data<TrustProxy>>().map(|t| &t.0).filter(|t| !t.is_empty());
+    let Some(peer) = peer else {
+        return "unknown".to_owned();
+    };
+    match trusted {
+        Some(proxies) if proxies.allows(Some(peer)) => forwarded_client(req, proxies).unwrap_or(peer).to_string(),
+        _ => peer.to_string(),
+    }
+}
+
+fn forwarded_client(req: &HttpRequest, proxies: &Allowlist) -> Option<IpAddr> {
+    let hops: Vec<IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|hop| strip_port(hop.trim()).parse::<IpAddr>())
+        .collect::<Result<_, _>>()
+        .ok()?;
+    hops.iter().rev().find(|ip| !proxies.allows(Some(**ip))).or(hops.first()).copied()
 }
 
 fn strip_port(addr: &str) -> &str {

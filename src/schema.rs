@@ -184,11 +184,11 @@ diesel::table! {
         id -> Bool,
         setup_code_digest -> Nullable<Bytea>,
         updated_at -> Timestamptz,
-        personal_token_max_days -> Nullable<Int4>,
         global_token_enabled -> Bool,
         master_key_check -> Nullable<Bytea>,
         destinations_allow_private -> Bool,
         destinations_allow_http -> Bool,
+        leak_action -> Text,
     }
 }
 
@@ -325,6 +325,9 @@ diesel::table! {
         warned_1d_at -> Nullable<Timestamptz>,
         destination_id -> Nullable<Int8>,
         retiring_until -> Nullable<Timestamptz>,
+        allowed_ips -> Array<Text>,
+        rate_per_second -> Nullable<Int4>,
+        rate_per_minute -> Nullable<Int4>,
     }
 }
 
@@ -376,6 +379,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    instances (id) {
+        id -> Text,
+        started_at -> Timestamptz,
+        last_seen -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    token_ips (token_id, ip) {
+        token_id -> Int8,
+        ip -> Text,
+        last_seen -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    token_leaks (id) {
+        id -> Int8,
+        token_id -> Int8,
+        reported_at -> Timestamptz,
+        url -> Text,
+        source -> Text,
+        action -> Text,
+        reporter -> Text,
+    }
+}
+
+diesel::table! {
+    token_policies (kind) {
+        kind -> Text,
+        max_days -> Nullable<Int4>,
+        default_days -> Nullable<Int4>,
+        never_allowed -> Bool,
+        retention_days -> Int4,
+        rate_per_second -> Nullable<Int4>,
+        rate_per_minute -> Nullable<Int4>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    token_usage_daily (token_id, day) {
+        token_id -> Int8,
+        day -> Date,
+        uses -> Int8,
+        refused -> Jsonb,
+    }
+}
+
 diesel::joinable!(account_links -> users (user_id));
 diesel::joinable!(audit_events -> users (actor_id));
 diesel::joinable!(destinations -> campaigns (campaign_id));
@@ -411,6 +464,10 @@ diesel::joinable!(webhook_attempts -> destinations (destination_id));
 diesel::joinable!(webhook_attempts -> webhook_events (event_id));
 diesel::joinable!(webhook_events -> destinations (destination_id));
 
+diesel::joinable!(token_ips -> tokens (token_id));
+diesel::joinable!(token_leaks -> tokens (token_id));
+diesel::joinable!(token_usage_daily -> tokens (token_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     account_links,
     audit_events,
@@ -421,6 +478,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     filters,
     idempotency_keys,
     imports,
+    instances,
     lead_file_chunks,
     lead_files,
     lead_links,
@@ -435,6 +493,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     sources,
     statuses,
+    token_ips,
+    token_leaks,
+    token_policies,
+    token_usage_daily,
     tokens,
     users,
     webhook_attempts,

@@ -171,7 +171,7 @@ fn http_server(state: Services, listener: TcpListener) -> anyhow::Result<Server>
     let workers = state.settings.workers;
     let blocking_threads = state.blocking_threads();
     let secure = state.settings.secure_cookies;
-    let trust_proxy = web::Data::new(TrustProxy(state.settings.trust_proxy));
+    let trust_proxy = web::Data::new(TrustProxy(state.settings.trust_proxy.clone()));
     let metrics = web::Data::from(state.metrics.clone());
     let data = web::Data::new(state);
     let server = actix_web::HttpServer::new(move || {

@@ -107,7 +107,7 @@ async fn set_level(svc: &Services, bearer: &Bearer, level: Level, enabled: bool)
 }
 
 async fn regenerate_level(svc: &Services, bearer: &Bearer, level: Level) -> Result<HttpResponse, AppError> {
-    let (_, new) = levels::regenerate(svc, bearer.acting()?, level).await?;
+    let (_, new, _) = levels::regenerate(svc, bearer.acting()?, level, time::Duration::ZERO).await?;
     Ok(HttpResponse::Ok().json(json!({"token": new.secret.expose_secret(), "key": new.token.display_key()})))
 }
 

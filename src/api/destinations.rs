@@ -5,12 +5,10 @@
 
 use actix_web::{HttpResponse, web};
 use secrecy::ExposeSecret as _;
-use serde::Deserialize;
 use serde_json::{Value, json};
-use time::Duration;
 
 use super::auth::Bearer;
-use crate::error::{ApiError, AppError};
+use crate::error::ApiError;
 use crate::services::destinations::{self, DestinationInfo, NewDestinationInput};
 use crate::services::{Services, campaigns};
 
@@ -104,40 +102,4 @@ pub async fn redeliver(
 pub async fn test(svc: web::Data<Services>, bearer: Bearer, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let event = destinations::send_test(&svc, bearer.acting()?, id.into_inner()).await?;
     Ok(HttpResponse::Accepted().json(json!({"delivery": event})))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Regenerate {
-    #[serde(default)]
-    grace_seconds: i64,
-}
-
-/// `POST /api/v1/tokens/{key}/regenerate` `{grace_seconds}`: a new token,
-/// the old one valid until `old_valid_until`. Destinations' signing secrets
-/// here; other kinds regenerate through their own routes.
-pub async fn regenerate(
-    svc: web::Data<Services>,
-    bearer: Bearer,
-    key: web::Path<String>,
-    body: web::Json<Regenerate>,
-) -> Result<HttpResponse, ApiError> {
-    let actor = bearer.acting()?;
-    let Some(id) = destinations::by_token_key(&svc, &actor, &key).await? else {
-        return Err(AppError::NoSuch(format!(
-            "no destination secret has the key `{key}`: level, campaign API and account tokens regenerate through their own routes"
-        ))
-        .into());
-    };
-    let body = body.into_inner();
-    if !(0..=destinations::OVERLAP_MAX.whole_seconds()).contains(&body.grace_seconds) {
-        return Err(AppError::invalid("grace_seconds", "must be from 0 to 604800 (7 days)").into());
-    }
-    let r = destinations::regenerate(&svc, actor, id, Duration::seconds(body.grace_seconds)).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "key": r.new.token.display_key(),
-        "token": r.new.secret.expose_secret(),
-        "old_key": r.old_key,
-        "old_valid_until": r.old_valid_until.map(crate::clock::rfc3339),
-    })))
 }

@@ -15,6 +15,7 @@ pub mod health;
 pub mod imports;
 pub mod intake;
 pub mod leads;
+pub mod lifecycle;
 pub mod me;
 pub mod public;
 pub mod revocation;
@@ -85,6 +86,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/api-users/{id}/tokens", [on(Method::POST, api_users::issue_token)]))
         .service(resource("/v1/tokens", [on(Method::GET, token_admin::list)]))
         .service(resource("/v1/tokens/check", [on(Method::POST, token_admin::check)]))
+        .service(resource("/v1/tokens/leaked", [on(Method::POST, lifecycle::leaked)]))
+        .service(resource("/v1/tokens/{key}", [on(Method::GET, lifecycle::get), on(Method::PATCH, lifecycle::patch)]))
+        .service(resource("/v1/tokens/{key}/usage", [on(Method::GET, lifecycle::usage)]))
+        .service(resource(
+            "/v1/settings/token-policy",
+            [on(Method::GET, lifecycle::get_policy), on(Method::PUT, lifecycle::put_policy)],
+        ))
         .service(resource("/v1/tokens/{key}/revoke", [on(Method::POST, token_admin::revoke)]))
         .service(resource(
             "/v1/settings/account-tokens/public",
@@ -114,7 +122,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             [on(Method::POST, destinations::redeliver)],
         ))
         .service(resource("/v1/destinations/{id}/test", [on(Method::POST, destinations::test)]))
-        .service(resource("/v1/tokens/{key}/regenerate", [on(Method::POST, destinations::regenerate)]))
+        .service(resource("/v1/tokens/{key}/regenerate", [on(Method::POST, lifecycle::regenerate)]))
         .service(resource("/v1/campaigns/{c}/api-tokens", [on(Method::POST, campaigns::create_api_token)]))
         .service(resource("/v1/campaigns/{c}/api-tokens/{id}", [on(Method::PUT, campaigns::update_api_token)]))
         .service(resource("/v1/settings/global-token", [on(Method::PUT, campaigns::put_global)]))

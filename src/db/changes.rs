@@ -22,6 +22,8 @@ pub enum Change {
     Campaign(i64),
     /// Organisation-wide settings (the global level).
     Org,
+    /// The token policy (default rate limits per kind).
+    Policy,
 }
 
 impl Change {
@@ -44,6 +46,7 @@ impl Change {
             Self::User(id) => format!("u:{id}"),
             Self::Campaign(id) => format!("c:{id}"),
             Self::Org => "o".to_owned(),
+            Self::Policy => "p".to_owned(),
         }
     }
 
@@ -53,6 +56,7 @@ impl Change {
             Some(("u", id)) => id.parse().ok().map(Self::User),
             Some(("c", id)) => id.parse().ok().map(Self::Campaign),
             None if payload == "o" => Some(Self::Org),
+            None if payload == "p" => Some(Self::Policy),
             _ => None,
         }
     }

@@ -14,6 +14,7 @@ mod role;
 mod slug;
 mod structure;
 mod token_kind;
+mod token_limits;
 mod token_status;
 mod webhook;
 
@@ -27,6 +28,7 @@ pub use role::{API_USER_HANDLE_PREFIX, Permission, Role, UserKind};
 pub use slug::{Ident, Slug};
 pub use structure::{FieldType, LinkPurpose, NUMBER_MAX, OnDelete, SourceKind};
 pub use token_kind::{IntakeMethod, PREFIX_LEN, TokenKind, normalise_key};
+pub use token_limits::{ALLOWLIST_MAX, Allowlist, PER_MINUTE_MAX, PER_SECOND_MAX, RateLimit};
 pub use token_status::TokenStatus;
 pub use webhook::{DestinationRules, DestinationUrl, WebhookEvent, check_address};
 

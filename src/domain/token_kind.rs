@@ -20,6 +20,8 @@ text_enum! {
         AccountPrivate => "account_private",
         /// A destination's webhook signing secret.
         Destination => "destination",
+        /// A leak reporter's token: it may only report strings found in public.
+        Reporter => "reporter",
     }
 }
 
@@ -42,6 +44,7 @@ impl TokenKind {
             Self::AccountPublic => "kw_pub_",
             Self::AccountPrivate => "kw_prv_",
             Self::Destination => "kw_whk_",
+            Self::Reporter => "kw_rep_",
         }
     }
 
@@ -63,6 +66,7 @@ impl TokenKind {
             Self::AccountPublic => "Account public",
             Self::AccountPrivate => "Account private",
             Self::Destination => "Destination",
+            Self::Reporter => "Leak reporter",
         }
     }
 
@@ -92,6 +96,16 @@ impl TokenKind {
     /// The intake level tokens: one live token per scope, regenerated in place.
     pub fn is_level(self) -> bool {
         matches!(self, Self::Global | Self::Campaign) || self.intake_method().is_some()
+    }
+
+    /// Kinds whose token is replaced in place by Regenerate (the old one may
+    /// keep working for a grace period).
+    pub fn regenerable(self) -> bool {
+        self.is_level()
+            || matches!(
+                self,
+                Self::CampaignApi | Self::AccountPrivate | Self::Personal | Self::Destination | Self::Reporter
+            )
     }
 
     /// The submission method a source token is for.

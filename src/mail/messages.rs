@@ -129,3 +129,44 @@ email_templates!(
     "email/destination_paused.html",
     |m| format!("Webhook destination “{}” was paused", m.destination)
 );
+
+/// A token of any kind but the profile token expires soon (14 days and 1
+/// day before): to its owner, or to the admins who manage it.
+pub struct TokenExpiring {
+    pub name: String,
+    pub key: String,
+    pub kind: String,
+    pub scope: String,
+    pub expires: String,
+    pub days: i64,
+    pub link: String,
+}
+email_templates!(
+    TokenExpiring,
+    "token_expiring",
+    "email/token_expiring.txt",
+    "email/token_expiring.html",
+    |m| if m.days <= 1 {
+        format!("Keyward token {} expires tomorrow", m.key)
+    } else {
+        format!("Keyward token {} expires in {} days", m.key, m.days)
+    }
+);
+
+/// A leak report named a live token: where it was found and what Keyward
+/// did about it.
+pub struct TokenLeaked {
+    pub name: String,
+    pub key: String,
+    pub kind: String,
+    pub scope: String,
+    pub url: String,
+    pub source: String,
+    /// "revoked" or "flagged".
+    pub action: String,
+    pub link: String,
+}
+email_templates!(TokenLeaked, "token_leaked", "email/token_leaked.txt", "email/token_leaked.html", |m| format!(
+    "Keyward token {} was found in public",
+    m.key
+));

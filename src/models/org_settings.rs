@@ -22,17 +22,14 @@ impl OrgSettings {
             .map(drop)
     }
 
-    pub fn personal_token_max_days(conn: &mut PgConnection) -> QueryResult<Option<i32>> {
-        org_settings::table.select(org_settings::personal_token_max_days).first(conn)
+    /// What a leak report does to a live token: "revoke" or "flag".
+    pub fn leak_action(conn: &mut PgConnection) -> QueryResult<String> {
+        org_settings::table.select(org_settings::leak_action).first(conn)
     }
 
-    pub fn set_personal_token_max_days(
-        conn: &mut PgConnection,
-        days: Option<i32>,
-        now: OffsetDateTime,
-    ) -> QueryResult<()> {
+    pub fn set_leak_action(conn: &mut PgConnection, action: &str, now: OffsetDateTime) -> QueryResult<()> {
         diesel::update(org_settings::table)
-            .set((org_settings::personal_token_max_days.eq(days), org_settings::updated_at.eq(now)))
+            .set((org_settings::leak_action.eq(action), org_settings::updated_at.eq(now)))
             .execute(conn)
             .map(drop)
     }

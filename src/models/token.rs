@@ -40,6 +40,10 @@ pub struct Token {
     pub destination_id: Option<i64>,
     /// A regenerated token that keeps working until then.
     pub retiring_until: Option<OffsetDateTime>,
+    /// The networks (CIDRs) it may be used from; empty: anywhere.
+    pub allowed_ips: Vec<String>,
+    pub rate_per_second: Option<i32>,
+    pub rate_per_minute: Option<i32>,
 }
 
 /// Neither the digest nor the sealed value is ever printed.
@@ -73,6 +77,9 @@ pub struct NewTokenRow<'a> {
     pub created_at: OffsetDateTime,
     pub expires_at: Option<OffsetDateTime>,
     pub destination_id: Option<i64>,
+    pub allowed_ips: &'a [String],
+    pub rate_per_second: Option<i32>,
+    pub rate_per_minute: Option<i32>,
 }
 
 /// What token lists filter on (Token Management, the support console, the
@@ -191,6 +198,19 @@ impl Token {
             .optional()
     }
 
+    /// The tokens with these digests (a leak report's batch), with their
+    /// owners: one query whatever the batch holds.
+    pub fn by_digests_with_user(
+        conn: &mut PgConnection,
+        digests: &[Vec<u8>],
+    ) -> QueryResult<Vec<(Token, Option<super::user::User>)>> {
+        tokens::table
+            .left_join(users::table.on(users::id.nullable().eq(tokens::user_id)))
+            .filter(tokens::digest.eq_any(digests))
+            .select((Token::as_select(), Option::<super::user::User>::as_select()))
+            .load(conn)
+    }
+
     /// A user's personal tokens, newest first (revoked ones included: they
     /// show why a token stopped working).
     /// How many of a user's tokens are live, and when any was last used.
@@ -234,6 +254,37 @@ impl Token {
     /// Keeps a regenerated token working until `until`.
     pub fn set_retiring(conn: &mut PgConnection, id: i64, until: OffsetDateTime) -> QueryResult<()> {
         diesel::update(tokens::table.find(id)).set(tokens::retiring_until.eq(until)).execute(conn).map(drop)
+    }
+
+    /// A token's allowlist, rate limit and expiry (a new expiry is warned
+    /// about afresh).
+    pub fn set_limits(
+        conn: &mut PgConnection,
+        id: i64,
+        allowed_ips: &[String],
+        per_second: Option<i32>,
+        per_minute: Option<i32>,
+        expires_at: Option<OffsetDateTime>,
+    ) -> QueryResult<Token> {
+        let current: Option<OffsetDateTime> = tokens::table.find(id).select(tokens::expires_at).first(conn)?;
+        let rewarn = current != expires_at;
+        diesel::update(tokens::table.find(id))
+            .set((
+                tokens::allowed_ips.eq(allowed_ips),
+                tokens::rate_per_second.eq(per_second),
+                tokens::rate_per_minute.eq(per_minute),
+                tokens::expires_at.eq(expires_at),
+            ))
+            .execute(conn)?;
+        if rewarn {
+            diesel::update(tokens::table.find(id))
+                .set((
+                    tokens::warned_14d_at.eq(None::<OffsetDateTime>),
+                    tokens::warned_1d_at.eq(None::<OffsetDateTime>),
+                ))
+                .execute(conn)?;
+        }
+        Self::find(conn, id)
     }
 
     /// Retiring tokens whose overlap has ended, locked (the sweeper revokes them).
@@ -339,7 +390,7 @@ impl Token {
             .load(conn)
     }
 
-    /// Profile tokens expiring in (`after`, `before`] whose warning for that
+    /// Live tokens expiring in (`after`, `before`] whose warning for that
     /// horizon has not gone out.
     pub fn due_warning(
         conn: &mut PgConnection,
@@ -349,8 +400,8 @@ impl Token {
         limit: i64,
     ) -> QueryResult<Vec<Token>> {
         let due = tokens::table
-            .filter(tokens::kind.eq(TokenKind::Profile))
             .filter(tokens::revoked_at.is_null())
+            .filter(tokens::retiring_until.is_null())
             .filter(tokens::expires_at.gt(after))
             .filter(tokens::expires_at.le(before))
             .order(tokens::id)

@@ -45,6 +45,7 @@ impl ChangeSink for Caches {
             Change::User(id) => self.tokens.invalidate_user(*id),
             Change::Campaign(id) => self.catalog.invalidate_campaign(*id),
             Change::Org => self.catalog.invalidate_org(),
+            Change::Policy => self.tokens.invalidate_policies(),
         }
     }
 

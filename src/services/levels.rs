@@ -7,11 +7,12 @@
 use diesel::PgConnection;
 use secrecy::SecretString;
 use serde_json::json;
+use time::{Duration, OffsetDateTime};
 
 use super::audit::record;
 use super::catalog::Campaign;
 use super::context::Services;
-use super::lifecycle::{RevokedBy, issue_audited, issue_recorded, revoke_with_notice};
+use super::lifecycle::{issue_audited, issue_recorded};
 use super::token_info::search;
 use super::token_info::{NewToken, TokenInfo, TokenListing};
 use crate::db::changes::Change;
@@ -145,29 +146,40 @@ fn spec(level: Level, actor: &Actor) -> TokenSpec {
     TokenSpec { campaign_id, source_id, created_by: actor.user_id, ..TokenSpec::default() }
 }
 
-/// Replaces the level's token: the old one is refused from this commit on.
-pub async fn regenerate(svc: &Services, actor: Actor, level: Level) -> Result<(LevelState, NewToken), AppError> {
+/// Replaces the level's token: the old one is refused from this commit on,
+/// or keeps working for `grace` (up to 7 days) beside the new one.
+pub async fn regenerate(
+    svc: &Services,
+    actor: Actor,
+    level: Level,
+    grace: Duration,
+) -> Result<(LevelState, NewToken, Option<OffsetDateTime>), AppError> {
     actor.require(level.permission())?;
+    super::token_manage::check_grace(grace)?;
     let now = svc.now();
     let s = svc.clone();
     svc.tx(move |tx| {
         let (current, old) = load(tx, level, true)?;
-        let old_key = old.as_ref().map(Token::display_key);
-        if let Some(old) = &old {
-            revoke_with_notice(tx, &s.settings, now, &actor, old, RevokedBy::Regenerated)?;
-        }
-        let issued = issue_recorded(
-            tx,
-            &s,
-            &actor,
-            level.kind(),
-            &spec(level, &actor),
-            now,
-            AuditAction::TokenRegenerated,
-            json!({"level": current.label, "replaces": old_key}),
-        )?;
+        let (issued, until) = match &old {
+            Some(old) => {
+                super::token_manage::replace(tx, &s, &actor, old, grace, now, json!({"level": current.label}))?
+            }
+            None => {
+                let issued = issue_recorded(
+                    tx,
+                    &s,
+                    &actor,
+                    level.kind(),
+                    &spec(level, &actor),
+                    now,
+                    AuditAction::TokenRegenerated,
+                    json!({"level": current.label}),
+                )?;
+                (issued, None)
+            }
+        };
         tx.publish(change_of(level))?;
-        Ok((state_only(tx, level)?, issued.into()))
+        Ok((state_only(tx, level)?, issued.into(), until))
     })
     .await
 }

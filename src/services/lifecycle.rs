@@ -11,10 +11,10 @@ use super::audit::record;
 use super::context::{Services, Tx};
 use crate::config::Settings;
 use crate::db::changes::Change;
-use crate::domain::{Actor, AuditAction, TokenKind, WebhookEvent};
+use crate::domain::{Actor, AuditAction, Role, TokenKind, WebhookEvent};
 use crate::error::AppError;
 use crate::mail::{self, messages};
-use crate::models::{Session, Token, User};
+use crate::models::{Session, Token, TokenPolicy, TokenUsage, User};
 use crate::tokens::{Issued, TokenSpec, format, issue};
 
 /// Issues a token of `kind` and records `token.created` with `details`
@@ -43,7 +43,11 @@ pub(super) fn issue_recorded(
     action: AuditAction,
     details: Value,
 ) -> Result<Issued, AppError> {
-    let issued = issue(tx, &svc.keys, kind, spec, now)?;
+    // The organisation's expiry policy for the kind, at creation and at
+    // every regeneration.
+    let expires_at = super::token_policy::expiry(tx, kind, spec.expires_at, now, "expires_at")?;
+    let spec = TokenSpec { expires_at, ..spec.clone() };
+    let issued = issue(tx, &svc.keys, kind, &spec, now)?;
     let mut details = details;
     if let Value::Object(map) = &mut details {
         map.insert("kind".into(), json!(kind));
@@ -69,6 +73,8 @@ pub enum RevokedBy {
     Regenerated,
     /// Revoked by an admin managing the campaign or organisation.
     Manager,
+    /// Found in public and reported.
+    Leaked,
 }
 
 impl RevokedBy {
@@ -81,6 +87,7 @@ impl RevokedBy {
             Self::Expiry => "expired".to_owned(),
             Self::Regenerated => "regenerated".to_owned(),
             Self::Manager => "revoked by an administrator".to_owned(),
+            Self::Leaked => "found in public (leak report)".to_owned(),
         }
     }
 
@@ -94,7 +101,32 @@ impl RevokedBy {
             Self::Expiry => "expiry",
             Self::Regenerated => "regeneration",
             Self::Manager => "an administrator",
+            Self::Leaked => "Keyward, because it was found in public",
         }
+    }
+}
+
+/// Who hears of what happens to a token: its owner (or assigned user);
+/// for campaign-scoped tokens the admins; for organisation tokens the
+/// super admins.
+pub(super) fn responsible(
+    conn: &mut diesel::PgConnection,
+    user_id: Option<i64>,
+    campaign_id: Option<i64>,
+) -> diesel::QueryResult<Vec<User>> {
+    if let Some(id) = user_id {
+        return Ok(vec![User::find(conn, id)?]);
+    }
+    let roles: &[Role] = if campaign_id.is_some() { &[Role::Admin, Role::SuperAdmin] } else { &[Role::SuperAdmin] };
+    User::active_with_roles(conn, roles)
+}
+
+/// "campaign spring, source web" (empty for organisation tokens).
+pub(super) fn scope_text(row: &super::token_info::TokenListing) -> String {
+    match (&row.campaign_slug, &row.source_slug) {
+        (Some(c), Some(s)) => format!("campaign {c}, source {s}"),
+        (Some(c), None) => format!("campaign {c}"),
+        _ => String::new(),
     }
 }
 
@@ -252,8 +284,9 @@ impl std::fmt::Display for SweepReport {
 
 const SWEEP_BATCH: i64 = 100;
 
-/// Deletes expired personal and profile tokens, sends the 14-day and 1-day
-/// expiry warnings of profile tokens, and removes sessions and sign-in
+/// Deletes expired tokens once their kind's retention is over, sends the
+/// 14-day and 1-day expiry warnings of every kind, forgets usage older than
+/// 90 days, and removes sessions and sign-in
 /// failures that can no longer matter. Batched, one transaction per batch,
 /// and safe on several instances at once (rows are locked, busy ones
 /// skipped).
@@ -264,11 +297,18 @@ pub async fn sweep(svc: &Services) -> Result<SweepReport, AppError> {
         let settings = svc.settings.clone();
         let done = svc
             .tx(move |tx| {
-                let due = Token::expired(tx, &[TokenKind::Profile, TokenKind::Personal], now, SWEEP_BATCH)?;
-                for token in &due {
-                    expire(tx, &settings, now, token)?;
+                // Expired tokens are refused at once (the check reads the
+                // expiry); they are deleted once the kind's retention is over.
+                let mut done = 0;
+                for kind in TokenKind::ALL {
+                    let retention = TokenPolicy::of(tx, *kind)?.retention_days;
+                    let due = Token::expired(tx, &[*kind], now - Duration::days(i64::from(retention)), SWEEP_BATCH)?;
+                    for token in &due {
+                        expire(tx, &settings, now, token)?;
+                    }
+                    done = done.max(due.len());
                 }
-                Ok(due.len())
+                Ok(done)
             })
             .await?;
         report.tokens.expired += done;
@@ -310,6 +350,7 @@ pub async fn sweep(svc: &Services) -> Result<SweepReport, AppError> {
             revoke_with_notice(tx, &settings, now, &Actor::system(), &token, RevokedBy::Regenerated)?;
         }
         Session::delete_expired(tx, now, now - idle)?;
+        TokenUsage::prune(tx, (now - Duration::days(super::token_manage::USAGE_DAYS_MAX)).date())?;
         crate::models::LoginFailure::prune(tx, now - super::accounts::THROTTLE_WINDOW)?;
         super::idempotency::prune(tx, now)?;
         Ok(())
@@ -320,22 +361,43 @@ pub async fn sweep(svc: &Services) -> Result<SweepReport, AppError> {
 
 fn warn_expiry(tx: &mut Tx<'_>, settings: &Settings, now: OffsetDateTime, token: &Token) -> Result<(), AppError> {
     super::webhooks::token_event(tx, token, WebhookEvent::TokenExpiring, now)?;
-    let Some(user_id) = token.user_id else {
-        return Ok(());
-    };
-    let owner = User::find(tx, user_id)?;
     let days = token.days_left(now).unwrap_or(0);
-    mail::enqueue(
-        tx,
-        now,
-        &owner.email,
-        &messages::ProfileTokenExpiring {
-            name: owner.name().to_owned(),
-            key: token.display_key(),
-            expires: token.expires_at.map(crate::clock::display).unwrap_or_default(),
-            days,
-            profile_link: settings.link("/profile"),
-        },
-    )?;
+    let expires = token.expires_at.map(crate::clock::display).unwrap_or_default();
+    if token.kind == TokenKind::Profile {
+        let Some(user_id) = token.user_id else {
+            return Ok(());
+        };
+        let owner = User::find(tx, user_id)?;
+        mail::enqueue(
+            tx,
+            now,
+            &owner.email,
+            &messages::ProfileTokenExpiring {
+                name: owner.name().to_owned(),
+                key: token.display_key(),
+                expires,
+                days,
+                profile_link: settings.link("/profile"),
+            },
+        )?;
+    } else {
+        let listing = super::token_info::listing(tx, token.clone())?;
+        for user in responsible(tx, token.user_id, token.campaign_id)? {
+            mail::enqueue(
+                tx,
+                now,
+                &user.email,
+                &messages::TokenExpiring {
+                    name: user.name().to_owned(),
+                    key: token.display_key(),
+                    kind: token.kind.label().to_owned(),
+                    scope: scope_text(&listing),
+                    expires: expires.clone(),
+                    days,
+                    link: settings.link(&format!("/tokens/{}", token.display_key())),
+                },
+            )?;
+        }
+    }
     record(tx, now, &Actor::system(), AuditAction::ExpiryWarningSent, &token.display_key(), json!({"days_left": days}))
 }

@@ -35,6 +35,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod intake;
 pub mod leads;
+pub mod leaks;
 pub mod levels;
 mod lifecycle;
 pub mod outbox;
@@ -47,10 +48,12 @@ mod snapshot;
 pub mod structure;
 pub mod support;
 mod token_info;
+pub mod token_manage;
+pub mod token_policy;
 pub mod users;
 pub mod webhooks;
 
-pub use context::{Parts, Services, flush_usage};
+pub use context::{Parts, Services, flush_usage, heartbeat};
 pub use lifecycle::{RevokedBy, SweepReport, revoke_by_holder, sweep};
 pub use token_info::{NewToken, TokenInfo, TokenListing};
 

@@ -6,13 +6,12 @@
 use serde_json::json;
 use time::Duration;
 
-use super::audit::record;
 use super::context::{Services, Tx};
 use super::lifecycle::{self, issue_audited};
 use super::token_info::{NewToken, TokenInfo};
-use crate::domain::{Actor, AuditAction, EmailAddress, Permission, TokenKind};
+use crate::domain::{Actor, EmailAddress, TokenKind};
 use crate::error::{AppError, FieldErrors};
-use crate::models::{OrgSettings, Token, User};
+use crate::models::{Token, TokenPolicy, User};
 use crate::tokens::TokenSpec;
 
 pub const DESCRIPTION_MAX: usize = 200;
@@ -28,22 +27,7 @@ fn own(tx: &mut Tx<'_>, actor: &Actor, id: i64) -> Result<Token, AppError> {
 
 /// The organisation's maximum lifetime for new personal tokens, if any.
 pub async fn policy(svc: &Services) -> Result<Option<i32>, AppError> {
-    svc.run(|conn| Ok(OrgSettings::personal_token_max_days(conn)?)).await
-}
-
-pub async fn set_policy(svc: &Services, actor: Actor, max_days: Option<i32>) -> Result<(), AppError> {
-    actor.require(Permission::ManageOrgTokens)?;
-    if let Some(d) = max_days
-        && !(1..=3650).contains(&d)
-    {
-        return Err(AppError::invalid("max_days", "Choose a number of days from 1 to 3650, or no limit."));
-    }
-    let now = svc.now();
-    svc.tx(move |tx| {
-        OrgSettings::set_personal_token_max_days(tx, max_days, now)?;
-        record(tx, now, &actor, AuditAction::TokenPolicyChanged, "personal tokens", json!({"max_days": max_days}))
-    })
-    .await
+    Ok(super::token_policy::of(svc, TokenKind::Personal).await?.max_days)
 }
 
 /// A new personal token for `owner_id` (the actor, or the user named on
@@ -68,7 +52,7 @@ pub async fn create(
     let now = svc.now();
     let s = svc.clone();
     svc.tx(move |tx| {
-        let policy = OrgSettings::personal_token_max_days(tx)?.map(i64::from);
+        let policy = TokenPolicy::of(tx, TokenKind::Personal)?.max_days.map(i64::from);
         let days = match (expires_in_days, policy) {
             (Some(d), _) if !(1..=3650).contains(&d) => {
                 errors.insert("expires_in_days".into(), "Choose from 1 to 3650 days.".into());
@@ -82,7 +66,8 @@ pub async fn create(
                 None
             }
             (Some(d), _) => Some(d),
-            (None, max) => max,
+            // The policy's default lifetime, given when the token is issued.
+            (None, _) => None,
         };
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));

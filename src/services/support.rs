@@ -16,7 +16,7 @@ use super::token_info::listing;
 use super::token_info::{TokenInfo, TokenListing};
 use crate::config::Settings;
 use crate::db::changes::Change;
-use crate::domain::{Actor, AuditAction, EmailAddress, Permission, Role, TokenKind, TokenStatus, normalise_key};
+use crate::domain::{Actor, AuditAction, EmailAddress, Permission, TokenKind, TokenStatus, normalise_key};
 use crate::error::AppError;
 use crate::mail::{self, messages};
 use crate::models::TokenSearch;
@@ -62,15 +62,6 @@ pub async fn find(svc: &Services, actor: &Actor, id: i64) -> Result<TokenListing
 /// Who hears of a support action on `token`: its owner or assigned user;
 /// for campaign-level tokens the admins; for organisation tokens the super
 /// admins.
-fn recipients(conn: &mut PgConnection, token: &TokenInfo) -> QueryResult<Vec<User>> {
-    if let Some(id) = token.user_id {
-        return Ok(vec![User::find(conn, id)?]);
-    }
-    let roles: &[Role] =
-        if token.campaign_id.is_some() { &[Role::Admin, Role::SuperAdmin] } else { &[Role::SuperAdmin] };
-    User::active_with_roles(conn, roles)
-}
-
 fn notify(
     conn: &mut PgConnection,
     settings: &Settings,
@@ -79,12 +70,8 @@ fn notify(
     action: &str,
     why: &str,
 ) -> Result<(), AppError> {
-    let scope = match (&row.campaign_slug, &row.source_slug) {
-        (Some(c), Some(s)) => format!("campaign {c}, source {s}"),
-        (Some(c), None) => format!("campaign {c}"),
-        _ => String::new(),
-    };
-    for user in recipients(conn, &row.token)? {
+    let scope = lifecycle::scope_text(row);
+    for user in lifecycle::responsible(conn, row.token.user_id, row.token.campaign_id)? {
         mail::enqueue(
             conn,
             now,

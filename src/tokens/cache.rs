@@ -13,17 +13,22 @@
 //! - A load racing an invalidation is not trusted: an epoch counter, bumped
 //!   by every invalidation, tells the loader to drop what it just cached.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use moka::future::Cache;
 
 use super::state::TokenState;
+use crate::domain::{RateLimit, TokenKind};
 use crate::error::AppError;
 use crate::metrics::Metrics;
 
 pub type Digest = [u8; 32];
+
+/// The organisation's default rate limit per kind (its token policy).
+pub type KindLimits = Arc<HashMap<TokenKind, RateLimit>>;
 
 const MAX_ENTRIES: u64 = 500_000;
 const MAX_UNKNOWN: u64 = 100_000;
@@ -46,6 +51,9 @@ pub struct TokenCache {
     unknown: Cache<Digest, ()>,
     epoch: AtomicU64,
     metrics: Arc<Metrics>,
+    /// Loaded on first need, forgotten when the policy changes. Kept even
+    /// with the cache off: it is one small map, not a token.
+    kind_limits: RwLock<Option<KindLimits>>,
 }
 
 impl TokenCache {
@@ -60,6 +68,7 @@ impl TokenCache {
             unknown: Cache::builder().max_capacity(MAX_UNKNOWN).time_to_live(UNKNOWN_TTL).build(),
             epoch: AtomicU64::new(0),
             metrics,
+            kind_limits: RwLock::new(None),
         }
     }
 
@@ -156,8 +165,26 @@ impl TokenCache {
         }
     }
 
+    pub fn kind_limits(&self) -> Option<KindLimits> {
+        self.kind_limits.read().ok().and_then(|l| l.clone())
+    }
+
+    pub fn set_kind_limits(&self, limits: KindLimits) {
+        if let Ok(mut slot) = self.kind_limits.write() {
+            *slot = Some(limits);
+        }
+    }
+
+    /// Forgets the kinds' default limits (the token policy changed).
+    pub fn invalidate_policies(&self) {
+        if let Ok(mut slot) = self.kind_limits.write() {
+            *slot = None;
+        }
+    }
+
     /// Forgets everything (after a lost listener connection).
     pub fn clear(&self) {
+        self.invalidate_policies();
         self.bump();
         self.known.invalidate_all();
         self.unknown.invalidate_all();

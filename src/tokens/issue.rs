@@ -25,6 +25,9 @@ pub struct TokenSpec {
     pub created_by: Option<i64>,
     pub expires_at: Option<OffsetDateTime>,
     pub destination_id: Option<i64>,
+    pub allowed_ips: Vec<String>,
+    pub rate_per_second: Option<i32>,
+    pub rate_per_minute: Option<i32>,
 }
 
 /// A token just made: its row, and the secret to show once (or, for
@@ -70,6 +73,9 @@ pub fn issue(
             created_at: now,
             expires_at: spec.expires_at,
             destination_id: spec.destination_id,
+            allowed_ips: &spec.allowed_ips,
+            rate_per_second: spec.rate_per_second,
+            rate_per_minute: spec.rate_per_minute,
         };
         // A savepoint, so that a collision does not abort the caller's transaction.
         let inserted = conn.transaction::<_, DieselError, _>(|conn| Token::insert(conn, &row));

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod format;
 pub mod issue;
 pub mod limiter;
+pub mod rate;
 pub mod state;
 pub mod usage;
 pub mod verify;

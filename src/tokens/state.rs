@@ -3,9 +3,11 @@
 //! itself: pure, so every rule is unit-tested. This is what the cache
 //! holds; expiry is judged at every use, not when it was cached.
 
+use std::net::IpAddr;
+
 use time::OffsetDateTime;
 
-use crate::domain::{Actor, Role, TokenKind, TokenStatus};
+use crate::domain::{Actor, Allowlist, RateLimit, Role, TokenKind, TokenStatus};
 use crate::error::TokenError;
 use crate::models::{Token, User};
 
@@ -78,6 +80,11 @@ pub struct TokenState {
     active: bool,
     /// The owner's (or assigned user's) state, when the token has one.
     owner: Option<(bool, bool)>,
+    /// A regenerated token works until then.
+    retiring_until: Option<OffsetDateTime>,
+    allowlist: Allowlist,
+    /// The token's own limit (the kind's default applies when it has none).
+    pub rate: RateLimit,
 }
 
 impl TokenState {
@@ -87,6 +94,9 @@ impl TokenState {
             revoked: token.revoked_at.is_some(),
             active: token.active,
             owner: user.as_ref().map(|u| (u.active, u.api_token_allowed)),
+            retiring_until: token.retiring_until,
+            allowlist: Allowlist::stored(&token.allowed_ips),
+            rate: RateLimit::stored(token.rate_per_second, token.rate_per_minute),
             principal: Principal {
                 token_id: token.id,
                 kind: token.kind,
@@ -114,12 +124,16 @@ impl TokenState {
         self.user_id
     }
 
-    /// Whether the token is valid now for a request that presented a token
-    /// of `kind`. Pure, so every rule is unit-tested.
-    pub fn check(&self, kind: TokenKind, now: OffsetDateTime) -> Result<Principal, TokenError> {
+    /// Whether the token is valid now for a request from `ip` that
+    /// presented a token of `kind`. Pure, so every rule is unit-tested.
+    pub fn check(&self, kind: TokenKind, now: OffsetDateTime, ip: Option<IpAddr>) -> Result<Principal, TokenError> {
         let p = &self.principal;
         if p.kind != kind {
             return Err(TokenError::Unknown);
+        }
+        // A regenerated token's grace period is over.
+        if self.retiring_until.is_some_and(|until| until <= now) {
+            return Err(TokenError::Revoked);
         }
         match TokenStatus::of(self.revoked, p.expires_at, self.active, now) {
             TokenStatus::Active => {}
@@ -134,6 +148,11 @@ impl TokenState {
             None if self.user_id.is_some() => return Err(TokenError::Unknown),
             _ => {}
         }
+        // Last: only someone holding a valid token learns that their
+        // address is the problem.
+        if !self.allowlist.allows(ip) {
+            return Err(TokenError::IpNotAllowed);
+        }
         Ok(p.clone())
     }
 }
@@ -145,7 +164,7 @@ pub fn evaluate(
     now: OffsetDateTime,
 ) -> Result<Principal, TokenError> {
     match found {
-        Some((token, user)) => TokenState::from_row(token, user).check(kind, now),
+        Some((token, user)) => TokenState::from_row(token, user).check(kind, now, None),
         None => Err(TokenError::Unknown),
     }
 }
@@ -188,6 +207,9 @@ mod tests {
             warned_1d_at: None,
             destination_id: None,
             retiring_until: None,
+            allowed_ips: Vec::new(),
+            rate_per_second: None,
+            rate_per_minute: None,
         }
     }
 
@@ -240,6 +262,20 @@ mod tests {
                 .unwrap_err(),
             TokenError::Revoked
         );
+        // A grace period that has ended.
+        let mut t = token(k, Some(7));
+        t.retiring_until = Some(now);
+        assert_eq!(with(t, user(true, true)), TokenError::Revoked);
+        let mut t = token(k, Some(7));
+        t.retiring_until = Some(now + Duration::hours(1));
+        assert!(evaluate(k, Some((t, Some(user(true, true)))), now).is_ok());
+        // An allowlist: checked against the caller's address.
+        let mut t = token(k, Some(7));
+        t.allowed_ips = vec!["203.0.113.0/24".into()];
+        let state = TokenState::from_row(t, Some(user(true, true)));
+        assert!(state.check(k, now, Some("203.0.113.5".parse().unwrap())).is_ok());
+        assert_eq!(state.check(k, now, Some("198.51.100.1".parse().unwrap())).unwrap_err(), TokenError::IpNotAllowed);
+        assert_eq!(state.check(k, now, None).unwrap_err(), TokenError::IpNotAllowed);
         // A row of another kind (cannot happen with distinct prefixes, but
         // the check costs nothing).
         assert_eq!(

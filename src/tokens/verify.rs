@@ -4,21 +4,36 @@
 //! its state (revoked, deactivated, expired, owner deactivated) checked at
 //! the moment of use. Use is counted in memory and flushed in batches.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
-use super::cache::TokenCache;
+use time::OffsetDateTime;
+
+use super::cache::{KindLimits, TokenCache};
 use super::format;
 use super::limiter::FailureLimiter;
+use super::rate::RateLimiter;
 use super::state::{Principal, TokenState};
 use super::usage::UsageRecorder;
 use crate::clock::Clock;
 use crate::crypto::Keys;
 use crate::db::Db;
-use crate::domain::TokenKind;
+use crate::domain::{RateLimit, TokenKind};
 use crate::error::{AppError, TokenError};
 use crate::metrics::Metrics;
-use crate::models::Token;
+use crate::models::{Token, TokenPolicy};
+
+/// A valid token used from an address its allowlist does not name: kept
+/// for the audit log (one entry per token and address per flush).
+#[derive(Debug, Clone)]
+pub struct IpRefusal {
+    pub key: String,
+    pub ip: String,
+    pub at: OffsetDateTime,
+    pub count: u64,
+}
 
 pub struct Verifier {
     keys: Arc<Keys>,
@@ -26,11 +41,13 @@ pub struct Verifier {
     clock: Clock,
     pub usage: UsageRecorder,
     limiter: FailureLimiter,
+    pub rates: RateLimiter,
     pub cache: Arc<TokenCache>,
     metrics: Arc<Metrics>,
     /// Database lookups made so far (tests and metrics: a malformed token
     /// must not make one).
     lookups: AtomicU64,
+    ip_refusals: Mutex<HashMap<(i64, String), IpRefusal>>,
 }
 
 impl Verifier {
@@ -48,9 +65,11 @@ impl Verifier {
             clock,
             usage: UsageRecorder::default(),
             limiter: FailureLimiter::new(failed_limit),
+            rates: RateLimiter::default(),
             cache,
             metrics,
             lookups: AtomicU64::new(0),
+            ip_refusals: Mutex::new(HashMap::new()),
         }
     }
 
@@ -58,26 +77,49 @@ impl Verifier {
         self.lookups.load(Ordering::Relaxed)
     }
 
-    /// Checks a presented token for a request from `ip`.
+    /// Checks a presented token for a request from `ip`: its state, its
+    /// allowlist, its rate limit.
     pub async fn verify(&self, token: &str, ip: &str) -> Result<Principal, AppError> {
         self.limiter.check(ip).map_err(|retry_after| {
             self.metrics.verification("rate_limited", "");
             AppError::RateLimited { retry_after }
         })?;
         let started = std::time::Instant::now();
-        let result = self.check(token).await;
+        let (state, mut result) = self.check(token, ip.parse().ok()).await;
+        if let (Ok(_), Some(state)) = (&result, &state)
+            && let Err(limited) = self.rate_check(state).await
+        {
+            result = Err(limited);
+        }
         self.metrics.verify_seconds.observe(started.elapsed().as_secs_f64());
+        let now = self.clock.now();
+        let kind_label = || TokenKind::from_prefix(token).map_or("", TokenKind::as_str);
         match &result {
             Ok(p) => {
                 self.metrics.verification("valid", p.kind.as_str());
-                self.usage.record(p.token_id, self.clock.now(), ip);
+                self.usage.record(p.token_id, now, ip);
             }
-            Err(AppError::Token(reason)) => {
-                self.metrics.verification(reason.label(), TokenKind::from_prefix(token).map_or("", TokenKind::as_str));
-                self.limiter.fail(ip);
-                tracing::info!(reason = reason.label(), key = %key_hint(token), "token refused");
+            Err(e) => {
+                let reason = match e {
+                    AppError::Token(reason) => reason.label(),
+                    AppError::TokenRateLimited { .. } => "rate_limited",
+                    _ => "error",
+                };
+                self.metrics.verification(reason, kind_label());
+                if let Some(state) = &state
+                    && reason != "error"
+                {
+                    self.usage.refuse(state.principal.token_id, now, reason);
+                }
+                match (e, &state) {
+                    (AppError::Token(TokenError::IpNotAllowed), Some(state)) => self.note_ip_refusal(state, ip, now),
+                    (AppError::Token(reason), _) => {
+                        self.limiter.fail(ip);
+                        tracing::info!(reason = reason.label(), key = %key_hint(token), "token refused");
+                    }
+                    _ => {}
+                }
             }
-            Err(_) => self.metrics.verification("error", ""),
         }
         result
     }
@@ -85,19 +127,77 @@ impl Verifier {
     /// Looks a token up without counting it as a use or a failure: for
     /// introspection, where the token is not the caller's credential.
     pub async fn inspect(&self, token: &str) -> Result<Principal, AppError> {
-        self.check(token).await
+        match self.check(token, None).await {
+            // Introspection does not come from the token's client: an
+            // allowlist (checked last) does not make the token invalid.
+            (Some(state), Err(AppError::Token(TokenError::IpNotAllowed))) => Ok(state.principal.clone()),
+            (_, result) => result,
+        }
     }
 
-    async fn check(&self, token: &str) -> Result<Principal, AppError> {
+    async fn check(&self, token: &str, ip: Option<IpAddr>) -> (Option<Arc<TokenState>>, Result<Principal, AppError>) {
         // A bad prefix or checksum never reaches the cache or the database.
-        let parsed = format::parse(token)?;
+        let parsed = match format::parse(token) {
+            Ok(parsed) => parsed,
+            Err(e) => return (None, Err(e.into())),
+        };
         let kind = parsed.kind;
         let digest = self.keys.token_digest(parsed.token);
-        let state = self.cache.get_or_load(digest, || self.load(digest)).await?;
-        match state {
-            Some(state) => Ok(state.check(kind, self.clock.now())?),
-            None => Err(TokenError::Unknown.into()),
+        match self.cache.get_or_load(digest, || self.load(digest)).await {
+            Ok(Some(state)) => {
+                let result = state.check(kind, self.clock.now(), ip).map_err(AppError::from);
+                (Some(state), result)
+            }
+            Ok(None) => (None, Err(TokenError::Unknown.into())),
+            Err(e) => (None, Err(e)),
         }
+    }
+
+    /// The token's own rate limit, or its kind's default.
+    async fn rate_check(&self, state: &TokenState) -> Result<(), AppError> {
+        let limit = if state.rate.is_none() {
+            let defaults = self.kind_limits().await?;
+            defaults.get(&state.principal.kind).copied().unwrap_or_default()
+        } else {
+            state.rate
+        };
+        self.rates.check(state.principal.token_id, limit).map_err(|l| AppError::TokenRateLimited {
+            retry_after: l.retry_after,
+            policy: l.policy,
+            state: l.state,
+        })
+    }
+
+    async fn kind_limits(&self) -> Result<KindLimits, AppError> {
+        if let Some(limits) = self.cache.kind_limits() {
+            return Ok(limits);
+        }
+        let policies = self.database.run(|conn| Ok(TokenPolicy::all(conn)?)).await?;
+        let limits: KindLimits = Arc::new(
+            policies
+                .into_iter()
+                .map(|p| (p.kind, RateLimit::stored(p.rate_per_second, p.rate_per_minute)))
+                .filter(|(_, l)| !l.is_none())
+                .collect(),
+        );
+        self.cache.set_kind_limits(limits.clone());
+        Ok(limits)
+    }
+
+    fn note_ip_refusal(&self, state: &TokenState, ip: &str, at: OffsetDateTime) {
+        const MAX_PENDING: usize = 10_000;
+        let Ok(mut pending) = self.ip_refusals.lock() else { return };
+        let key = (state.principal.token_id, ip.to_owned());
+        if let Some(r) = pending.get_mut(&key) {
+            r.count += 1;
+        } else if pending.len() < MAX_PENDING {
+            pending.insert(key, IpRefusal { key: state.principal.display_key(), ip: ip.to_owned(), at, count: 1 });
+        }
+    }
+
+    /// The refusals by address since the last call, for the audit log.
+    pub fn take_ip_refusals(&self) -> Vec<IpRefusal> {
+        self.ip_refusals.lock().map(|mut p| p.drain().map(|(_, r)| r).collect()).unwrap_or_default()
     }
 
     /// The database lookup (a prepared statement: diesel caches it per

@@ -166,6 +166,7 @@ fn confirm(
         button: button.into(),
         cancel: "/settings/account-tokens".into(),
         reason: false,
+        grace: None,
     }
     .render()
 }

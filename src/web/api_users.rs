@@ -164,6 +164,7 @@ pub async fn confirm_revoke(
         button: "Revoke".into(),
         cancel: format!("/users/api/{id}"),
         reason: false,
+        grace: None,
     }
     .render()
 }

@@ -22,6 +22,8 @@ pub struct ConfirmPage {
     pub cancel: String,
     /// Ask for a reason (support revocations).
     pub reason: bool,
+    /// Offer a grace period (Regenerate): the id its inputs derive from.
+    pub grace: Option<String>,
 }
 
 impl ConfirmPage {

@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::json;
 
 use super::confirm::ConfirmPage;
+use super::grace::{self, GraceForm};
 use super::page::redirect_with;
 use super::session::{Console, Flash};
 use crate::domain::{Level, TokenStatus};
@@ -145,12 +146,9 @@ pub async fn show(req: &HttpRequest, svc: &Services, console: &Console, level: L
     Ok(Shown::Page(Reveal { level, secret, message: None }))
 }
 
-pub async fn regenerate(svc: &Services, console: &Console, level: Level) -> Result<Reveal, AppError> {
-    let (after, new) = levels::regenerate(svc, console.user.actor(), level).await?;
-    let message = format!(
-        "A new token was generated for the {}. The old one stopped working at once: copy the new one and update your integration.",
-        after.label
-    );
+pub async fn regenerate(svc: &Services, console: &Console, level: Level, form: &GraceForm) -> Result<Reveal, AppError> {
+    let (after, new, until) = levels::regenerate(svc, console.user.actor(), level, form.duration()?).await?;
+    let message = format!("A new token was generated for the {}. {}", after.label, grace::outcome(until));
     Ok(Reveal { level, secret: new.secret, message: Some(message) })
 }
 
@@ -163,13 +161,14 @@ pub fn confirm_regenerate(console: Console, level: Level, what: &str) -> Result<
         heading: format!("Regenerate the {what}"),
         message: "A new token replaces the current one.".into(),
         warning: Some(
-            "Regenerating is immediate and cannot be undone: every integration using the old token stops working until it is updated."
+            "Regenerating cannot be undone: once the grace period you choose is over (at once, by default), every integration using the old token stops working until it is updated."
                 .into(),
         ),
         action: format!("{}/regenerate", base_path(level)),
         button: "Regenerate".into(),
         cancel: page_path(level),
         reason: false,
+        grace: Some(base_path(level).replace('/', "-")),
     }
     .render()
 }

@@ -12,6 +12,7 @@ pub mod campaigns;
 pub mod confirm;
 pub mod dashboard;
 pub mod docs;
+pub mod grace;
 pub mod level_card;
 pub mod middleware;
 pub mod org_tokens;
@@ -24,6 +25,8 @@ pub mod settings;
 pub mod setup;
 pub mod support;
 pub mod token_list;
+pub mod token_page;
+pub mod usage_chart;
 pub mod users;
 pub mod widget;
 
@@ -156,6 +159,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/support/users/revoke", web::post().to(support::user_revoke))
         .route("/settings/token-policy", web::get().to(settings::policy))
         .route("/settings/token-policy", web::post().to(settings::save_policy))
+        .route("/settings/token-policy/reporters", web::post().to(settings::create_reporter))
+        .route("/tokens/{key}", web::get().to(token_page::show))
+        .route("/tokens/{key}/limits", web::post().to(token_page::save_limits))
+        .route("/tokens/{key}/regenerate", web::get().to(token_page::confirm_regenerate))
+        .route("/tokens/{key}/regenerate", web::post().to(token_page::regenerate))
+        .route("/tokens/{key}/end-grace", web::post().to(token_page::end_grace))
         .route("/settings/destinations", web::get().to(settings::destination_rules))
         .route("/settings/destinations", web::post().to(settings::save_destination_rules))
         .route("/users", web::get().to(users::list))

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::grace::GraceForm;
 use super::level_card::{self, LevelCard, Reveal, Shown};
 use super::page::{SwitchForm, render};
 use super::session::{Console, Layout};
@@ -115,8 +116,12 @@ pub async fn reveal(req: HttpRequest, svc: web::Data<Services>, console: Console
     }
 }
 
-pub async fn regenerate(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
-    let reveal = level_card::regenerate(&svc, &console, Level::Global).await?;
+pub async fn regenerate(
+    svc: web::Data<Services>,
+    console: Console,
+    web::Form(form): web::Form<GraceForm>,
+) -> Result<HttpResponse, AppError> {
+    let reveal = level_card::regenerate(&svc, &console, Level::Global, &form).await?;
     page(&svc, console, Some(reveal), ListQuery::default()).await
 }
 

@@ -200,6 +200,7 @@ pub async fn confirm_delete(
         button: "Delete".into(),
         cancel: "/profile/tokens".into(),
         reason: false,
+        grace: None,
     }
     .render()
 }

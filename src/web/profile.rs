@@ -159,6 +159,7 @@ pub async fn confirm_revoke_api_token(console: Console) -> Result<HttpResponse, 
         button: "Revoke".into(),
         cancel: "/profile".into(),
         reason: false,
+        grace: None,
     }
     .render()
 }

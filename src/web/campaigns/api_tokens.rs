@@ -203,6 +203,7 @@ pub async fn confirm_revoke(
         button: "Revoke".into(),
         cancel: format!("/campaigns/{id}/api/tokens"),
         reason: false,
+        grace: None,
     }
     .render()
 }

@@ -166,6 +166,7 @@ pub async fn confirm_delete(
         button: "Delete".into(),
         cancel: format!("/campaigns/{id}/filters"),
         reason: false,
+        grace: None,
     }
     .render()
 }

@@ -58,6 +58,7 @@ pub fn confirm_delete(
         button: "Delete".into(),
         cancel,
         reason: false,
+        grace: None,
     }
     .render()
 }

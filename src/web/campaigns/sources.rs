@@ -13,6 +13,7 @@ use crate::domain::{IntakeMethod, Level, SourceKind};
 use crate::error::{AppError, FieldErrors};
 use crate::services::catalog::CampaignSnapshot;
 use crate::services::{Services, campaigns, levels};
+use crate::web::grace::GraceForm;
 use crate::web::level_card::{self, LevelCard, Reveal, Shown};
 use crate::web::page::{SwitchForm, field_errors, redirect_with, render_status, see_other};
 use crate::web::session::{Console, Flash, Layout};
@@ -194,9 +195,10 @@ pub async fn regenerate(
     svc: web::Data<Services>,
     console: Console,
     path: web::Path<(i64, i64, String)>,
+    web::Form(form): web::Form<GraceForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, sid, method) = path.into_inner();
-    let reveal = level_card::regenerate(&svc, &console, level(id, sid, &method)?).await?;
+    let reveal = level_card::regenerate(&svc, &console, level(id, sid, &method)?, &form).await?;
     tokens_page(&svc, console, (id, sid), Some(reveal), StatusCode::OK, None).await
 }
 

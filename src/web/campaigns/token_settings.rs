@@ -8,6 +8,7 @@ use super::levels_page::LevelsPage;
 use crate::domain::Level;
 use crate::error::AppError;
 use crate::services::{Services, catalog, levels};
+use crate::web::grace::GraceForm;
 use crate::web::level_card::{self, LevelCard, Reveal, Shown};
 use crate::web::page::{SwitchForm, render};
 use crate::web::session::Console;
@@ -61,9 +62,10 @@ pub async fn regenerate(
     svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
+    web::Form(form): web::Form<GraceForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let reveal = level_card::regenerate(&svc, &console, Level::Campaign(id)).await?;
+    let reveal = level_card::regenerate(&svc, &console, Level::Campaign(id), &form).await?;
     page(&svc, console, id, Some(reveal)).await
 }
 
