@@ -29,6 +29,7 @@ mod files;
 mod imports;
 mod intake;
 mod leads;
+mod lifecycle;
 mod matrix;
 mod outbox;
 mod public_data;
