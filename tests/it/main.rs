@@ -15,6 +15,7 @@ mod bad_input;
 mod browser_accounts;
 mod browser_leads;
 mod browser_levels;
+mod browser_lifecycle;
 mod browser_seed001;
 mod browser_support;
 mod browser_tokens;
