@@ -52,6 +52,9 @@ fn state(token: &str) -> TokenState {
             warned_1d_at: None,
             destination_id: None,
             retiring_until: None,
+            allowed_ips: Vec::new(),
+            rate_per_second: None,
+            rate_per_minute: None,
         },
         None,
     )
@@ -78,7 +81,7 @@ fn verification(c: &mut Criterion) {
             let parsed = format::parse(black_box(&token)).unwrap_or_else(|_| unreachable!());
             let digest = keys.token_digest(parsed.token);
             let hit = runtime.block_on(cache.get_or_load(digest, || async { Ok(None) })).ok().flatten();
-            hit.map(|s| s.check(parsed.kind, time::OffsetDateTime::now_utc()).is_ok())
+            hit.map(|s| s.check(parsed.kind, time::OffsetDateTime::now_utc(), None).is_ok())
         })
     });
     let broken = format!("{}x", &token[..token.len() - 1]);

@@ -181,6 +181,9 @@ async fn main() -> anyhow::Result<()> {
                     created_at: now,
                     expires_at: None,
                     destination_id: None,
+                    allowed_ips: &[],
+                    rate_per_second: None,
+                    rate_per_minute: None,
                 })
                 .collect();
             diesel::insert_into(keyward::schema::tokens::table).values(&rows).execute(&mut direct)?;

@@ -56,7 +56,7 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// The proxies (CIDRs) whose `X-Forwarded-For` names the client
     /// (`KEYWARD_TRUST_PROXY`, default none).
-    pub trust_proxy: crate::domain::Allowlist,
+    pub trust_proxy: crate::netlist::Allowlist,
     /// `KEYWARD_LOG_FORMAT`: text or json.
     pub log_format: LogFormat,
     /// Database pool size (`KEYWARD_DB_POOL_SIZE`).
@@ -226,9 +226,9 @@ impl Settings {
             secure_cookies: parse(source, "KEYWARD_SECURE_COOKIES", "true", parse_bool)?,
             trust_proxy: parse(source, "KEYWARD_TRUST_PROXY", "", |v| {
                 match v.trim() {
-                "" | "false" | "none" => Ok(crate::domain::Allowlist::default()),
+                "" | "false" | "none" => Ok(crate::netlist::Allowlist::default()),
                 "true" => Err("name the proxies that may set X-Forwarded-For, as CIDRs (e.g. 10.0.0.0/8,127.0.0.1), instead of true".to_owned()),
-                list => crate::domain::Allowlist::parse_text(list),
+                list => crate::netlist::Allowlist::parse_text(list),
             }
             })?,
             log_format: parse(source, "KEYWARD_LOG_FORMAT", "text", |v| match v {

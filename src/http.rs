@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::domain::Allowlist;
+use crate::netlist::Allowlist;
 
 /// The proxies whose `X-Forwarded-For` names the client
 /// (`KEYWARD_TRUST_PROXY`). Registered as app data at startup; absent or

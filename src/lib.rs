@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod models;
+pub mod netlist;
 pub mod schema;
 pub mod services;
 pub mod startup;

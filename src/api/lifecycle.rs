@@ -15,10 +15,10 @@ use super::auth::Bearer;
 use super::token_admin::token_json;
 use crate::domain::{RateLimit, TokenKind};
 use crate::error::{ApiError, AppError, FieldErrors};
-use crate::models::TokenPolicy;
 use crate::services::leaks::{self, Found};
 use crate::services::token_manage::{self, Changes, Detail};
-use crate::services::{Services, destinations, token_policy};
+use crate::services::token_policy::{self, TokenPolicy};
+use crate::services::{Services, destinations};
 
 fn rate_json(r: RateLimit) -> Value {
     json!({"per_second": r.per_second, "per_minute": r.per_minute})

@@ -8,6 +8,8 @@ use time::{Date, OffsetDateTime};
 
 use crate::schema::{token_ips, token_usage_daily, tokens};
 
+/// How many days of use are kept per token.
+pub const DAYS_KEPT: i64 = 90;
 /// How many distinct addresses are kept per token.
 pub const IPS_KEPT: i64 = 10;
 

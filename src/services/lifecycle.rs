@@ -350,7 +350,7 @@ pub async fn sweep(svc: &Services) -> Result<SweepReport, AppError> {
             revoke_with_notice(tx, &settings, now, &Actor::system(), &token, RevokedBy::Regenerated)?;
         }
         Session::delete_expired(tx, now, now - idle)?;
-        TokenUsage::prune(tx, (now - Duration::days(super::token_manage::USAGE_DAYS_MAX)).date())?;
+        TokenUsage::prune(tx, (now - Duration::days(crate::models::token_usage::DAYS_KEPT)).date())?;
         crate::models::LoginFailure::prune(tx, now - super::accounts::THROTTLE_WINDOW)?;
         super::idempotency::prune(tx, now)?;
         Ok(())

@@ -50,11 +50,13 @@ pub mod support;
 mod token_info;
 pub mod token_manage;
 pub mod token_policy;
+mod usage;
 pub mod users;
 pub mod webhooks;
 
-pub use context::{Parts, Services, flush_usage, heartbeat};
+pub use context::{Parts, Services};
 pub use lifecycle::{RevokedBy, SweepReport, revoke_by_holder, sweep};
 pub use token_info::{NewToken, TokenInfo, TokenListing};
+pub use usage::{flush_usage, heartbeat};
 
 pub use crate::models::TokenSearch;

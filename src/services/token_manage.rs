@@ -27,7 +27,7 @@ use crate::tokens::{Issued, TokenSpec};
 /// The longest grace period a regenerated token may keep working.
 pub const GRACE_MAX: Duration = Duration::days(7);
 /// Days of use a token's page and the usage API may ask for.
-pub const USAGE_DAYS_MAX: i64 = 90;
+pub const USAGE_DAYS_MAX: i64 = crate::models::token_usage::DAYS_KEPT;
 
 pub fn may_manage(actor: &Actor, kind: TokenKind, user_id: Option<i64>) -> bool {
     match kind {
@@ -166,7 +166,7 @@ pub async fn usage(svc: &Services, actor: &Actor, key: &str, days: i64) -> Resul
         return Err(AppError::invalid("days", format!("Ask for 1 to {USAGE_DAYS_MAX} days.")));
     }
     // What this instance counted but has not written yet is shown too.
-    super::flush_usage(svc).await;
+    super::usage::flush_usage(svc).await;
     let (actor, key) = (actor.clone(), key.to_owned());
     let today = svc.now().date();
     svc.run(move |conn| {

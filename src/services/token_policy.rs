@@ -13,7 +13,7 @@ use super::context::{Services, Tx};
 use crate::db::changes::Change;
 use crate::domain::{Actor, AuditAction, Permission, RateLimit, TokenKind};
 use crate::error::{AppError, FieldErrors};
-use crate::models::TokenPolicy;
+pub use crate::models::TokenPolicy;
 
 pub const DAYS_MAX: i32 = 3650;
 
@@ -132,10 +132,9 @@ pub(super) fn expiry(
             check_expiry(&policy, Some(at), now, field)?;
             Ok(Some(at))
         }
-        None => Ok(policy
-            .default_days
-            .or(if policy.never_allowed { None } else { policy.max_days })
-            .map(|d| now + Duration::days(i64::from(d)))),
+        // The default lifetime, else the longest allowed: a maximum binds
+        // every token that does not ask for less.
+        None => Ok(policy.default_days.or(policy.max_days).map(|d| now + Duration::days(i64::from(d)))),
     }
 }
 

@@ -22,7 +22,20 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("data", &["models", "db", "schema"]),
     (
         "base",
-        &["domain", "edge", "error", "http", "crypto", "config", "clock", "telemetry", "metrics", "csv_util", "assets"],
+        &[
+            "domain",
+            "edge",
+            "error",
+            "http",
+            "crypto",
+            "config",
+            "clock",
+            "telemetry",
+            "metrics",
+            "csv_util",
+            "assets",
+            "netlist",
+        ],
     ),
 ];
 

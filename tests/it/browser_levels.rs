@@ -44,7 +44,7 @@ async fn the_global_token_is_enabled_and_copied() {
         anyhow::ensure!(shown.starts_with("kw_glb_") && shown.len() == 49, "{shown}");
         // What the clipboard holds is the token that works.
         b.goto("/settings/token-policy").await?;
-        let field = b.find("input[name=max_days]").await?;
+        let field = b.find("input[name='personal.max_days']").await?;
         field.send_keys(&format!("{}v", char::from(Key::Control))).await?;
         let pasted = field.prop("value").await?.unwrap_or_default();
         anyhow::ensure!(pasted == shown, "clipboard held {pasted:?}");

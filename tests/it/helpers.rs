@@ -719,3 +719,20 @@ pub fn python() -> PathBuf {
     let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/py/bin/python");
     if venv.exists() { venv } else { PathBuf::from("python3") }
 }
+
+/// The token policy form as the page sends it (every kind may never
+/// expire, as the page shows by default), with `extra` fields.
+pub fn policy_form(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = keyward::domain::TokenKind::ALL
+        .iter()
+        .filter(|k| **k != keyward::domain::TokenKind::Profile)
+        .map(|k| (format!("{k}.never_allowed"), "on".to_owned()))
+        .collect();
+    fields.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    fields
+}
+
+/// Borrows owned form fields for `Agent::submit`.
+pub fn fields(owned: &[(String, String)]) -> Vec<(&str, &str)> {
+    owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}

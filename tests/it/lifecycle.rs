@@ -430,14 +430,8 @@ async fn a_leak_report_revokes_a_live_token_and_mails_its_owner() {
 
     // Flag only: the token keeps working, its owner is told.
     // The policy form as the page sends it: every kind's row, unchanged.
-    let never: Vec<String> = keyward::domain::TokenKind::ALL
-        .iter()
-        .filter(|k| **k != keyward::domain::TokenKind::Profile)
-        .map(|k| format!("{k}.never_allowed"))
-        .collect();
-    let mut fields: Vec<(&str, &str)> = never.iter().map(|n| (n.as_str(), "on")).collect();
-    fields.push(("leak_action", "flag"));
-    let res = admin.submit("/settings/token-policy", "/settings/token-policy", &fields).await;
+    let form = crate::helpers::policy_form(&[("leak_action", "flag")]);
+    let res = admin.submit("/settings/token-policy", "/settings/token-policy", &crate::helpers::fields(&form)).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (flag_key, flagged) = admin.create_personal_token("flagged").await;
     let scanner2 = {

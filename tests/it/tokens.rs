@@ -115,7 +115,8 @@ async fn a_personal_token_needs_a_description_and_there_is_no_limit_on_how_many(
 async fn the_organisation_can_cap_the_lifetime_of_new_personal_tokens() {
     let app = TestApp::spawn().await;
     let admin = app.setup_admin().await;
-    let res = admin.submit("/settings/token-policy", "/settings/token-policy", &[("max_days", "30")]).await;
+    let form = crate::helpers::policy_form(&[("personal.max_days", "30")]);
+    let res = admin.submit("/settings/token-policy", "/settings/token-policy", &crate::helpers::fields(&form)).await;
     assert_eq!(location(&res), "/settings/token-policy");
 
     let res = admin
