@@ -59,7 +59,7 @@ impl Allowlist {
 
     /// Splits a textarea's lines (or commas) into entries.
     pub fn parse_text(text: &str) -> Result<Self, String> {
-        let entries: Vec<&str> = text.split(|c: char| c == '\n' || c == ',' || c == ' ').collect();
+        let entries: Vec<&str> = text.split(['\n', ',', ' ']).collect();
         Self::parse(&entries)
     }
 

@@ -180,6 +180,14 @@ impl Token {
         tokens::table.find(id).select(Token::as_select()).for_update().first(conn)
     }
 
+    /// Tokens by id (in no particular order).
+    pub fn find_many(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<Token>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        tokens::table.filter(tokens::id.eq_any(ids)).select(Token::as_select()).load(conn)
+    }
+
     pub fn by_key(conn: &mut PgConnection, key: &str) -> QueryResult<Option<Token>> {
         tokens::table.filter(tokens::key.eq(key)).select(Token::as_select()).first(conn).optional()
     }

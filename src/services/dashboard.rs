@@ -1,14 +1,17 @@
 //! The dashboard's numbers: live tokens by kind, tokens expiring within 14
-//! days, recent audit events. Roles that oversee tokens see the whole
-//! organisation; members see their own.
+//! days, recent audit events, and (for roles that oversee tokens) the
+//! organisation's uses per day, its most used tokens and those unused for
+//! 30 days. Roles that oversee tokens see the whole organisation; members
+//! see their own.
 
 use time::Duration;
 
 use super::context::Services;
 use super::token_info::TokenInfo;
+use super::token_manage::{DayUse, fill_days};
 use crate::domain::{Actor, Permission, Role, TokenKind};
 use crate::error::AppError;
-use crate::models::{AuditEvent, Token, User};
+use crate::models::{AuditEvent, Token, TokenUsage, UsageDay, User};
 
 pub struct Dashboard {
     /// Whether the numbers are the organisation's (else the viewer's own).
@@ -19,7 +22,20 @@ pub struct Dashboard {
     pub expiring: Vec<TokenInfo>,
     /// Recent audit events, for roles that may read the log.
     pub events: Option<Vec<AuditEvent>>,
+    /// The organisation's use (roles that oversee tokens only).
+    pub usage: Option<OrgUsage>,
 }
+
+/// Uses per day across the organisation, the most used tokens and the
+/// live ones unused for 30 days (candidates to revoke).
+pub struct OrgUsage {
+    pub days: Vec<DayUse>,
+    pub most_used: Vec<(TokenInfo, i64)>,
+    pub unused: Vec<TokenInfo>,
+}
+
+/// The days the dashboard draws.
+pub const DAYS: i64 = 30;
 
 pub async fn dashboard(svc: &Services, actor: &Actor) -> Result<Dashboard, AppError> {
     let user_id = actor.own_user_id()?;
@@ -32,6 +48,28 @@ pub async fn dashboard(svc: &Services, actor: &Actor) -> Result<Dashboard, AppEr
         let live = Token::live_counts(conn, scope)?;
         let expiring = Token::expiring(conn, now, now + Duration::days(14), scope, 20)?;
         let events = if show_audit { Some(AuditEvent::recent(conn, 10)?) } else { None };
+        let usage = if whole_org {
+            let since = now - Duration::days(DAYS);
+            let stored = TokenUsage::org_daily(conn, (now - Duration::days(DAYS - 1)).date())?
+                .into_iter()
+                .map(|(day, uses)| UsageDay { day, uses, refused: serde_json::json!({}) })
+                .collect();
+            let ranked = TokenUsage::most_used(conn, since.date(), 5)?;
+            let tokens = Token::find_many(conn, &ranked.iter().map(|(id, _)| *id).collect::<Vec<_>>())?;
+            let most_used = ranked
+                .iter()
+                .filter_map(|(id, n)| tokens.iter().find(|t| t.id == *id).map(|t| (TokenInfo::from(t.clone()), *n)))
+                .collect();
+            let unused_ids = TokenUsage::unused_since(conn, since, 10)?;
+            let unused = Token::find_many(conn, &unused_ids)?;
+            Some(OrgUsage {
+                days: fill_days(stored, now.date(), DAYS),
+                most_used,
+                unused: unused.into_iter().map(TokenInfo::from).collect(),
+            })
+        } else {
+            None
+        };
         let counts =
             TokenKind::ALL.iter().map(|k| (*k, live.iter().find(|(c, _)| c == k).map_or(0, |(_, n)| *n))).collect();
         Ok(Dashboard {
@@ -40,6 +78,7 @@ pub async fn dashboard(svc: &Services, actor: &Actor) -> Result<Dashboard, AppEr
             counts,
             expiring: expiring.into_iter().map(TokenInfo::from).collect(),
             events,
+            usage,
         })
     })
     .await

@@ -7,6 +7,7 @@ use askama::Template;
 
 use super::page::render;
 use super::session::{Console, Layout};
+use super::usage_chart::{self, Bar};
 use crate::error::AppError;
 use crate::services::Services;
 use crate::services::audit::AuditEvent;
@@ -35,6 +36,10 @@ struct DashboardPage {
     expiring: Vec<Expiring>,
     events: Vec<AuditEvent>,
     show_audit: bool,
+    /// The organisation's uses per day (SVG), most used and unused tokens.
+    chart: Option<String>,
+    most_used: Vec<(String, &'static str, String, i64)>,
+    unused: Vec<(String, &'static str, String, String)>,
 }
 
 pub async fn show(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
@@ -53,7 +58,32 @@ pub async fn show(svc: web::Data<Services>, console: Console) -> Result<HttpResp
             days_left: t.days_left(now).unwrap_or(0),
         })
         .collect();
+    let chart = d.usage.as_ref().map(|u| {
+        let bars: Vec<Bar> = u.days.iter().map(|d| Bar { date: d.date, uses: d.uses, refused: 0 }).collect();
+        usage_chart::svg(&bars, "Uses per day across the organisation")
+    });
+    let most_used = d
+        .usage
+        .as_ref()
+        .map(|u| u.most_used.iter().map(|(t, n)| (t.display_key(), t.kind.label(), t.name.clone(), *n)).collect())
+        .unwrap_or_default();
+    let unused = d
+        .usage
+        .as_ref()
+        .map(|u| {
+            u.unused
+                .iter()
+                .map(|t| {
+                    let last = t.last_used_at.map_or_else(|| "never".to_owned(), crate::clock::display);
+                    (t.display_key(), t.kind.label(), t.name.clone(), last)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     render(&DashboardPage {
+        chart,
+        most_used,
+        unused,
         layout,
         whole_org: d.whole_org,
         users: d.users,

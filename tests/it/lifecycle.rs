@@ -360,6 +360,13 @@ async fn a_tokens_page_draws_one_bar_per_day_with_uses() {
     assert_eq!(svg.matches(r#"class="bar""#).count(), 3, "one bar per day with uses (the 120-day-old one is out)");
     assert!(page.contains("<td><code>127.0.0.1</code></td>"));
 
+    // The dashboard: the organisation's days, the most used token.
+    let (_, dash) = admin.page("/").await;
+    let org = &dash[dash.find(r#"id="org-usage""#).expect("the organisation's usage")..];
+    assert!(org.contains(r#"class="bar""#));
+    let most = &org[org.find(r#"id="most-used""#).unwrap()..];
+    assert!(most[..most.find("</ul>").unwrap()].contains(&key), "{most}");
+
     // Another user may not see it; support may.
     let member = app.user_with_role(&admin, "mo@example.com", "member").await;
     assert_eq!(member.page(&format!("/tokens/{key}")).await.0, StatusCode::NOT_FOUND);
