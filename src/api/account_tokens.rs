@@ -47,7 +47,8 @@ pub async fn reset_private(
     bearer: Bearer,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let new = account_tokens::reset_private(&svc, bearer.acting()?, key.into_inner()).await?;
+    let (new, _) =
+        account_tokens::reset_private(&svc, bearer.acting()?, key.into_inner(), time::Duration::ZERO).await?;
     Ok(HttpResponse::Ok().json(json!({"token": new.secret.expose_secret(), "key": new.token.display_key()})))
 }
 

@@ -477,13 +477,37 @@ impl Token {
         q.load(conn)
     }
 
-    /// The live (unrevoked) token of an intake level: kind plus scope.
+    /// The live (unrevoked, not retiring) token of an intake level: kind
+    /// plus scope.
     pub fn live_level(
         conn: &mut PgConnection,
         kind: TokenKind,
         campaign_id: Option<i64>,
         source_id: Option<i64>,
     ) -> QueryResult<Option<Token>> {
+        Self::of_level(kind, campaign_id, source_id).filter(tokens::retiring_until.is_null()).first(conn).optional()
+    }
+
+    /// A level's regenerated token still in its grace period, if any.
+    pub fn retiring_level(
+        conn: &mut PgConnection,
+        kind: TokenKind,
+        campaign_id: Option<i64>,
+        source_id: Option<i64>,
+    ) -> QueryResult<Option<Token>> {
+        Self::of_level(kind, campaign_id, source_id)
+            .filter(tokens::retiring_until.is_not_null())
+            .order(tokens::retiring_until.desc())
+            .first(conn)
+            .optional()
+    }
+
+    fn of_level<'a>(
+        kind: TokenKind,
+        campaign_id: Option<i64>,
+        source_id: Option<i64>,
+    ) -> tokens::BoxedQuery<'a, diesel::pg::Pg, diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<Token, diesel::pg::Pg>>>
+    {
         let mut q = tokens::table
             .filter(tokens::kind.eq(kind))
             .filter(tokens::revoked_at.is_null())
@@ -495,7 +519,7 @@ impl Token {
         if let Some(id) = source_id {
             q = q.filter(tokens::source_id.eq(id));
         }
-        q.first(conn).optional()
+        q
     }
 
     /// Token metadata for lists, filtered and keyset-paginated.

@@ -148,24 +148,28 @@ fn private_by_key(conn: &mut PgConnection, key: &str) -> Result<Token, AppError>
 }
 
 /// A new value for a private token (same assignment and description, a new
-/// key); the old one is refused at once.
-pub async fn reset_private(svc: &Services, actor: Actor, key: String) -> Result<NewToken, AppError> {
+/// key); the old one is refused at once, or keeps working for `grace` (up
+/// to 7 days) beside the new one.
+pub async fn reset_private(
+    svc: &Services,
+    actor: Actor,
+    key: String,
+    grace: time::Duration,
+) -> Result<(NewToken, Option<time::OffsetDateTime>), AppError> {
     actor.require(Permission::ManageOrgTokens)?;
+    super::token_manage::check_grace(grace)?;
     let now = svc.now();
     let s = svc.clone();
     svc.tx(move |conn| {
         let old = private_by_key(conn, &key)?;
-        revoke_with_notice(conn, &s.settings, now, &actor, &old, RevokedBy::Regenerated)?;
-        let spec = TokenSpec {
-            name: old.name.clone(),
-            user_id: old.user_id,
-            created_by: actor.user_id,
-            ..TokenSpec::default()
-        };
-        let details = json!({"replaces": old.display_key()});
-        let issued =
-            issue_recorded(conn, &s, &actor, TokenKind::AccountPrivate, &spec, now, AuditAction::TokenReset, details)?;
-        Ok(issued.into())
+        if old.retiring_until.is_some() {
+            return Err(AppError::conflict(
+                "This token was already reset and is retiring: reset its successor instead.",
+            ));
+        }
+        let (issued, until) =
+            super::token_manage::replace(conn, &s, &actor, &old, grace, now, AuditAction::TokenReset, json!({}))?;
+        Ok((issued.into(), until))
     })
     .await
 }

@@ -28,6 +28,8 @@ pub struct LevelState {
     pub level: Level,
     pub enabled: bool,
     pub token: Option<TokenInfo>,
+    /// The token it replaced, while that one's grace period lasts.
+    pub retiring: Option<TokenInfo>,
     /// What the audit log and messages call it: "global", "campaign spring",
     /// "source spring/partner-abc (ping)".
     pub label: String,
@@ -64,7 +66,8 @@ fn load(conn: &mut PgConnection, level: Level, lock: bool) -> Result<(LevelState
     };
     let (campaign_id, source_id) = level.scope();
     let token = Token::live_level(conn, level.kind(), campaign_id, source_id)?;
-    Ok((LevelState { level, enabled, token: token.clone().map(TokenInfo::from), label }, token))
+    let retiring = Token::retiring_level(conn, level.kind(), campaign_id, source_id)?.map(TokenInfo::from);
+    Ok((LevelState { level, enabled, token: token.clone().map(TokenInfo::from), retiring, label }, token))
 }
 
 fn state_only(conn: &mut PgConnection, level: Level) -> Result<LevelState, AppError> {
@@ -161,9 +164,16 @@ pub async fn regenerate(
     svc.tx(move |tx| {
         let (current, old) = load(tx, level, true)?;
         let (issued, until) = match &old {
-            Some(old) => {
-                super::token_manage::replace(tx, &s, &actor, old, grace, now, json!({"level": current.label}))?
-            }
+            Some(old) => super::token_manage::replace(
+                tx,
+                &s,
+                &actor,
+                old,
+                grace,
+                now,
+                AuditAction::TokenRegenerated,
+                json!({"level": current.label}),
+            )?,
             None => {
                 let issued = issue_recorded(
                     tx,

@@ -285,6 +285,7 @@ pub(super) fn replace(
     old: &Token,
     grace: Duration,
     now: OffsetDateTime,
+    action: AuditAction,
     details: serde_json::Value,
 ) -> Result<(Issued, Option<OffsetDateTime>), AppError> {
     check_grace(grace)?;
@@ -318,7 +319,7 @@ pub(super) fn replace(
         map.insert("replaces".into(), json!(old.display_key()));
         map.insert("grace_seconds".into(), json!(grace.whole_seconds()));
     }
-    let issued = issue_recorded(tx, svc, actor, old.kind, &spec, now, AuditAction::TokenRegenerated, details)?;
+    let issued = issue_recorded(tx, svc, actor, old.kind, &spec, now, action, details)?;
     if old.kind.is_level() {
         tx.publish(old.campaign_id.map_or(Change::Org, Change::Campaign))?;
     }
@@ -348,7 +349,7 @@ pub async fn regenerate(svc: &Services, actor: Actor, key: &str, grace: Duration
                 "This token was already regenerated and is retiring: regenerate its successor instead.",
             ));
         }
-        let (issued, until) = replace(tx, &s, &actor, &old, grace, now, json!({}))?;
+        let (issued, until) = replace(tx, &s, &actor, &old, grace, now, AuditAction::TokenRegenerated, json!({}))?;
         Ok(Regenerated { new: issued.into(), old_key: old.display_key(), old_valid_until: until })
     })
     .await

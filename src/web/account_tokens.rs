@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::confirm::ConfirmPage;
+use super::grace::GraceForm;
 use super::page::{field_errors, redirect_with, render_status};
 use super::session::{Console, Flash, Layout};
 use crate::domain::Permission;
@@ -218,22 +219,35 @@ pub async fn create_private(
 }
 
 pub async fn confirm_reset_private(console: Console, key: web::Path<String>) -> Result<HttpResponse, AppError> {
+    console.user.require(Permission::ManageOrgTokens)?;
     let key = key.into_inner();
-    confirm(
-        console,
-        format!("Reset private token {key}"),
-        "A new value replaces this token; it is shown once.",
-        format!("/settings/account-tokens/private/{key}/reset"),
-        "Reset",
-    )
+    let heading = format!("Reset private token {key}");
+    let (_, layout) = console.layout(heading.clone(), "settings");
+    ConfirmPage {
+        layout,
+        heading,
+        message: "A new value replaces this token; it is shown once.".into(),
+        warning: Some(
+            "Once the grace period you choose is over (at once, by default), services using the old value break."
+                .into(),
+        ),
+        action: format!("/settings/account-tokens/private/{key}/reset"),
+        button: "Reset".into(),
+        cancel: "/settings/account-tokens".into(),
+        reason: false,
+        grace: Some("private".into()),
+    }
+    .render()
 }
 
 pub async fn reset_private(
     svc: web::Data<Services>,
     console: Console,
     key: web::Path<String>,
+    web::Form(form): web::Form<GraceForm>,
 ) -> Result<HttpResponse, AppError> {
-    let new = account_tokens::reset_private(&svc, console.user.actor(), key.into_inner()).await?;
+    let (new, _) =
+        account_tokens::reset_private(&svc, console.user.actor(), key.into_inner(), form.duration()?).await?;
     let extras = Extras { created: Some(created(new)), ..Extras::default() };
     page(&svc, console, StatusCode::OK, extras).await
 }

@@ -36,6 +36,8 @@ pub struct LevelCard {
     pub note: Option<String>,
     pub created: Option<String>,
     pub last_used: Option<String>,
+    /// The token it replaced, in its grace period: key, hours left, last use.
+    pub retiring: Option<(String, i64, String)>,
 }
 
 const GLOBAL_HELP: &str = "One token for the whole organisation: when on, every lead submission must carry it, whatever campaign or source it targets (unless a campaign or source token is on there). Convenient, but less isolated: consider campaign or source tokens for separate partners.";
@@ -90,6 +92,12 @@ impl LevelCard {
             note,
             created: token.map(|t| crate::clock::display(t.created_at)),
             last_used: token.and_then(|t| t.last_used_at).map(crate::clock::display),
+            retiring: state.retiring.as_ref().and_then(|t| {
+                let until = t.retiring_until.filter(|u| *u > now)?;
+                let hours = ((until - now).whole_seconds() + 3599) / 3600;
+                let last = t.last_used_at.map_or_else(|| "never".to_owned(), crate::clock::display);
+                Some((t.display_key(), hours, last))
+            }),
         }
     }
 

@@ -19,6 +19,9 @@ pub struct ListedToken {
     pub expires: Option<String>,
     pub status: TokenStatus,
     pub reason: Option<String>,
+    /// Hours left of a grace period, when the token was regenerated and
+    /// still works.
+    pub retiring: Option<i64>,
 }
 
 impl ListedToken {
@@ -42,6 +45,20 @@ impl ListedToken {
             expires: t.expires_at.map(crate::clock::display_date),
             status: t.status(now),
             reason: t.reason().map(str::to_owned),
+            retiring: t
+                .retiring_until
+                .filter(|_| t.status(now) == TokenStatus::Active)
+                .map(|u| ((u - now).whole_seconds().max(0) + 3599) / 3600),
+        }
+    }
+
+    /// The status badge's text and class.
+    pub fn badge(&self) -> (String, &'static str) {
+        match (self.status, self.retiring) {
+            (TokenStatus::Active, Some(h)) => (format!("Retiring, {h} h left"), "badge-warn"),
+            (TokenStatus::Active, None) => (self.status.label().to_owned(), "badge-on"),
+            (TokenStatus::Deactivated, _) => (self.status.label().to_owned(), "badge-warn"),
+            _ => (self.status.label().to_owned(), "badge-off"),
         }
     }
 }

@@ -112,11 +112,22 @@ async fn level_tokens_regenerate_with_a_grace_too() {
     assert!(body.contains("keeps working until"), "{body}");
     let new = value_of(&body, "value-global").unwrap();
     assert_ne!(new, old);
+    // The card names the retiring token and what is left of its grace.
+    assert!(body.contains(&format!("The previous token <a href=\"/tokens/{}\">", &old[..15])), "{body}");
+    assert!(body.contains("retiring, 1 hour left"));
     // Both are accepted at the global level while the grace lasts.
-    let api = Api::new(&app.base, None);
-    let _ = api;
+    mgmt.post("/api/v1/campaigns", json!({"name": "Spring", "slug": "spring"})).await;
+    mgmt.post("/api/v1/campaigns/spring/sources", json!({"name": "Web", "kind": "CS", "slug": "web"})).await;
+    for token in [&old, &new] {
+        let a = Api::new(&app.base, Some(token)).post("/api/v1/campaigns/spring/sources/web/form", json!({})).await;
+        assert_eq!((a.status, a.level.as_deref()), (StatusCode::CREATED, Some("global")), "{a:?}");
+    }
     let detail = mgmt.get(&format!("/api/v1/tokens/{}", &old[..15])).await;
     assert!(detail.body["retiring_until"].is_string(), "{:?}", detail.body);
+    // Regenerating again while the first grace lasts: the live one retires too.
+    assert_eq!(mgmt.post("/api/v1/settings/global-token/regenerate", json!({})).await.status, StatusCode::OK);
+    let a = Api::new(&app.base, Some(&new)).post("/api/v1/campaigns/spring/sources/web/form", json!({})).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED, "regenerated without a grace: stopped at once");
     // A custom grace over 168 hours is refused, naming the field.
     let res =
         admin.submit(page, "/settings/tokens/global/regenerate", &[("grace", "custom"), ("grace_hours", "169")]).await;
