@@ -277,7 +277,9 @@ pub fn check_grace(grace: Duration) -> Result<(), AppError> {
 
 /// Replaces `old` with a new token of the same kind, scope and limits: the
 /// old one stops now (no grace) or at the end of the grace. The caller has
-/// checked the actor may.
+/// checked the actor may; `action` and `details` are what the audit log
+/// records of the new token.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn replace(
     tx: &mut Tx<'_>,
     svc: &Services,

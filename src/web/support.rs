@@ -66,7 +66,7 @@ impl SearchQuery {
 pub enum CheckView {
     Malformed,
     Unknown(String),
-    Known(ListedToken),
+    Known(Box<ListedToken>),
 }
 
 #[derive(Template)]
@@ -252,7 +252,7 @@ pub async fn check(
     let view = match support::check(&svc, &actor, SecretString::from(form.token)).await? {
         Checked::Malformed => CheckView::Malformed,
         Checked::Unknown { kind, key } => CheckView::Unknown(format!("{}{key}", kind.prefix())),
-        Checked::Known(row) => CheckView::Known(ListedToken::of(&row, now)),
+        Checked::Known(row) => CheckView::Known(Box::new(ListedToken::of(&row, now))),
     };
     page(&svc, console, SearchQuery::default(), Some(view)).await
 }
