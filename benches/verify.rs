@@ -1,5 +1,5 @@
 //! Micro-benchmarks of the verification path without I/O: parsing with
-//! the checksum, the HMAC digest, and a cache hit.
+//! the checksum, the HMAC digest, a cache hit, and a per-token rate limit.
 //! Run: `cargo bench --bench verify`.
 
 use std::hint::black_box;
@@ -86,6 +86,12 @@ fn verification(c: &mut Criterion) {
     });
     let broken = format!("{}x", &token[..token.len() - 1]);
     c.bench_function("refuse a broken checksum", |b| b.iter(|| format::parse(black_box(&broken)).is_err()));
+    // The per-token rate limit every limited check pays: two token
+    // buckets behind a mutex, found in a bounded cache (a large limit, so
+    // every call takes the allowed path).
+    let rates = keyward::tokens::rate::RateLimiter::default();
+    let limit = keyward::domain::RateLimit { per_second: Some(10_000), per_minute: Some(600_000) };
+    c.bench_function("rate limit check", |b| b.iter(|| rates.check(black_box(1), limit).is_ok()));
 }
 
 criterion_group!(benches, verification);
