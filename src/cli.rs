@@ -53,6 +53,29 @@ enum TokenCommand {
         #[arg(long)]
         description: String,
     },
+    /// Regenerate a token by its key and print the new one once; the old
+    /// one keeps working for the grace period (0, the default: it stops now).
+    Regenerate {
+        /// The token key, e.g. kw_pat_AbCd1234.
+        key: String,
+        /// How long the old token keeps working: seconds, or 90m, 1h, 1d, 7d (at most 7 days).
+        #[arg(long, default_value = "0", value_parser = parse_grace)]
+        grace: time::Duration,
+    },
+}
+
+/// `90`, `90s`, `30m`, `1h`, `7d`.
+fn parse_grace(text: &str) -> Result<time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: i64 = number.parse().map_err(|_| format!("`{text}` is not a duration such as 3600, 90m, 1h or 7d"))?;
+    match unit {
+        "" | "s" => Ok(time::Duration::seconds(n)),
+        "m" => Ok(time::Duration::minutes(n)),
+        "h" => Ok(time::Duration::hours(n)),
+        "d" => Ok(time::Duration::days(n)),
+        _ => Err(format!("`{text}` is not a duration such as 3600, 90m, 1h or 7d")),
+    }
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -126,6 +149,9 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         Command::Token { command: TokenCommand::Issue { user, kind, description } } => {
             interruptible(&mut signals, issue_token(settings, kind, user, description)).await
         }
+        Command::Token { command: TokenCommand::Regenerate { key, grace } } => {
+            interruptible(&mut signals, regenerate_token(settings, key, grace)).await
+        }
         Command::Sweep => interruptible(&mut signals, sweep(settings)).await,
     }
 }
@@ -182,6 +208,20 @@ async fn issue_token(
         new.token.user_id.map(|_| " for its user").unwrap_or_default()
     );
     println!("{}", new.secret.expose_secret());
+    Ok(())
+}
+
+async fn regenerate_token(settings: Settings, key: String, grace: time::Duration) -> anyhow::Result<()> {
+    let state = startup::connect(settings, Clock::system()).await?;
+    let r = crate::services::token_manage::regenerate(&state, crate::domain::Actor::command_line(), &key, grace)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let old = match r.old_valid_until {
+        Some(until) => format!("{} keeps working until {}", r.old_key, crate::clock::rfc3339(until)),
+        None => format!("{} stopped working now", r.old_key),
+    };
+    eprintln!("{} replaces it ({old}); the new token is shown once, store it now:", r.new.token.display_key());
+    println!("{}", r.new.secret.expose_secret());
     Ok(())
 }
 

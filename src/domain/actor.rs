@@ -26,6 +26,12 @@ impl Actor {
         Self { user_id: None, label: "command line".to_owned(), role: None, ip: None, via_token: None }
     }
 
+    /// Whether this is the operator at the command line (who may manage
+    /// any token, as a break-glass).
+    pub fn is_command_line(&self) -> bool {
+        *self == Self::command_line()
+    }
+
     /// Someone not signed in (a sign-in attempt, a password reset).
     pub fn anonymous(label: impl Into<String>, ip: Option<String>) -> Self {
         Self { user_id: None, label: label.into(), role: None, ip, via_token: None }

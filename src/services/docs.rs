@@ -516,7 +516,7 @@ pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec
     let responses: Map<String, Value> = [
         ("400", "Malformed request (invalid JSON, bad parameter)"),
         ("401", "Missing, invalid, expired or revoked token"),
-        ("403", "insufficient_scope: the token lacks the permission, belongs to another campaign or level, or the lead is outside its filter"),
+        ("403", "insufficient_scope: the token lacks the permission, belongs to another campaign or level, or the lead is outside its filter; ip_not_allowed: the token's IP allowlist does not name the caller's address"),
         ("404", "Not found (or outside the token's filter)"),
         ("409", "Conflict: the lead is linked to by a relation that refuses deletes"),
         ("410", "The campaign is archived"),
@@ -524,7 +524,7 @@ pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec
         ("415", "A file of a type this campaign does not accept (checked by content)"),
         ("416", "The range asked for is outside the file"),
         ("422", "Validation failed: one message per field in error.fields"),
-        ("429", "Rate limited; see Retry-After"),
+        ("429", "Rate limited (failed checks from the address, or the token's own limit); see Retry-After, and RateLimit-Policy and RateLimit for a token's limit"),
     ]
     .iter()
     .map(|(c, d)| (format!("E{c}"), error_response(d)))

@@ -463,3 +463,41 @@ async fn a_leak_report_revokes_a_live_token_and_mails_its_owner() {
     assert_eq!(me(&app.base, &flagged).await, StatusCode::OK);
     assert_eq!(mgmt.get(&format!("/api/v1/tokens/{flag_key}")).await.body["leaks"][0]["action"], "flagged");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_issues_reporter_tokens_and_regenerates_with_a_grace() {
+    let app = TestApp::spawn().await;
+    let (_admin, mgmt, key, old) = setup(&app).await;
+    let keyward = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .args(args)
+            .env("DATABASE_URL", app.db_url())
+            .env("KEYWARD_DATA_DIR", &app.data_dir)
+            .env("KEYWARD_CONFIG", "/dev/null")
+            .env("KEYWARD_MASTER_KEY", app.master_key())
+            .output()
+            .unwrap()
+    };
+    let out = keyward(&["token", "issue", "--kind", "reporter", "--description", "GitHub secret scanning"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let reporter = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(reporter.starts_with("kw_rep_") && reporter.len() == 49, "{reporter}");
+    let r = Api::new(&app.base, Some(&reporter))
+        .post("/api/v1/tokens/leaked", json!([{"token": "nope", "url": "u", "source": "s"}]))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    let out = keyward(&["token", "regenerate", &key, "--grace", "8d"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("grace_seconds"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(me(&app.base, &old).await, StatusCode::OK, "nothing changed");
+
+    let out = keyward(&["token", "regenerate", &key, "--grace", "1h"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let new = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("keeps working until"));
+    // The running server hears of it (NOTIFY) and takes both.
+    assert_eq!(me(&app.base, &new).await, StatusCode::OK);
+    assert_eq!(me(&app.base, &old).await, StatusCode::OK);
+    assert!(mgmt.get(&format!("/api/v1/tokens/{key}")).await.body["retiring_until"].is_string());
+}
