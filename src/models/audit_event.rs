@@ -40,11 +40,22 @@ pub struct AuditFilter {
 
 impl AuditEvent {
     /// The details as compact JSON, unless there are none.
-    pub fn details_text(&self) -> Option<String> {
+    /// The details as labelled fields (`reason`: "…"), in their stored order.
+    pub fn details_fields(&self) -> Vec<(String, String)> {
         match &self.details {
-            serde_json::Value::Object(o) if o.is_empty() => None,
-            serde_json::Value::Null => None,
-            other => Some(other.to_string()),
+            serde_json::Value::Object(o) => o
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| {
+                    let v = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (k.replace('_', " "), v)
+                })
+                .collect(),
+            serde_json::Value::Null => Vec::new(),
+            other => vec![("details".to_owned(), other.to_string())],
         }
     }
 

@@ -13,6 +13,7 @@ mod architecture;
 mod audit;
 mod bad_input;
 mod browser_accounts;
+mod browser_layout;
 mod browser_leads;
 mod browser_levels;
 mod browser_lifecycle;
