@@ -142,6 +142,13 @@ pub async fn reactivate(svc: &Services, actor: Actor, id: i64) -> Result<TokenIn
         if token.status(now) != TokenStatus::Deactivated {
             return Err(AppError::conflict(format!("{} is not deactivated.", token.display_key())));
         }
+        // Support does not undo an owner's choice.
+        if owner_switched_off(token.kind, token.user_id, token.deactivated_by) && actor.user_id != token.user_id {
+            return Err(AppError::forbidden(format!(
+                "{}'s owner deactivated it: only the owner may turn it back on.",
+                token.display_key()
+            )));
+        }
         lifecycle::set_active(tx, now, &actor, &token, true, None)?;
         let fresh = Token::find(tx, token.id)?;
         let r = listing(tx, fresh)?;
@@ -149,6 +156,11 @@ pub async fn reactivate(svc: &Services, actor: Actor, id: i64) -> Result<TokenIn
         Ok(r.token)
     })
     .await
+}
+
+/// A personal token its owner switched off: only the owner may turn it on.
+pub fn owner_switched_off(kind: TokenKind, owner: Option<i64>, deactivated_by: Option<i64>) -> bool {
+    kind == TokenKind::Personal && owner.is_some() && deactivated_by == owner
 }
 
 /// Revokes every live token a user owns or is assigned (a person leaving),

@@ -22,6 +22,8 @@ pub struct ListedToken {
     /// Hours left of a grace period, when the token was regenerated and
     /// still works.
     pub retiring: Option<i64>,
+    /// A personal token its owner switched off (support may not undo it).
+    pub owner_switched_off: bool,
 }
 
 impl ListedToken {
@@ -45,6 +47,7 @@ impl ListedToken {
             expires: t.expires_at.map(crate::clock::display_date),
             status: t.status(now),
             reason: t.reason().map(str::to_owned),
+            owner_switched_off: crate::services::support::owner_switched_off(t.kind, t.user_id, t.deactivated_by),
             retiring: t
                 .retiring_until
                 .filter(|_| t.status(now) == TokenStatus::Active)

@@ -130,6 +130,27 @@ async fn deactivation_by_support_sticks_until_support_reactivates() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_cannot_turn_on_a_personal_token_its_owner_turned_off() {
+    let w = world().await;
+    let (_, secret) = w.member.create_personal_token("on holiday").await;
+    let id = token_id(&w.app, "on holiday");
+    let res = w.member.submit("/profile/tokens", &format!("/profile/tokens/{id}/active"), &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let me = Api::new(&w.app.base, Some(&secret));
+    assert_eq!(me.get("/api/v1/me").await.body["error"]["code"], "token_deactivated");
+    // The support console says why there is no Reactivate; the action is refused.
+    let (_, page) = w.support.page("/support/tokens?key=").await;
+    assert!(page.contains("Deactivated by its owner"), "{page}");
+    let res = w.support.submit("/support/tokens", &format!("/support/tokens/{id}/reactivate"), &[]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(me.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED, "still off");
+    // Its owner may.
+    let res = w.member.submit("/profile/tokens", &format!("/profile/tokens/{id}/active"), &[("value", "on")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(me.get("/api/v1/me").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn campaign_level_tokens_tell_the_campaigns_admins() {
     let w = world().await;
     let _boss = w.app.user_with_role(&w.admin, "boss@example.com", "admin").await;
