@@ -265,6 +265,7 @@ diesel::table! {
         expires_at -> Timestamptz,
         ip -> Nullable<Text>,
         user_agent -> Text,
+        reveal -> Nullable<Bytea>,
     }
 }
 

@@ -29,7 +29,32 @@ pub struct NewSession<'a> {
     pub user_agent: &'a str,
 }
 
+#[derive(QueryableByName)]
+struct Taken {
+    #[diesel(sql_type = diesel::sql_types::Bytea)]
+    reveal: Vec<u8>,
+}
+
 impl Session {
+    /// Keeps a sealed one-time reveal on the session (replacing any).
+    pub fn set_reveal(conn: &mut PgConnection, id: i64, sealed: &[u8]) -> QueryResult<()> {
+        diesel::update(sessions::table.find(id)).set(sessions::reveal.eq(sealed)).execute(conn).map(drop)
+    }
+
+    /// Takes the session's one-time reveal: returned once, cleared in the
+    /// same statement.
+    pub fn take_reveal(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Vec<u8>>> {
+        diesel::sql_query(
+            "UPDATE sessions s SET reveal = NULL \
+             FROM (SELECT id, reveal FROM sessions WHERE id = $1 AND reveal IS NOT NULL FOR UPDATE) o \
+             WHERE s.id = o.id RETURNING o.reveal",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(id)
+        .get_result::<Taken>(conn)
+        .optional()
+        .map(|t| t.map(|t| t.reveal))
+    }
+
     pub fn insert(conn: &mut PgConnection, new: &NewSession<'_>) -> QueryResult<Session> {
         diesel::insert_into(sessions::table).values(new).returning(Session::as_returning()).get_result(conn)
     }

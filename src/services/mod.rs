@@ -44,6 +44,7 @@ pub mod personal_tokens;
 pub mod profile_token;
 pub mod public_data;
 pub mod relations;
+pub mod reveals;
 mod snapshot;
 pub mod structure;
 pub mod support;

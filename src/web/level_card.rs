@@ -13,6 +13,7 @@ use serde_json::json;
 use super::confirm::ConfirmPage;
 use super::grace::{self, GraceForm};
 use super::page::redirect_with;
+use super::reveal;
 use super::session::{Console, Flash};
 use crate::domain::{Level, TokenStatus};
 use crate::error::AppError;
@@ -107,20 +108,26 @@ impl LevelCard {
     }
 }
 
-/// A token revealed by this response (Show or Regenerate), and what to say.
+/// A token revealed by this response (Show, or the page after Regenerate),
+/// for the card whose forms post under `base`, and what to say.
 pub struct Reveal {
-    pub level: Level,
+    pub base: String,
     pub secret: SecretString,
     pub message: Option<String>,
 }
 
-/// Puts `reveal` on the card of its level, among `cards`; returns the
-/// banner message.
-pub fn apply_reveal(cards: &mut [LevelCard], states: &[LevelState], reveal: Option<Reveal>) -> Option<String> {
+/// Puts `reveal` on its card, among `cards`; returns the banner message.
+pub fn apply_reveal(cards: &mut [LevelCard], reveal: Option<Reveal>) -> Option<String> {
     let reveal = reveal?;
-    let i = states.iter().position(|s| s.level == reveal.level)?;
-    cards.get_mut(i)?.revealed = Some(reveal.secret);
+    let card = cards.iter_mut().find(|c| c.base == reveal.base)?;
+    card.revealed = Some(reveal.secret);
     reveal.message
+}
+
+/// The token a Regenerate on this page kept for it, once.
+pub async fn taken(svc: &Services, console: &Console, level: Level) -> Result<Option<Reveal>, AppError> {
+    let revealed = reveal::take(svc, &console.user, &page_path(level)).await?;
+    Ok(revealed.map(|r| Reveal { base: r.key, secret: r.secret, message: Some(r.message) }))
 }
 
 /// The switch: back to the card's page with what changed.
@@ -151,13 +158,20 @@ pub async fn show(req: &HttpRequest, svc: &Services, console: &Console, level: L
     if wants_json(req) {
         return Ok(Shown::Json(HttpResponse::Ok().json(json!({"token": secret.expose_secret()}))));
     }
-    Ok(Shown::Page(Reveal { level, secret, message: None }))
+    Ok(Shown::Page(Reveal { base: base_path(level), secret, message: None }))
 }
 
-pub async fn regenerate(svc: &Services, console: &Console, level: Level, form: &GraceForm) -> Result<Reveal, AppError> {
+/// Regenerate: the new token is kept for the card's page, which the
+/// answer redirects to (a refresh there shows it no more).
+pub async fn regenerate(
+    svc: &Services,
+    console: &Console,
+    level: Level,
+    form: &GraceForm,
+) -> Result<HttpResponse, AppError> {
     let (after, new, until) = levels::regenerate(svc, console.user.actor(), level, form.duration()?).await?;
     let message = format!("A new token was generated for the {}. {}", after.label, grace::outcome(until));
-    Ok(Reveal { level, secret: new.secret, message: Some(message) })
+    reveal::redirect(svc, &console.user, &page_path(level), base_path(level), new.secret, message).await
 }
 
 /// The confirmation step of Regenerate, without JavaScript.

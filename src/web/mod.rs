@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod page;
 pub mod personal_tokens;
 pub mod profile;
+pub mod reveal;
 pub mod session;
 pub mod settings;
 pub mod setup;

@@ -75,7 +75,7 @@ async fn page(
     let (_, layout) = console.layout("Token Management", "settings");
     let now = svc.now();
     let mut cards = vec![LevelCard::of(&level, now)];
-    let banner = level_card::apply_reveal(&mut cards, std::slice::from_ref(&level), reveal);
+    let banner = level_card::apply_reveal(&mut cards, reveal);
     let filter_query = query.filter_query();
     let older = paginate(&mut rows, &filter_query);
     render(&TokensPage {
@@ -98,7 +98,8 @@ pub async fn show(
     console: Console,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    page(&svc, console, None, query.into_inner()).await
+    let reveal = level_card::taken(&svc, &console, Level::Global).await?;
+    page(&svc, console, reveal, query.into_inner()).await
 }
 
 pub async fn set_enabled(
@@ -121,8 +122,7 @@ pub async fn regenerate(
     console: Console,
     web::Form(form): web::Form<GraceForm>,
 ) -> Result<HttpResponse, AppError> {
-    let reveal = level_card::regenerate(&svc, &console, Level::Global, &form).await?;
-    page(&svc, console, Some(reveal), ListQuery::default()).await
+    level_card::regenerate(&svc, &console, Level::Global, &form).await
 }
 
 pub async fn confirm_regenerate(console: Console) -> Result<HttpResponse, AppError> {

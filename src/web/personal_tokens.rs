@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::confirm::ConfirmPage;
 use super::page::{SwitchForm, field_errors, redirect_with, render_status};
+use super::reveal;
 use super::session::{Console, CurrentUser, Flash, Layout};
 use crate::domain::TokenStatus;
 use crate::error::{AppError, FieldErrors};
@@ -118,8 +119,12 @@ async fn list_page(
 }
 
 pub async fn list(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
-    list_page(&svc, console, StatusCode::OK, None).await
+    // A token just created (the POST redirected here), once.
+    let created = reveal::take(&svc, &console.user, LIST).await?.map(|r| Created { key: r.key, secret: r.secret });
+    list_page(&svc, console, StatusCode::OK, created).await
 }
+
+const LIST: &str = "/profile/tokens";
 
 /// CREATE + without JavaScript: the description form as a page.
 pub async fn new(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
@@ -146,8 +151,8 @@ pub async fn create(
     let actor = console.user.actor();
     match personal_tokens::create(&svc, actor, console.user.user.id, &form.description, days).await {
         Ok(new) => {
-            let created = Created { key: new.token.display_key(), secret: new.secret };
-            list_page(&svc, console, StatusCode::CREATED, Some(created)).await
+            let key = new.token.display_key();
+            reveal::redirect(&svc, &console.user, LIST, key, new.secret, String::new()).await
         }
         Err(e) => {
             let errors = field_errors(e)?;

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::confirm::ConfirmPage;
 use super::page::{field_errors, redirect_with, render_status, session_cookie};
+use super::reveal;
 use super::session::{Console, CurrentUser, Flash, Layout};
 use crate::error::{AppError, FieldErrors};
 use crate::services::{Services, TokenInfo, accounts, profile_token};
@@ -77,7 +78,9 @@ async fn page(
 }
 
 pub async fn show(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
-    page(&svc, console, StatusCode::OK, FieldErrors::new(), None).await
+    // The API token Generate just made (the POST redirected here), once.
+    let new = reveal::take(&svc, &console.user, "/profile").await?.map(|r| r.secret);
+    page(&svc, console, StatusCode::OK, FieldErrors::new(), new).await
 }
 
 #[derive(Deserialize)]
@@ -139,7 +142,10 @@ pub async fn change_password(
 /// dialog open, holding the only copy of the secret that will ever be shown.
 pub async fn generate_api_token(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
     match profile_token::generate(&svc, console.user.actor()).await {
-        Ok(new) => page(&svc, console, StatusCode::CREATED, FieldErrors::new(), Some(new.secret)).await,
+        Ok(new) => {
+            let key = new.token.display_key();
+            reveal::redirect(&svc, &console.user, "/profile", key, new.secret, String::new()).await
+        }
         Err(e @ (AppError::Conflict(_) | AppError::Forbidden(_))) => {
             Ok(redirect_with(&svc, "/profile", Flash::error(e.to_string())))
         }

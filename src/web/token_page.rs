@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 use super::confirm::ConfirmPage;
 use super::grace::{self, GraceForm};
 use super::page::{field_errors, redirect_with, render_status};
+use super::reveal;
 use super::session::{Console, Flash, Layout};
 use super::usage_chart::{self, Bar};
 use crate::domain::TokenStatus;
@@ -193,7 +194,10 @@ pub async fn show(
     console: Console,
     key: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    page(&svc, console, &key, None, None, FieldErrors::new()).await
+    // The token a Regenerate just made, once.
+    let target = format!("/tokens/{key}");
+    let revealed = reveal::take(&svc, &console.user, &target).await?.map(|r| (r.secret, r.message));
+    page(&svc, console, &key, revealed, None, FieldErrors::new()).await
 }
 
 pub async fn save_limits(
@@ -254,7 +258,8 @@ pub async fn regenerate(
     let r = token_manage::regenerate(&svc, console.user.actor(), &key, form.duration()?).await?;
     let new_key = r.new.token.display_key();
     let notice = format!("{new_key} replaces {}. {}", r.old_key, grace::outcome(r.old_valid_until));
-    page(&svc, console, &new_key, Some((r.new.secret, notice)), None, FieldErrors::new()).await
+    let target = format!("/tokens/{new_key}");
+    reveal::redirect(&svc, &console.user, &target, new_key, r.new.secret, notice).await
 }
 
 pub async fn end_grace(

@@ -198,10 +198,14 @@ async fn show_is_audit_logged_and_regenerate_has_a_confirmation_and_replaces_the
     assert_eq!(status, StatusCode::OK);
     assert!(confirm.contains("stops working"));
     let res = admin.submit(&page, &format!("{page}/regenerate"), &[]).await;
-    let body = res.text().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "POST, then 303 to the page that shows it once");
+    let (_, body) = admin.page(&page).await;
     let new = value_of(&body, "value-campaign").unwrap();
     assert_ne!(new, token);
     assert!(body.contains("old one stopped working"));
+    // A refresh shows no secret, and regenerates nothing.
+    let (_, again) = admin.page(&page).await;
+    assert!(!again.contains(&new[15..]) && again.contains(&new[..15]), "shown once");
     let intake = crate::helpers::Api::new(&app.base, Some(&token));
     let src = app.admin_api(&admin).await;
     src.post(&format!("/api/v1/campaigns/{id}/sources"), json!({"name": "Web", "kind": "CS"})).await;

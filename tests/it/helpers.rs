@@ -521,16 +521,18 @@ impl Agent {
     /// Creates a personal token on /profile/tokens: (token key, token).
     pub async fn create_personal_token(&self, description: &str) -> (String, String) {
         let res = self.submit("/profile/tokens", "/profile/tokens", &[("description", description)]).await;
-        assert_eq!(res.status(), StatusCode::CREATED, "creating a personal token");
-        let body = res.text().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "creating a personal token");
+        assert_eq!(location(&res), "/profile/tokens");
+        let (_, body) = self.page("/profile/tokens").await;
         (value_of(&body, "created-key").unwrap(), value_of(&body, "created-token").unwrap())
     }
 
     /// Generates the profile API token on /profile; returns the secret.
     pub async fn generate_profile_token(&self) -> String {
         let res = self.submit("/profile", "/profile/api-token", &[]).await;
-        assert_eq!(res.status(), StatusCode::CREATED, "generating the profile token");
-        value_of(&res.text().await.unwrap(), "new-token").unwrap()
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "generating the profile token");
+        let (_, body) = self.page("/profile").await;
+        value_of(&body, "new-token").unwrap()
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) {

@@ -107,11 +107,16 @@ async fn level_tokens_regenerate_with_a_grace_too() {
     let old = on.body["token"].as_str().expect("the global token").to_owned();
     let page = "/settings/tokens";
     let res = admin.submit(page, "/settings/tokens/global/regenerate", &[("grace", "3600")]).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let body = res.text().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(crate::helpers::location(&res), page);
+    let (_, body) = admin.page(page).await;
     assert!(body.contains("keeps working until"), "{body}");
     let new = value_of(&body, "value-global").unwrap();
     assert_ne!(new, old);
+    // Shown once: a refresh shows the masked value, and makes nothing new.
+    let (_, again) = admin.page(page).await;
+    assert!(!again.contains(&new[15..]), "the new token is shown once");
+    assert_eq!(value_of(&again, "value-global").unwrap(), format!("{}{}", &new[..15], "•".repeat(24)));
     // The card names the retiring token and what is left of its grace.
     assert!(body.contains(&format!("The previous token <a href=\"/tokens/{}\">", &old[..15])), "{body}");
     assert!(body.contains("retiring, 1 hour left"));
@@ -369,7 +374,7 @@ async fn a_tokens_page_draws_one_bar_per_day_with_uses() {
     assert_eq!(status, StatusCode::OK);
     let svg = &page[page.find("<svg").unwrap()..page.find("</svg>").unwrap()];
     assert_eq!(svg.matches(r#"class="bar""#).count(), 3, "one bar per day with uses (the 120-day-old one is out)");
-    assert!(page.contains("<td><code>127.0.0.1</code></td>"));
+    assert!(page.contains("<code>127.0.0.1</code></td>"));
 
     // The dashboard: the organisation's days, the most used token.
     let (_, dash) = admin.page("/").await;
@@ -377,6 +382,17 @@ async fn a_tokens_page_draws_one_bar_per_day_with_uses() {
     assert!(org.contains(r#"class="bar""#));
     let most = &org[org.find(r#"id="most-used""#).unwrap()..];
     assert!(most[..most.find("</ul>").unwrap()].contains(&key), "{most}");
+
+    // Regenerate from the page: POST, 303 to the new token's page, shown once.
+    let res = admin.submit(&format!("/tokens/{key}"), &format!("/tokens/{key}/regenerate"), &[("grace", "3600")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = crate::helpers::location(&res);
+    assert!(to.starts_with("/tokens/kw_pat_") && to != format!("/tokens/{key}"), "{to}");
+    let (_, shown) = admin.page(&to).await;
+    assert!(shown.contains("keeps working until"), "{shown}");
+    let secret = value_of(&shown, "value-new").expect("the new token, once");
+    let (_, again) = admin.page(&to).await;
+    assert!(!again.contains(&secret), "a refresh shows it no more");
 
     // Another user may not see it; support may.
     let member = app.user_with_role(&admin, "mo@example.com", "member").await;

@@ -98,7 +98,7 @@ async fn tokens_page(
     let states = levels::source_states(svc, &actor, id, source_id).await?;
     let now = svc.now();
     let mut cards: Vec<LevelCard> = states.iter().map(|s| LevelCard::of(s, now)).collect();
-    let banner = level_card::apply_reveal(&mut cards, &states, reveal);
+    let banner = level_card::apply_reveal(&mut cards, reveal);
     let (name, kind_value, errors) =
         edit.unwrap_or_else(|| (source.name.clone(), source.kind.as_str().to_owned(), FieldErrors::new()));
     let (_, layout) = console.layout(format!("{} · {}", snap.campaign.name, source.name), "campaigns");
@@ -131,7 +131,10 @@ pub async fn tokens(
     console: Console,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
-    tokens_page(&svc, console, path.into_inner(), None, StatusCode::OK, None).await
+    let (id, sid) = path.into_inner();
+    let any_method = Level::Source { campaign_id: id, source_id: sid, method: IntakeMethod::Form };
+    let reveal = level_card::taken(&svc, &console, any_method).await?;
+    tokens_page(&svc, console, (id, sid), reveal, StatusCode::OK, None).await
 }
 
 #[derive(Deserialize)]
@@ -198,8 +201,7 @@ pub async fn regenerate(
     web::Form(form): web::Form<GraceForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, sid, method) = path.into_inner();
-    let reveal = level_card::regenerate(&svc, &console, level(id, sid, &method)?, &form).await?;
-    tokens_page(&svc, console, (id, sid), Some(reveal), StatusCode::OK, None).await
+    level_card::regenerate(&svc, &console, level(id, sid, &method)?, &form).await
 }
 
 pub async fn confirm_regenerate(

@@ -18,7 +18,7 @@ async fn page(svc: &Services, console: Console, id: i64, reveal: Option<Reveal>)
     let level = levels::state(svc, &actor, Level::Campaign(id)).await?;
     let campaign = catalog::load(svc, id).await?.campaign;
     let mut cards = vec![LevelCard::of(&level, svc.now())];
-    let banner = level_card::apply_reveal(&mut cards, std::slice::from_ref(&level), reveal);
+    let banner = level_card::apply_reveal(&mut cards, reveal);
     let (_, layout) = console.layout(format!("{} · Token Management", campaign.name), "campaigns");
     render(&LevelsPage {
         layout,
@@ -33,7 +33,9 @@ async fn page(svc: &Services, console: Console, id: i64, reveal: Option<Reveal>)
 }
 
 pub async fn show(svc: web::Data<Services>, console: Console, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    page(&svc, console, id.into_inner(), None).await
+    let id = id.into_inner();
+    let reveal = level_card::taken(&svc, &console, Level::Campaign(id)).await?;
+    page(&svc, console, id, reveal).await
 }
 
 pub async fn set_enabled(
@@ -64,9 +66,7 @@ pub async fn regenerate(
     id: web::Path<i64>,
     web::Form(form): web::Form<GraceForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let reveal = level_card::regenerate(&svc, &console, Level::Campaign(id), &form).await?;
-    page(&svc, console, id, Some(reveal)).await
+    level_card::regenerate(&svc, &console, Level::Campaign(id.into_inner()), &form).await
 }
 
 pub async fn confirm_regenerate(console: Console, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
