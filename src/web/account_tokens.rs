@@ -13,6 +13,7 @@ use serde_json::json;
 use super::confirm::ConfirmPage;
 use super::grace::GraceForm;
 use super::page::{field_errors, redirect_with, render_status};
+use super::reveal;
 use super::session::{Console, Flash, Layout};
 use crate::domain::Permission;
 use crate::error::{AppError, FieldErrors};
@@ -121,9 +122,21 @@ pub async fn show(
     console: Console,
     choice: web::Query<WidgetChoice>,
 ) -> Result<HttpResponse, AppError> {
-    let extras = Extras { widget: choice.into_inner().widget, ..Extras::default() };
+    let mut extras = Extras { widget: choice.into_inner().widget, ..Extras::default() };
+    // A token Generate, Create or Reset just made (the POST redirected
+    // here), shown once.
+    if let Some(r) = reveal::take(&svc, &console.user, PAGE).await? {
+        extras.banner = Some(r.message).filter(|m| !m.is_empty());
+        if r.key.starts_with(crate::domain::TokenKind::AccountPublic.prefix()) {
+            extras.public_value = Some(r.secret);
+        } else {
+            extras.created = Some((r.key, r.secret));
+        }
+    }
     page(&svc, console, StatusCode::OK, extras).await
 }
+
+const PAGE: &str = "/settings/account-tokens";
 
 /// Generate, or reset: the new public token is shown on the page.
 pub async fn generate_public(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
@@ -132,8 +145,8 @@ pub async fn generate_public(svc: web::Data<Services>, console: Console) -> Resu
         "Public token {} generated. Any earlier public token stopped working at once: update the widgets and services that use it.",
         new.token.display_key()
     ));
-    let extras = Extras { public_value: Some(new.secret), banner, ..Extras::default() };
-    page(&svc, console, StatusCode::OK, extras).await
+    let key = new.token.display_key();
+    reveal::redirect(&svc, &console.user, PAGE, key, new.secret, banner.unwrap_or_default()).await
 }
 
 pub async fn show_public(
@@ -208,8 +221,8 @@ pub async fn create_private(
 ) -> Result<HttpResponse, AppError> {
     match account_tokens::create_private(&svc, console.user.actor(), &form.user, &form.description).await {
         Ok(new) => {
-            let extras = Extras { created: Some(created(new)), ..Extras::default() };
-            page(&svc, console, StatusCode::CREATED, extras).await
+            let (key, secret) = created(new);
+            reveal::redirect(&svc, &console.user, PAGE, key, secret, String::new()).await
         }
         Err(e) => {
             let extras = Extras { errors: field_errors(e)?, form, ..Extras::default() };
@@ -246,10 +259,11 @@ pub async fn reset_private(
     key: web::Path<String>,
     web::Form(form): web::Form<GraceForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (new, _) =
-        account_tokens::reset_private(&svc, console.user.actor(), key.into_inner(), form.duration()?).await?;
-    let extras = Extras { created: Some(created(new)), ..Extras::default() };
-    page(&svc, console, StatusCode::OK, extras).await
+    let old = key.into_inner();
+    let (new, until) = account_tokens::reset_private(&svc, console.user.actor(), old.clone(), form.duration()?).await?;
+    let (key, secret) = created(new);
+    let message = format!("{key} replaces {old}. {}", super::grace::outcome(until));
+    reveal::redirect(&svc, &console.user, PAGE, key, secret, message).await
 }
 
 pub async fn confirm_delete_private(console: Console, key: web::Path<String>) -> Result<HttpResponse, AppError> {

@@ -98,8 +98,8 @@ async fn a_private_token_exports_everything_streamed_and_every_use_is_logged_wit
             &[("user", "analyst@example.com"), ("description", "nightly CRM export")],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let body = res.text().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, body) = admin.page("/settings/account-tokens").await;
     let private = value_of(&body, "created-private").unwrap();
     assert!(private.starts_with("kw_prv_"));
     let (_, page) = admin.page("/settings/account-tokens").await;
@@ -165,8 +165,12 @@ async fn a_private_token_exports_everything_streamed_and_every_use_is_logged_wit
     assert!(confirm.contains("break"));
     let res =
         admin.submit("/settings/account-tokens", &format!("/settings/account-tokens/private/{key}/reset"), &[]).await;
-    let fresh = value_of(&res.text().await.unwrap(), "created-private").unwrap();
+    assert_eq!(location(&res), "/settings/account-tokens");
+    let (_, page) = admin.page("/settings/account-tokens").await;
+    let fresh = value_of(&page, "created-private").unwrap();
     assert_ne!(fresh, private);
+    let (_, again) = admin.page("/settings/account-tokens").await;
+    assert!(!again.contains(&fresh[15..]), "shown once");
     assert_eq!(exporter.get("/api/v1/export/leads?campaign=spring").await.status, StatusCode::UNAUTHORIZED);
     let res = admin
         .submit("/settings/account-tokens", &format!("/settings/account-tokens/private/{}/delete", &fresh[..15]), &[])
