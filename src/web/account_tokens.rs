@@ -141,12 +141,11 @@ const PAGE: &str = "/settings/account-tokens";
 /// Generate, or reset: the new public token is shown on the page.
 pub async fn generate_public(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
     let new = account_tokens::generate_public(&svc, console.user.actor()).await?;
-    let banner = Some(format!(
-        "Public token {} generated. Any earlier public token stopped working at once: update the widgets and services that use it.",
-        new.token.display_key()
-    ));
     let key = new.token.display_key();
-    reveal::redirect(&svc, &console.user, PAGE, key, new.secret, banner.unwrap_or_default()).await
+    let banner = format!(
+        "Public token {key} generated. Any earlier public token stopped working at once: update the widgets and services that use it."
+    );
+    reveal::redirect(&svc, &console.user, PAGE, key, new.secret, banner).await
 }
 
 pub async fn show_public(
