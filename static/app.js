@@ -95,6 +95,53 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  // Forms marked data-confirm ask first, in a dialog (without JS the
+  // server answers with a confirmation page instead). "%s" in the message
+  // is the option the form's select now holds; Cancel puts it back.
+  let confirmDialog = null;
+  const ask = (form) => {
+    if (!confirmDialog) {
+      confirmDialog = document.createElement("dialog");
+      confirmDialog.id = "confirm-dialog";
+      confirmDialog.innerHTML =
+        '<h2>Please confirm</h2><p class="confirm-message"></p>' +
+        '<div class="dialog-actions"><button type="button" class="secondary" data-cancel>Cancel</button>' +
+        '<button type="button" class="danger" data-confirm-yes></button></div>';
+      document.body.append(confirmDialog);
+    }
+    const select = form.querySelector("select");
+    const chosen = select ? select.options[select.selectedIndex].text : "";
+    confirmDialog.querySelector(".confirm-message").textContent = form.dataset.confirm.replace("%s", chosen);
+    const yes = confirmDialog.querySelector("[data-confirm-yes]");
+    yes.textContent = form.dataset.confirmButton || "Confirm";
+    const cancel = confirmDialog.querySelector("[data-cancel]");
+    const done = (go) => {
+      yes.onclick = cancel.onclick = confirmDialog.oncancel = null;
+      confirmDialog.close();
+      if (go) {
+        const flag = document.createElement("input");
+        flag.type = "hidden";
+        flag.name = "confirmed";
+        flag.value = "yes";
+        form.append(flag);
+        form.submit();
+      } else if (select) {
+        for (const option of select.options) option.selected = option.defaultSelected;
+      }
+    };
+    yes.onclick = () => done(true);
+    cancel.onclick = () => done(false);
+    confirmDialog.oncancel = (event) => { event.preventDefault(); done(false); };
+    confirmDialog.showModal();
+  };
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (typeof HTMLDialogElement !== "function") return;
+      event.preventDefault();
+      ask(form);
+    });
+  }
+
   // A dialog rendered open by the server (a one-time reveal) becomes modal.
   for (const dialog of document.querySelectorAll("dialog[data-modal-open]")) {
     if (typeof dialog.showModal === "function") {

@@ -180,6 +180,7 @@ fn confirm(
         cancel: "/settings/account-tokens".into(),
         reason: false,
         grace: None,
+        hidden: Vec::new(),
     }
     .render()
 }
@@ -248,6 +249,7 @@ pub async fn confirm_reset_private(console: Console, key: web::Path<String>) -> 
         cancel: "/settings/account-tokens".into(),
         reason: false,
         grace: Some("private".into()),
+        hidden: Vec::new(),
     }
     .render()
 }

@@ -165,6 +165,7 @@ pub async fn confirm_revoke(
         cancel: format!("/users/api/{id}"),
         reason: false,
         grace: None,
+        hidden: Vec::new(),
     }
     .render()
 }

@@ -24,6 +24,14 @@ pub struct ConfirmPage {
     pub reason: bool,
     /// Offer a grace period (Regenerate): the id its inputs derive from.
     pub grace: Option<String>,
+    /// Fields the confirming form carries on (what was asked for, and
+    /// `confirmed=yes`).
+    pub hidden: Vec<(String, String)>,
+}
+
+/// Whether a form came through its confirmation (the dialog or the page).
+pub fn confirmed(value: &Option<String>) -> bool {
+    value.as_deref() == Some("yes")
 }
 
 impl ConfirmPage {

@@ -191,6 +191,7 @@ pub fn confirm_regenerate(console: Console, level: Level, what: &str) -> Result<
         cancel: page_path(level),
         reason: false,
         grace: Some(base_path(level).replace('/', "-")),
+        hidden: Vec::new(),
     }
     .render()
 }

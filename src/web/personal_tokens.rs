@@ -206,6 +206,7 @@ pub async fn confirm_delete(
         cancel: "/profile/tokens".into(),
         reason: false,
         grace: None,
+        hidden: Vec::new(),
     }
     .render()
 }

@@ -166,6 +166,7 @@ pub async fn confirm_revoke_api_token(console: Console) -> Result<HttpResponse, 
         cancel: "/profile".into(),
         reason: false,
         grace: None,
+        hidden: Vec::new(),
     }
     .render()
 }

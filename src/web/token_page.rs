@@ -245,6 +245,7 @@ pub async fn confirm_regenerate(
         cancel: format!("/tokens/{key}"),
         reason: false,
         grace: Some("token".into()),
+        hidden: Vec::new(),
     }
     .render()
 }

@@ -6,7 +6,8 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::page::{SwitchForm, field_errors, redirect_with, render_status};
+use super::confirm::{ConfirmPage, confirmed};
+use super::page::{SwitchForm, checkbox, field_errors, redirect_with, render_status};
 use super::session::{Console, Flash, Layout};
 use crate::domain::{Permission, Role, UserKind};
 use crate::error::{AppError, FieldErrors};
@@ -138,6 +139,19 @@ pub async fn invite(
 #[derive(Deserialize)]
 pub struct RoleForm {
     role: String,
+    /// `yes` once confirmed (the dialog, or the confirmation page).
+    confirmed: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ActiveForm {
+    value: Option<String>,
+    confirmed: Option<String>,
+}
+
+/// The user a confirmation speaks of, by id (any the actor may manage).
+async fn user_named(svc: &Services, console: &Console, id: i64) -> Result<UserInfo, AppError> {
+    users::list(svc, &console.user.actor()).await?.into_iter().find(|u| u.id == id).ok_or(AppError::NotFound)
 }
 
 pub async fn change_role(
@@ -147,7 +161,30 @@ pub async fn change_role(
     web::Form(form): web::Form<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
     let role = form.role.parse::<Role>().map_err(AppError::bad_request)?;
-    let user = users::change_role(&svc, console.user.actor(), id.into_inner(), role).await?;
+    let id = id.into_inner();
+    if !confirmed(&form.confirmed) {
+        let user = user_named(&svc, &console, id).await?;
+        let (_, layout) = console.layout("Change a role", "users");
+        return ConfirmPage {
+            layout,
+            heading: format!("Change the role of {}", user.email),
+            message: format!(
+                "{} becomes {} (now {}). Their sessions end now: they sign in again with the new role.",
+                user.email,
+                role.label(),
+                user.role.label()
+            ),
+            warning: None,
+            action: format!("/users/{id}/role"),
+            button: "Change role".into(),
+            cancel: "/users".into(),
+            reason: false,
+            grace: None,
+            hidden: vec![("role".into(), role.as_str().into()), ("confirmed".into(), "yes".into())],
+        }
+        .render();
+    }
+    let user = users::change_role(&svc, console.user.actor(), id, role).await?;
     let message = match user.kind {
         UserKind::Person => format!("{} is now {}. Their sessions have ended.", user.email, user.role.label()),
         UserKind::Api => format!("{} is now {}.", user.name(), user.role.label()),
@@ -159,10 +196,29 @@ pub async fn set_active(
     svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
-    web::Form(form): web::Form<SwitchForm>,
+    web::Form(form): web::Form<ActiveForm>,
 ) -> Result<HttpResponse, AppError> {
-    let active = form.on();
-    let user = users::set_active(&svc, console.user.actor(), id.into_inner(), active).await?;
+    let active = checkbox(&form.value);
+    let id = id.into_inner();
+    if !active && !confirmed(&form.confirmed) {
+        let user = user_named(&svc, &console, id).await?;
+        let (_, layout) = console.layout("Deactivate a user", "users");
+        return ConfirmPage {
+            layout,
+            heading: format!("Deactivate {}", user.email),
+            message: "Their sessions end now, and every token they own or are assigned is refused until they are reactivated."
+                .into(),
+            warning: None,
+            action: format!("/users/{id}/active"),
+            button: "Deactivate".into(),
+            cancel: "/users".into(),
+            reason: false,
+            grace: None,
+            hidden: vec![("confirmed".into(), "yes".into())],
+        }
+        .render();
+    }
+    let user = users::set_active(&svc, console.user.actor(), id, active).await?;
     let message = match (user.active, user.kind) {
         (true, _) => format!("{} is active again.", user.name()),
         (false, UserKind::Person) => format!("{} is deactivated and signed out everywhere.", user.email),

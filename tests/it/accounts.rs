@@ -273,7 +273,7 @@ async fn deactivating_a_user_ends_their_sessions_at_once() {
 
     let id: i64 =
         users::table.filter(users::email.eq("sam@example.com")).select(users::id).first(&mut app.conn()).unwrap();
-    let res = admin.submit("/users", &format!("/users/{id}/active"), &[]).await;
+    let res = admin.submit("/users", &format!("/users/{id}/active"), &[("confirmed", "yes")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     let res = sam.get("/audit").await;
@@ -297,7 +297,7 @@ async fn a_role_change_applies_from_a_new_session() {
 
     let id: i64 =
         users::table.filter(users::email.eq("ann@example.com")).select(users::id).first(&mut app.conn()).unwrap();
-    let res = admin.submit("/users", &format!("/users/{id}/role"), &[("role", "support")]).await;
+    let res = admin.submit("/users", &format!("/users/{id}/role"), &[("role", "support"), ("confirmed", "yes")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(ann.get("/audit").await.status(), StatusCode::SEE_OTHER, "old session ended");
     ann.sign_in("ann@example.com", PASSWORD).await;
@@ -306,14 +306,55 @@ async fn a_role_change_applies_from_a_new_session() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn role_changes_deactivations_and_archiving_ask_first_without_javascript() {
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let _ann = app.user_with_role(&admin, "ann@example.com", "member").await;
+    let id: i64 =
+        users::table.filter(users::email.eq("ann@example.com")).select(users::id).first(&mut app.conn()).unwrap();
+    let role = |app: &TestApp| -> String { users::table.find(id).select(users::role).first(&mut app.conn()).unwrap() };
+
+    // Unconfirmed: the confirmation page, carrying what was asked; nothing changed.
+    let res = admin.submit("/users", &format!("/users/{id}/role"), &[("role", "admin")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Change the role of ann@example.com") && page.contains("Their sessions end now"), "{page}");
+    assert!(page.contains(r#"name="role" value="admin""#) && page.contains(r#"name="confirmed" value="yes""#));
+    assert_eq!(role(&app), "member");
+    let res = admin.submit("/users", &format!("/users/{id}/role"), &[("role", "admin"), ("confirmed", "yes")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(role(&app), "admin");
+
+    let res = admin.submit("/users", &format!("/users/{id}/active"), &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("Deactivate ann@example.com"));
+    let active: bool = users::table.find(id).select(users::active).first(&mut app.conn()).unwrap();
+    assert!(active, "nothing changed before the confirmation");
+
+    let api = app.admin_api(&admin).await;
+    let c = api.post("/api/v1/campaigns", serde_json::json!({"name": "Spring"})).await;
+    let cid = c.body["id"].as_i64().unwrap();
+    let res =
+        admin.submit(&format!("/campaigns/{cid}"), &format!("/campaigns/{cid}/archive"), &[("value", "on")]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("Archive “Spring”"));
+    let archived: Option<time::OffsetDateTime> = keyward::schema::campaigns::table
+        .find(cid)
+        .select(keyward::schema::campaigns::archived_at)
+        .first(&mut app.conn())
+        .unwrap();
+    assert!(archived.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_last_super_admin_cannot_be_demoted_or_deactivated() {
     let app = TestApp::spawn().await;
     let admin = app.setup_admin().await;
     let id: i64 = users::table.filter(users::email.eq(ADMIN_EMAIL)).select(users::id).first(&mut app.conn()).unwrap();
-    let res = admin.submit("/users", &format!("/users/{id}/role"), &[("role", "member")]).await;
+    let res = admin.submit("/users", &format!("/users/{id}/role"), &[("role", "member"), ("confirmed", "yes")]).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.text().await.unwrap().contains("at least one active super admin"));
-    let res = admin.submit("/users", &format!("/users/{id}/active"), &[]).await;
+    let res = admin.submit("/users", &format!("/users/{id}/active"), &[("confirmed", "yes")]).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert_eq!(admin.get("/users").await.status(), StatusCode::OK);
 }

@@ -19,8 +19,8 @@ async fn sign_ins_invitations_role_changes_and_deactivations_are_recorded_with_w
         .select(keyward::schema::users::id)
         .first(&mut app.conn())
         .unwrap();
-    admin.submit("/users", &format!("/users/{id}/role"), &[("role", "admin")]).await;
-    admin.submit("/users", &format!("/users/{id}/active"), &[]).await;
+    admin.submit("/users", &format!("/users/{id}/role"), &[("role", "admin"), ("confirmed", "yes")]).await;
+    admin.submit("/users", &format!("/users/{id}/active"), &[("confirmed", "yes")]).await;
 
     let actions = app.audit_actions();
     for expected in [

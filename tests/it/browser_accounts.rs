@@ -67,3 +67,45 @@ async fn setup_invite_accept_and_a_403_in_the_browser() {
     .await;
     finish(b, "setup_invite_accept_403", result).await;
 }
+
+/// A role change goes through the confirmation dialog; Cancel changes
+/// nothing and puts the select back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_change_is_confirmed_in_a_dialog() {
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let _bob = app.user_with_role(&admin, "bob@example.com", "member").await;
+    let id: i64 = {
+        use diesel::prelude::*;
+        use keyward::schema::users;
+        users::table.filter(users::email.eq("bob@example.com")).select(users::id).first(&mut app.conn()).unwrap()
+    };
+    let role = || -> String {
+        use diesel::prelude::*;
+        use keyward::schema::users;
+        users::table.find(id).select(users::role).first(&mut app.conn()).unwrap()
+    };
+    let b = Browser::start(&app.base).await.expect("start headless Chromium");
+    let result = async {
+        b.sign_in(ADMIN_EMAIL).await?;
+        b.goto("/users").await?;
+        let select = format!("form[action='/users/{id}/role'] select[name=role]");
+        b.find(&select).await?.select_by_value("admin").await?;
+        let text = b.text("#confirm-dialog[open] .confirm-message").await?;
+        anyhow::ensure!(text.contains("bob@example.com to Admin") && text.contains("sessions end now"), "{text}");
+        b.look("confirm-role-change").await?;
+        b.click("#confirm-dialog [data-cancel]").await?;
+        anyhow::ensure!(role() == "member", "Cancel changes nothing");
+        let shown = b.find(&select).await?.prop("value").await?.unwrap_or_default();
+        anyhow::ensure!(shown == "member", "the select is put back: {shown}");
+
+        b.find(&select).await?.select_by_value("support").await?;
+        b.click_and_load("#confirm-dialog[open] [data-confirm-yes]").await?;
+        b.wait_for_path("/users").await?;
+        anyhow::ensure!(b.body_text().await?.contains("bob@example.com is now Support"));
+        anyhow::ensure!(role() == "support");
+        Ok(())
+    }
+    .await;
+    finish(b, "confirm_role_change", result).await;
+}

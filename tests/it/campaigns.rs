@@ -38,7 +38,13 @@ async fn campaigns_are_created_edited_and_archived_in_the_console() {
 
     let (_, list) = admin.page("/campaigns").await;
     assert!(list.contains("Spring Sale 2027"));
-    admin.submit(&format!("/campaigns/{id}"), &format!("/campaigns/{id}/archive"), &[("value", "on")]).await;
+    admin
+        .submit(
+            &format!("/campaigns/{id}"),
+            &format!("/campaigns/{id}/archive"),
+            &[("value", "on"), ("confirmed", "yes")],
+        )
+        .await;
     let (_, list) = admin.page("/campaigns").await;
     assert!(list.contains("Archived"));
     let actions = app.audit_actions();

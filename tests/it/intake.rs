@@ -323,7 +323,13 @@ async fn unknown_campaigns_and_sources_are_404_and_an_archived_campaign_refuses_
 
     let id: i64 =
         keyward::schema::campaigns::table.select(keyward::schema::campaigns::id).first(&mut app.conn()).unwrap();
-    let res = admin.submit(&format!("/campaigns/{id}"), &format!("/campaigns/{id}/archive"), &[("value", "on")]).await;
+    let res = admin
+        .submit(
+            &format!("/campaigns/{id}"),
+            &format!("/campaigns/{id}/archive"),
+            &[("value", "on"), ("confirmed", "yes")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let a = intake.post("/api/v1/campaigns/spring/sources/alpha/form", lead()).await;
     assert_eq!(a.status, StatusCode::GONE);

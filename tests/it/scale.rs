@@ -155,7 +155,7 @@ async fn other_changes_reach_the_other_instance_too() {
         .unwrap();
 
     // A role change: B answers with the new role.
-    admin.submit("/users", &format!("/users/{id}/role"), &[("role", "support")]).await;
+    admin.submit("/users", &format!("/users/{id}/role"), &[("role", "support"), ("confirmed", "yes")]).await;
     let reached =
         eventually(Duration::from_secs(30), || async { api_get(&b_me, &token).await.1["role"] == "support" }).await;
     assert!(reached, "the role change reached B");
@@ -163,7 +163,7 @@ async fn other_changes_reach_the_other_instance_too() {
     admin.submit("/users", &format!("/users/{id}/api-token-allowed"), &[]).await;
     assert!(refused_within(&b.base, &profile, Duration::from_secs(30)).await.is_some());
     // Deactivation: B refuses the personal token.
-    admin.submit("/users", &format!("/users/{id}/active"), &[]).await;
+    admin.submit("/users", &format!("/users/{id}/active"), &[("confirmed", "yes")]).await;
     assert!(refused_within(&b.base, &token, Duration::from_secs(30)).await.is_some());
     drop(b);
 }

@@ -242,10 +242,10 @@ async fn a_token_acts_with_its_owners_current_role_and_stops_with_the_owner() {
         .select(keyward::schema::users::id)
         .first(&mut app.conn())
         .unwrap();
-    admin.submit("/users", &format!("/users/{id}/role"), &[("role", "support")]).await;
+    admin.submit("/users", &format!("/users/{id}/role"), &[("role", "support"), ("confirmed", "yes")]).await;
     assert_eq!(api_get(&me(&app), &token).await.1["role"], "support");
 
-    admin.submit("/users", &format!("/users/{id}/active"), &[]).await;
+    admin.submit("/users", &format!("/users/{id}/active"), &[("confirmed", "yes")]).await;
     let (status, body) = api_get(&me(&app), &token).await;
     assert_invalid_token(status, &body, "token_deactivated");
 }

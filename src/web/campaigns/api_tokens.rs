@@ -204,6 +204,7 @@ pub async fn confirm_revoke(
         cancel: format!("/campaigns/{id}/api/tokens"),
         reason: false,
         grace: None,
+        hidden: Vec::new(),
     }
     .render()
 }

@@ -167,6 +167,7 @@ pub async fn confirm_delete(
         cancel: format!("/campaigns/{id}/filters"),
         reason: false,
         grace: None,
+        hidden: Vec::new(),
     }
     .render()
 }

@@ -59,6 +59,7 @@ pub fn confirm_delete(
         cancel,
         reason: false,
         grace: None,
+        hidden: Vec::new(),
     }
     .render()
 }

@@ -11,7 +11,8 @@ use crate::domain::FileType;
 use crate::error::{AppError, FieldErrors};
 use crate::services::catalog::Campaign;
 use crate::services::{Services, campaigns};
-use crate::web::page::{SwitchForm, field_errors, redirect_with, refused, render_status};
+use crate::web::confirm::{ConfirmPage, confirmed};
+use crate::web::page::{checkbox, field_errors, redirect_with, refused, render_status};
 use crate::web::session::{Console, Flash, Layout};
 
 #[derive(Template)]
@@ -145,15 +146,40 @@ pub async fn set_file_types(
     }
 }
 
+#[derive(Deserialize)]
+pub struct ArchiveForm {
+    value: Option<String>,
+    confirmed: Option<String>,
+}
+
 pub async fn archive(
     svc: web::Data<Services>,
     console: Console,
     id: web::Path<i64>,
-    web::Form(form): web::Form<SwitchForm>,
+    web::Form(form): web::Form<ArchiveForm>,
 ) -> Result<HttpResponse, AppError> {
     let actor = require(&console)?;
     let id = id.into_inner();
-    let c = campaigns::set_archived(&svc, actor, id, form.on()).await?;
+    let archive = checkbox(&form.value);
+    if archive && !confirmed(&form.confirmed) {
+        let c = campaigns::resolve(&svc, &actor, &id.to_string()).await?;
+        let (_, layout) = console.layout("Archive a campaign", "campaigns");
+        return ConfirmPage {
+            layout,
+            heading: format!("Archive “{}”", c.name),
+            message: "Lead submissions to it are refused from now on, with a clear error; its leads, sources and tokens stay, and you can restore it."
+                .into(),
+            warning: None,
+            action: format!("/campaigns/{id}/archive"),
+            button: "Archive".into(),
+            cancel: format!("/campaigns/{id}"),
+            reason: false,
+            grace: None,
+            hidden: vec![("value".into(), "on".into()), ("confirmed".into(), "yes".into())],
+        }
+        .render();
+    }
+    let c = campaigns::set_archived(&svc, actor, id, archive).await?;
     let message = if c.archived_at.is_some() {
         format!("“{}” is archived: lead submissions to it are refused; its data stays.", c.name)
     } else {
