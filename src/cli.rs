@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `admin create`,
-//! `token issue`, `sweep`. Every command that needs the database starts the
+//! `token issue|list|revoke|regenerate`, `user list|create`, `sweep`. Every command that needs the database starts the
 //! embedded cluster when `DATABASE_URL` is unset, and stops it at the end.
 
 use std::io::{BufRead as _, Write as _};
@@ -32,10 +32,15 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
-    /// Issue tokens from the shell.
+    /// Issue, list, regenerate and revoke tokens from the shell.
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// List and invite console users from the shell.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
     },
     /// Expire and delete due tokens, end stale sessions, and exit.
     Sweep,
@@ -52,6 +57,29 @@ enum TokenCommand {
         kind: IssueKind,
         #[arg(long)]
         description: String,
+    },
+    /// List tokens (metadata only, newest first).
+    List {
+        /// A kind: global, campaign, source_form, personal, account_private...
+        #[arg(long)]
+        kind: Option<String>,
+        /// Part of the owner's email.
+        #[arg(long)]
+        owner: Option<String>,
+        /// active, deactivated, expired or revoked.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by its key, with a reason its owner is told.
+    Revoke {
+        key: String,
+        #[arg(long)]
+        reason: String,
     },
     /// Regenerate a token by its key and print the new one once; the old
     /// one keeps working for the grace period (0, the default: it stops now).
@@ -76,6 +104,26 @@ fn parse_grace(text: &str) -> Result<time::Duration, String> {
         "d" => Ok(time::Duration::days(n)),
         _ => Err(format!("`{text}` is not a duration such as 3600, 90m, 1h or 7d")),
     }
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// List console users and API users.
+    List {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Invite a user (the invitation is mailed by the running server).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// super_admin, admin, support or member.
+        #[arg(long, default_value = "member")]
+        role: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -152,6 +200,18 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         Command::Token { command: TokenCommand::Regenerate { key, grace } } => {
             interruptible(&mut signals, regenerate_token(settings, key, grace)).await
         }
+        Command::Token { command: TokenCommand::List { kind, owner, status, limit, json } } => {
+            interruptible(&mut signals, list_tokens(settings, kind, owner, status, limit, json)).await
+        }
+        Command::Token { command: TokenCommand::Revoke { key, reason } } => {
+            interruptible(&mut signals, revoke_token(settings, key, reason)).await
+        }
+        Command::User { command: UserCommand::List { json } } => {
+            interruptible(&mut signals, list_users(settings, json)).await
+        }
+        Command::User { command: UserCommand::Create { email, role, json } } => {
+            interruptible(&mut signals, create_user(settings, email, role, json)).await
+        }
         Command::Sweep => interruptible(&mut signals, sweep(settings)).await,
     }
 }
@@ -222,6 +282,120 @@ async fn regenerate_token(settings: Settings, key: String, grace: time::Duration
     };
     eprintln!("{} replaces it ({old}); the new token is shown once, store it now:", r.new.token.display_key());
     println!("{}", r.new.secret.expose_secret());
+    Ok(())
+}
+
+fn failed(e: crate::error::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+async fn list_tokens(
+    settings: Settings,
+    kind: Option<String>,
+    owner: Option<String>,
+    status: Option<String>,
+    limit: i64,
+    json: bool,
+) -> anyhow::Result<()> {
+    use crate::domain::{TokenKind, TokenStatus};
+    let kind = kind.map(|k| k.parse::<TokenKind>()).transpose().map_err(|e| anyhow::anyhow!("--kind: {e}"))?;
+    let status = status
+        .map(|s| {
+            TokenStatus::parse(&s)
+                .ok_or_else(|| anyhow::anyhow!("--status: one of active, deactivated, expired, revoked"))
+        })
+        .transpose()?;
+    anyhow::ensure!((1..=10_000).contains(&limit), "--limit: from 1 to 10000");
+    let state = startup::connect(settings, Clock::system()).await?;
+    let search = crate::services::TokenSearch { kind, owner, status, limit, ..Default::default() };
+    let rows = crate::services::support::search(&state, &crate::domain::Actor::command_line(), search)
+        .await
+        .map_err(failed)?;
+    let now = state.now();
+    let mut out = std::io::stdout().lock();
+    if !json {
+        writeln!(out, "{:<16} {:<16} {:<12} {:<28} {}", "KEY", "KIND", "STATUS", "OWNER", "NAME")?;
+    }
+    for r in &rows {
+        let t = &r.token;
+        if json {
+            let line = serde_json::json!({
+                "key": t.display_key(), "kind": t.kind, "name": t.name, "owner": r.owner_email,
+                "campaign": r.campaign_slug, "source": r.source_slug, "status": t.status(now).as_str(),
+                "created_at": crate::clock::rfc3339(t.created_at), "expires_at": t.expires_at.map(crate::clock::rfc3339),
+                "last_used_at": t.last_used_at.map(crate::clock::rfc3339), "retiring_until": t.retiring_until.map(crate::clock::rfc3339),
+            });
+            writeln!(out, "{line}")?;
+        } else {
+            let owner = r.owner_email.as_deref().or(r.campaign_slug.as_deref()).unwrap_or("");
+            writeln!(
+                out,
+                "{:<16} {:<16} {:<12} {:<28} {}",
+                t.display_key(),
+                t.kind.as_str(),
+                t.status(now).as_str(),
+                owner,
+                t.name
+            )?;
+        }
+    }
+    Ok(())
+}
+
+async fn revoke_token(settings: Settings, key: String, reason: String) -> anyhow::Result<()> {
+    let state = startup::connect(settings, Clock::system()).await?;
+    let actor = crate::domain::Actor::command_line();
+    let token = crate::services::support::by_key(&state, &actor, key).await.map_err(failed)?;
+    let token = crate::services::support::revoke(&state, actor, token.id, &reason).await.map_err(failed)?;
+    println!("{} revoked; its owner is told why.", token.display_key());
+    Ok(())
+}
+
+async fn list_users(settings: Settings, json: bool) -> anyhow::Result<()> {
+    let state = startup::connect(settings, Clock::system()).await?;
+    let users = crate::services::users::list(&state, &crate::domain::Actor::command_line()).await.map_err(failed)?;
+    let mut out = std::io::stdout().lock();
+    if !json {
+        writeln!(out, "{:<6} {:<36} {:<12} {}", "ID", "EMAIL", "ROLE", "STATUS")?;
+    }
+    for u in &users {
+        let status = if !u.active {
+            "deactivated"
+        } else if u.pending {
+            "invited"
+        } else {
+            "active"
+        };
+        if json {
+            let line = serde_json::json!({
+                "id": u.id, "email": u.email, "name": u.display_name, "role": u.role, "status": status,
+                "api_token_allowed": u.api_token_allowed, "created_at": crate::clock::rfc3339(u.created_at),
+                "last_sign_in_at": u.last_sign_in_at.map(crate::clock::rfc3339),
+            });
+            writeln!(out, "{line}")?;
+        } else {
+            writeln!(out, "{:<6} {:<36} {:<12} {}", u.id, u.email, u.role.as_str(), status)?;
+        }
+    }
+    Ok(())
+}
+
+async fn create_user(settings: Settings, email: String, role: String, json: bool) -> anyhow::Result<()> {
+    let role = role.parse::<crate::domain::Role>().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+    let state = startup::connect(settings, Clock::system()).await?;
+    let user = crate::services::users::invite(&state, crate::domain::Actor::command_line(), &email, role)
+        .await
+        .map_err(failed)?;
+    if json {
+        println!("{}", serde_json::json!({"id": user.id, "email": user.email, "role": user.role}));
+    } else {
+        println!(
+            "Invited {} as {} (id {}); the invitation is mailed by the running server.",
+            user.email,
+            user.role.label(),
+            user.id
+        );
+    }
     Ok(())
 }
 

@@ -68,7 +68,7 @@ fn send_invitation(
         now,
         &user.email,
         &messages::Invitation {
-            inviter: actor.label.clone(),
+            inviter: if actor.is_command_line() { "An administrator".to_owned() } else { actor.label.clone() },
             role: user.role.label().to_owned(),
             link,
             expires: crate::clock::display(expires),

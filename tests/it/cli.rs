@@ -325,3 +325,51 @@ async fn another_master_key_is_refused_at_start_with_one_line() {
     assert!(out.status.success(), "the same key works: {}", String::from_utf8_lossy(&out.stderr));
     let _ = std::fs::remove_dir_all(other_dir);
 }
+
+/// The operator's daily needs from the shell: list and revoke tokens, list
+/// and invite users, as text or JSON lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_lists_and_revokes_tokens_and_lists_and_invites_users() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let (key, token) = admin.create_personal_token("ci deploys").await;
+    let keyward = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .args(args)
+            .env("DATABASE_URL", app.db_url())
+            .env("KEYWARD_DATA_DIR", &app.data_dir)
+            .env("KEYWARD_CONFIG", "/dev/null")
+            .env("KEYWARD_MASTER_KEY", app.master_key())
+            .output()
+            .unwrap()
+    };
+    let out = keyward(&["token", "list", "--kind", "personal", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["key"], key.as_str());
+    assert_eq!(lines[0]["status"], "active");
+    assert!(!lines[0].to_string().contains(&token[15..]), "never a secret");
+    let out = keyward(&["token", "list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&key));
+
+    let out = keyward(&["token", "revoke", &key]);
+    assert!(!out.status.success(), "a reason is required");
+    let out = keyward(&["token", "revoke", &key, "--reason", "rotated by the operator"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (status, _) = crate::helpers::api_get(&app.url("/api/v1/me"), &token).await;
+    assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED, "refused by the running server");
+    assert!(app.audit_actions().contains(&"token.revoked".to_owned()));
+
+    let out = keyward(&["user", "create", "--email", "new.hire@example.com", "--role", "support", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(created["role"], "support");
+    app.smtp.wait_for("new.hire@example.com", "invited").await;
+    let out = keyward(&["user", "create", "--email", "not an address"]);
+    assert!(!out.status.success());
+    let out = keyward(&["user", "list", "--json"]);
+    let users = String::from_utf8(out.stdout).unwrap();
+    assert!(users.contains("new.hire@example.com") && users.contains(r#""status":"invited""#), "{users}");
+}
