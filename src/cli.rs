@@ -314,7 +314,7 @@ async fn list_tokens(
     let now = state.now();
     let mut out = std::io::stdout().lock();
     if !json {
-        writeln!(out, "{:<16} {:<16} {:<12} {:<28} {}", "KEY", "KIND", "STATUS", "OWNER", "NAME")?;
+        writeln!(out, "{:<16} {:<16} {:<12} {:<28} NAME", "KEY", "KIND", "STATUS", "OWNER")?;
     }
     for r in &rows {
         let t = &r.token;
@@ -356,7 +356,7 @@ async fn list_users(settings: Settings, json: bool) -> anyhow::Result<()> {
     let users = crate::services::users::list(&state, &crate::domain::Actor::command_line()).await.map_err(failed)?;
     let mut out = std::io::stdout().lock();
     if !json {
-        writeln!(out, "{:<6} {:<36} {:<12} {}", "ID", "EMAIL", "ROLE", "STATUS")?;
+        writeln!(out, "{:<6} {:<36} {:<12} STATUS", "ID", "EMAIL", "ROLE")?;
     }
     for u in &users {
         let status = if !u.active {
