@@ -36,29 +36,14 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     /// An exact action (`user.invited`) or a group (`user`).
     pub action: Option<String>,
+    /// Part of the target (an email, a token key, a campaign).
+    pub target: Option<String>,
+    /// Events from this day on, and up to this day, inclusive (UTC).
+    pub from: Option<time::Date>,
+    pub to: Option<time::Date>,
 }
 
 impl AuditEvent {
-    /// The details as compact JSON, unless there are none.
-    /// The details as labelled fields (`reason`: "…"), in their stored order.
-    pub fn details_fields(&self) -> Vec<(String, String)> {
-        match &self.details {
-            serde_json::Value::Object(o) => o
-                .iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| {
-                    let v = match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    (k.replace('_', " "), v)
-                })
-                .collect(),
-            serde_json::Value::Null => Vec::new(),
-            other => vec![("details".to_owned(), other.to_string())],
-        }
-    }
-
     pub fn insert(conn: &mut PgConnection, new: &NewAuditEvent<'_>) -> QueryResult<()> {
         diesel::insert_into(audit_events::table).values(new).execute(conn).map(drop)
     }
@@ -80,6 +65,15 @@ impl AuditEvent {
             } else {
                 q.filter(audit_events::action.like(format!("{}.%", escape_like(action))))
             };
+        }
+        if let Some(target) = &filter.target {
+            q = q.filter(audit_events::target.ilike(format!("%{}%", escape_like(target))));
+        }
+        if let Some(from) = filter.from {
+            q = q.filter(audit_events::at.ge(from.midnight().assume_utc()));
+        }
+        if let Some(to) = filter.to.and_then(|d| d.next_day()) {
+            q = q.filter(audit_events::at.lt(to.midnight().assume_utc()));
         }
         if let Some(before) = before {
             q = q.filter(audit_events::id.lt(before));

@@ -14,13 +14,17 @@ use crate::http::urlencode;
 use crate::services::Services;
 use crate::services::audit::{self, AuditEvent, AuditFilter};
 
-const PAGE: i64 = 50;
+const PAGE: i64 = 25;
 const CSV_BATCH: i64 = 1000;
 
 #[derive(Deserialize, Default)]
 pub struct AuditQuery {
     actor: Option<String>,
     action: Option<String>,
+    target: Option<String>,
+    /// `YYYY-MM-DD` (a date input's value).
+    from: Option<String>,
+    to: Option<String>,
     before: Option<i64>,
 }
 
@@ -29,7 +33,17 @@ impl AuditQuery {
         let clean = |v: &Option<String>| {
             v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(200).collect())
         };
-        AuditFilter { actor: clean(&self.actor), action: clean(&self.action) }
+        let date = |v: &Option<String>| {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            v.as_deref().and_then(|d| time::Date::parse(d.trim(), format).ok())
+        };
+        AuditFilter {
+            actor: clean(&self.actor),
+            action: clean(&self.action),
+            target: clean(&self.target),
+            from: date(&self.from),
+            to: date(&self.to),
+        }
     }
 }
 
@@ -40,6 +54,9 @@ struct AuditPage {
     events: Vec<AuditEvent>,
     actor: String,
     action: String,
+    target: String,
+    from: String,
+    to: String,
     actions: Vec<String>,
     filter_query: String,
     older: Option<String>,
@@ -53,6 +70,15 @@ fn filter_query(filter: &AuditFilter) -> String {
     }
     if let Some(a) = &filter.action {
         q.push(format!("action={}", urlencode(a)));
+    }
+    if let Some(t) = &filter.target {
+        q.push(format!("target={}", urlencode(t)));
+    }
+    if let Some(d) = filter.from {
+        q.push(format!("from={d}"));
+    }
+    if let Some(d) = filter.to {
+        q.push(format!("to={d}"));
     }
     q.join("&")
 }
@@ -78,6 +104,9 @@ pub async fn list(
         events,
         actor: filter.actor.clone().unwrap_or_default(),
         action: filter.action.clone().unwrap_or_default(),
+        target: filter.target.clone().unwrap_or_default(),
+        from: filter.from.map(|d| d.to_string()).unwrap_or_default(),
+        to: filter.to.map(|d| d.to_string()).unwrap_or_default(),
         actions,
         filter_query: fq,
         older,

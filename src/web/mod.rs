@@ -7,6 +7,7 @@
 pub mod account_tokens;
 pub mod api_users;
 pub mod audit;
+pub mod audit_text;
 pub mod auth;
 pub mod campaigns;
 pub mod confirm;

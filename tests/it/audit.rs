@@ -38,11 +38,12 @@ async fn sign_ins_invitations_role_changes_and_deactivations_are_recorded_with_w
     let (status, page) = admin.page("/audit").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("user.role_changed") && page.contains("bob@example.com") && page.contains("127.0.0.1"));
-    // The details as labelled fields.
+    // In sentences, the rest of the details as labelled fields.
     assert!(
-        page.contains(r#"<span class="muted">from</span> member"#)
-            && page.contains(r#"<span class="muted">to</span> admin"#)
+        page.contains("<strong>admin@example.com</strong> changed the role of bob@example.com from member to admin"),
+        "{page}"
     );
+    assert!(page.contains("<strong>admin@example.com</strong> invited bob@example.com as member"));
     // What was typed in the email field is not logged unless it is an address.
     assert!(!page.contains("my password!"));
     assert!(page.contains("(not an email address)"));
@@ -52,6 +53,14 @@ async fn sign_ins_invitations_role_changes_and_deactivations_are_recorded_with_w
     assert!(page.contains("user.invited") && !page.contains("session.signed_in</code>"));
     let (_, page) = admin.page("/audit?actor=bob%40example.com").await;
     assert!(page.contains("user.invitation_accepted") && !page.contains("user.invited</code>"));
+    // By target and by date.
+    let (_, page) = admin.page("/audit?target=bob%40example").await;
+    assert!(page.contains("user.deactivated</code>") && !page.contains("setup.completed</code>"));
+    let today = time::OffsetDateTime::now_utc().date();
+    let (_, page) = admin.page(&format!("/audit?from={today}&to={today}")).await;
+    assert!(page.contains("user.deactivated</code>"));
+    let (_, page) = admin.page(&format!("/audit?to={}", today.previous_day().unwrap())).await;
+    assert!(page.contains("Nothing recorded yet"), "nothing before today");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -78,6 +87,7 @@ async fn the_audit_log_pages_by_keyset_without_repeats() {
     };
     let a = emails(&first);
     let b = emails(&second);
+    assert_eq!(a.len(), 25, "25 rows a page");
     assert!(!a.is_empty() && !b.is_empty());
     assert!(a.iter().all(|e| !b.contains(e)), "no event shows on both pages");
 }
