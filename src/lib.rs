@@ -28,6 +28,7 @@ pub mod schema;
 pub mod services;
 pub mod startup;
 pub mod telemetry;
+pub mod text;
 pub mod tokens;
 pub mod web;
 pub mod webhook;

@@ -208,6 +208,7 @@ fn http_server(state: Services, listener: TcpListener) -> anyhow::Result<Server>
             .route("/widget/{c}", web::get().to(console::widget::page))
             .service(
                 web::scope("")
+                    .wrap(from_fn(console::middleware::console_errors))
                     .wrap(from_fn(console::middleware::console_guard))
                     .configure(console::configure)
                     .default_service(web::to(not_found_page)),

@@ -141,10 +141,11 @@ pub async fn delete(svc: &Services, actor: Actor, campaign_id: i64, filter_id: i
         let users = Token::live_names_using_filter(conn, filter.id)?;
         if !users.is_empty() {
             return Err(AppError::conflict(format!(
-                "The filter “{}” is used by {} API token(s) ({}): revoke them first.",
+                "The filter “{}” is used by {} ({}): revoke {} first.",
                 filter.name,
-                users.len(),
-                users.join(", ")
+                if users.len() == 1 { "1 API token".to_owned() } else { format!("{} API tokens", users.len()) },
+                users.join(", "),
+                if users.len() == 1 { "it" } else { "them" }
             )));
         }
         // Revoked tokens keep pointing at it; let them point at nothing.

@@ -78,7 +78,7 @@ fn describe_required(level: Level, campaign: &Campaign) -> String {
     match level {
         Level::Source { .. } => format!("its own {} token ({}…)", kind.label().to_lowercase(), kind.prefix()),
         Level::Campaign(_) => format!("the campaign token of `{}` ({}…)", campaign.slug, kind.prefix()),
-        Level::Global => format!("the global token ({}…)", kind.prefix()),
+        Level::Global => format!("the organisation-wide token ({}…)", kind.prefix()),
     }
 }
 

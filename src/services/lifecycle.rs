@@ -274,10 +274,12 @@ pub struct TokenSweep {
 
 impl std::fmt::Display for SweepReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
         write!(
             f,
-            "{} expired token(s) deleted, {} expiry warning(s) queued; stale sessions removed",
-            self.tokens.expired, self.tokens.warned
+            "{} deleted, {} queued; stale sessions removed",
+            plural(self.tokens.expired, "expired token", "expired tokens"),
+            plural(self.tokens.warned, "expiry warning", "expiry warnings")
         )
     }
 }

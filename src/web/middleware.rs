@@ -175,3 +175,49 @@ pub async fn console_guard(
     }
     Ok(res.map_into_left_body())
 }
+
+/// A console error page for a signed-in user keeps the navigation and
+/// offers the next step: the bare page `AppError` renders (which knows no
+/// session) is rendered again inside the console's layout.
+pub async fn console_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return Ok(res.map_into_left_body());
+    }
+    let Some(error) = res.response().error().and_then(|e| e.as_error::<AppError>()).cloned() else {
+        return Ok(res.map_into_left_body());
+    };
+    let Some(user) = res.request().extensions().get::<super::session::CurrentUser>().cloned() else {
+        return Ok(res.map_into_left_body());
+    };
+    let view = super::session::View::of(res.request());
+    let title = status.canonical_reason().unwrap_or("Error");
+    let layout = super::session::Layout::for_user(view, &user, title, "");
+    let error_id = matches!(error, AppError::Internal(_)).then(crate::telemetry::request_id).flatten();
+    let page = ConsoleErrorPage { layout, status: status.as_u16(), message: error.public_message(), error_id };
+    let Ok(body) = askama::Template::render(&page) else {
+        return Ok(res.map_into_left_body());
+    };
+    let (req, old) = res.into_parts();
+    let mut new = actix_web::HttpResponse::build(status);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_LENGTH {
+            new.append_header((name.clone(), value.clone()));
+        }
+    }
+    new.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")));
+    Ok(ServiceResponse::new(req, new.body(body)).map_into_right_body())
+}
+
+#[derive(askama::Template)]
+#[template(path = "error_console.html")]
+struct ConsoleErrorPage {
+    layout: super::session::Layout,
+    status: u16,
+    message: String,
+    error_id: Option<String>,
+}

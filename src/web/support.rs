@@ -309,7 +309,10 @@ pub async fn user_revoke(
         Ok(tokens) => Ok(redirect_with(
             &svc,
             &format!("/support/tokens?owner={}", urlencode(&user.email)),
-            Flash::success(format!("{} token(s) of {} revoked; one email tells them why.", tokens.len(), user.email)),
+            Flash::success(match tokens.len() {
+                1 => format!("1 token of {} was revoked; an email tells them why.", user.email),
+                n => format!("{n} tokens of {} were revoked; one email tells them why.", user.email),
+            }),
         )),
         Err(e) => refused(&svc, e, &back),
     }

@@ -35,6 +35,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "csv_util",
             "assets",
             "netlist",
+            "text",
         ],
     ),
 ];

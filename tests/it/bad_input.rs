@@ -102,7 +102,7 @@ async fn a_nul_character_is_refused_wherever_it_comes_and_nothing_is_written() {
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{action}");
         let body = res.text().await.unwrap();
         let field = fields.iter().find(|(_, v)| v.contains('\u{0}')).unwrap().0;
-        assert!(body.contains(&format!("`{field}`")), "{action}: names the field: {body}");
+        assert!(body.contains(&format!("<code>{field}</code>")), "{action}: names the field: {body}");
     }
 
     assert_eq!(count(&app, "campaigns"), campaigns, "no campaign written");

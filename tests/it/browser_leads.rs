@@ -39,7 +39,7 @@ async fn relations_files_and_file_types_in_the_console() {
         b.fill("input[name=label]", "Account").await?;
         b.find("select[name=target_campaign] option[value=accounts]").await?.click().await?;
         b.click_and_load("form[action$='/relations'] button[type=submit]").await?;
-        anyhow::ensure!(b.body_text().await?.contains("Relation `account` to Accounts added"));
+        anyhow::ensure!(b.body_text().await?.contains("Relation account to Accounts added"));
         anyhow::ensure!(b.text("#relation-account").await?.contains("one lead"));
         b.look("relations").await?;
 

@@ -38,7 +38,7 @@ async fn a_partner_gets_a_filtered_campaign_token_step_by_step() {
         b.fill(".option-form input[name=option_slug]", "SELECT_PARTNER").await?;
         b.fill(".option-form input[name=option_label]", "Partner ABC").await?;
         b.click_and_load(".option-form button[type=submit]").await?;
-        anyhow::ensure!(b.body_text().await?.contains("Option `SELECT_PARTNER` added"));
+        anyhow::ensure!(b.body_text().await?.contains("Option SELECT_PARTNER added"));
 
         // 2. Filters: New filter with the condition.
         b.click_and_load(&format!("nav.tabs a[href='/campaigns/{cid}/filters']")).await?;

@@ -171,3 +171,42 @@ async fn section_roots_lead_to_their_first_page() {
         assert_eq!(status, StatusCode::OK, "{first}");
     }
 }
+
+/// An error page keeps a signed-in user's navigation and says what to do
+/// next; messages show quoted slugs as code, never as backticks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_pages_keep_the_navigation_and_offer_the_next_step() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let member = app.user_with_role(&admin, "mo@example.com", "member").await;
+    let res = member.get("/users").await;
+    assert_eq!(res.status(), reqwest::StatusCode::FORBIDDEN);
+    let page = res.text().await.unwrap();
+    assert!(page.contains(r#"class="mainnav""#), "the navigation stays: {page}");
+    assert!(page.contains("have access to this page"));
+    assert!(page.contains("Ask a super admin"));
+    let (status, page) = admin.page("/campaigns/999999").await;
+    assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
+    assert!(page.contains(r#"class="mainnav""#) && page.contains("Back to the dashboard"));
+    // Signed out, a 410 (a used reset link) offers a new link.
+    let anon = app.agent();
+    let (status, page) = anon.page("/password/reset/not-a-real-code").await;
+    if status == reqwest::StatusCode::GONE {
+        assert!(page.contains("/password/forgot"), "{page}");
+    }
+    // A flash that quotes a slug shows it as code.
+    let api = app.admin_api(&admin).await;
+    let c = api.post("/api/v1/campaigns", serde_json::json!({"name": "Spring"})).await;
+    let cid = c.body["id"].as_i64().unwrap();
+    let res = admin
+        .submit(
+            &format!("/campaigns/{cid}/statuses"),
+            &format!("/campaigns/{cid}/statuses"),
+            &[("slug", "sold"), ("label", "Sold")],
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+    let (_, page) = admin.page(&format!("/campaigns/{cid}/statuses")).await;
+    assert!(page.contains("Status <code>sold</code> added."), "{page}");
+    assert!(!page.contains("`sold`"));
+}
