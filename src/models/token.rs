@@ -105,6 +105,11 @@ pub struct TokenRow {
     pub owner_email: Option<String>,
     pub campaign_slug: Option<String>,
     pub source_slug: Option<String>,
+    /// What people call the scope: the campaign's and source's names.
+    pub campaign_name: Option<String>,
+    pub source_name: Option<String>,
+    /// Who made it (a campaign API token's admin, say).
+    pub creator_email: Option<String>,
 }
 
 impl TokenRow {
@@ -119,32 +124,50 @@ impl TokenRow {
             ids.dedup();
             ids
         }
-        fn names(
+        fn names<T>(
             ids: Vec<i64>,
-            load: impl FnOnce(Vec<i64>) -> QueryResult<Vec<(i64, String)>>,
-        ) -> QueryResult<HashMap<i64, String>> {
+            load: impl FnOnce(Vec<i64>) -> QueryResult<Vec<(i64, T)>>,
+        ) -> QueryResult<HashMap<i64, T>> {
             if ids.is_empty() {
                 return Ok(HashMap::new());
             }
             Ok(load(ids)?.into_iter().collect())
         }
-        let emails = names(ids(&tokens, |t| t.user_id), |ids| {
+        let mut user_ids = ids(&tokens, |t| t.user_id);
+        user_ids.extend(ids(&tokens, |t| t.created_by));
+        user_ids.sort_unstable();
+        user_ids.dedup();
+        let emails = names(user_ids, |ids| {
             users::table.filter(users::id.eq_any(ids)).select((users::id, users::email)).load(conn)
         })?;
-        let campaign_slugs = names(ids(&tokens, |t| t.campaign_id), |ids| {
-            campaigns::table.filter(campaigns::id.eq_any(ids)).select((campaigns::id, campaigns::slug)).load(conn)
+        let campaigns = names(ids(&tokens, |t| t.campaign_id), |ids| {
+            campaigns::table
+                .filter(campaigns::id.eq_any(ids))
+                .select((campaigns::id, (campaigns::slug, campaigns::name)))
+                .load::<(i64, (String, String))>(conn)
         })?;
-        let source_slugs = names(ids(&tokens, |t| t.source_id), |ids| {
-            sources::table.filter(sources::id.eq_any(ids)).select((sources::id, sources::slug)).load(conn)
+        let sources = names(ids(&tokens, |t| t.source_id), |ids| {
+            sources::table
+                .filter(sources::id.eq_any(ids))
+                .select((sources::id, (sources::slug, sources::name)))
+                .load::<(i64, (String, String))>(conn)
         })?;
-        let name = |names: &HashMap<i64, String>, id: Option<i64>| id.and_then(|id| names.get(&id).cloned());
+        let email = |id: Option<i64>| id.and_then(|id| emails.get(&id).cloned());
+        let pair = |map: &HashMap<i64, (String, String)>, id: Option<i64>| id.and_then(|id| map.get(&id).cloned());
         Ok(tokens
             .into_iter()
-            .map(|token| TokenRow {
-                owner_email: name(&emails, token.user_id),
-                campaign_slug: name(&campaign_slugs, token.campaign_id),
-                source_slug: name(&source_slugs, token.source_id),
-                token,
+            .map(|token| {
+                let c = pair(&campaigns, token.campaign_id);
+                let s = pair(&sources, token.source_id);
+                TokenRow {
+                    owner_email: email(token.user_id),
+                    creator_email: email(token.created_by),
+                    campaign_slug: c.as_ref().map(|c| c.0.clone()),
+                    campaign_name: c.map(|c| c.1),
+                    source_slug: s.as_ref().map(|s| s.0.clone()),
+                    source_name: s.map(|s| s.1),
+                    token,
+                }
             })
             .collect())
     }

@@ -100,6 +100,9 @@ pub struct TokenListing {
     pub owner_email: Option<String>,
     pub campaign_slug: Option<String>,
     pub source_slug: Option<String>,
+    pub campaign_name: Option<String>,
+    pub source_name: Option<String>,
+    pub creator_email: Option<String>,
 }
 
 impl From<TokenRow> for TokenListing {
@@ -109,6 +112,9 @@ impl From<TokenRow> for TokenListing {
             owner_email: r.owner_email,
             campaign_slug: r.campaign_slug,
             source_slug: r.source_slug,
+            campaign_name: r.campaign_name,
+            source_name: r.source_name,
+            creator_email: r.creator_email,
         }
     }
 }

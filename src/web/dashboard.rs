@@ -8,6 +8,7 @@ use askama::Template;
 use super::page::render;
 use super::session::{Console, Layout};
 use super::usage_chart::{self, Bar};
+use crate::domain::{Permission, TokenKind};
 use crate::error::AppError;
 use crate::services::Services;
 use crate::services::audit::AuditEvent;
@@ -16,6 +17,27 @@ use crate::services::dashboard;
 pub struct Count {
     pub label: &'static str,
     pub n: i64,
+    /// The list of these tokens the viewer may open.
+    pub href: String,
+}
+
+/// Where the viewer lists tokens of `kind`, if anywhere: the kinds they
+/// can neither hold nor oversee get no tile.
+fn list_of(user: &crate::web::session::CurrentUser, kind: TokenKind) -> Option<String> {
+    match kind {
+        TokenKind::Personal => Some("/profile/tokens".into()),
+        TokenKind::Profile => Some("/profile".into()),
+        _ if user.can(Permission::SupportTokens) => Some(format!("/support/tokens?kind={kind}")),
+        _ if user.can(Permission::ManageCampaigns)
+            && !matches!(
+                kind,
+                TokenKind::Global | TokenKind::AccountPublic | TokenKind::AccountPrivate | TokenKind::Reporter
+            ) =>
+        {
+            Some("/campaigns".into())
+        }
+        _ => None,
+    }
 }
 
 pub struct Expiring {
@@ -44,9 +66,13 @@ struct DashboardPage {
 
 pub async fn show(svc: web::Data<Services>, console: Console) -> Result<HttpResponse, AppError> {
     let d = dashboard::dashboard(&svc, &console.user.actor()).await?;
-    let (_, layout) = console.layout("Dashboard", "dashboard");
+    let (user, layout) = console.layout("Dashboard", "dashboard");
     let now = svc.now();
-    let counts = d.counts.iter().map(|(k, n)| Count { label: k.label(), n: *n }).collect();
+    let counts = d
+        .counts
+        .iter()
+        .filter_map(|(k, n)| list_of(&user, *k).map(|href| Count { label: k.label(), n: *n, href }))
+        .collect();
     let expiring = d
         .expiring
         .iter()

@@ -29,8 +29,8 @@ pub struct ListedToken {
 impl ListedToken {
     pub fn of(row: &TokenListing, now: time::OffsetDateTime) -> Self {
         let t = &row.token;
-        let scope = match (&row.campaign_slug, &row.source_slug) {
-            (Some(c), Some(s)) => format!("{c} / {s}"),
+        let scope = match (&row.campaign_name, &row.source_name) {
+            (Some(c), Some(s)) => format!("{c} › {s}"),
             (Some(c), None) => c.clone(),
             _ if t.kind == TokenKind::Global => "organisation".to_owned(),
             _ => String::new(),
@@ -40,7 +40,12 @@ impl ListedToken {
             key: t.display_key(),
             kind: t.kind.label(),
             name: t.name.clone(),
-            owner: row.owner_email.clone().unwrap_or_default(),
+            // A campaign API token belongs to no user: the admin who made it.
+            owner: row
+                .owner_email
+                .clone()
+                .or_else(|| if t.kind == TokenKind::CampaignApi { row.creator_email.clone() } else { None })
+                .unwrap_or_default(),
             scope,
             created: crate::clock::display_date(t.created_at),
             last_used: t.last_used_at.map(crate::clock::display_date),

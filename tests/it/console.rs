@@ -210,3 +210,30 @@ async fn error_pages_keep_the_navigation_and_offer_the_next_step() {
     assert!(page.contains("Status <code>sold</code> added."), "{page}");
     assert!(!page.contains("`sold`"));
 }
+
+/// Dashboard tiles: only the kinds the viewer can hold or oversee, each a
+/// link to its list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_tiles_show_the_viewers_kinds_and_link_to_their_lists() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let member = app.user_with_role(&admin, "mo@example.com", "member").await;
+    let boss = app.user_with_role(&admin, "boss@example.com", "admin").await;
+    let tiles = |page: &str| -> Vec<String> {
+        page.split(r#"<span class="tile-label">"#).skip(1).map(|s| s.split('<').next().unwrap().to_owned()).collect()
+    };
+    let (_, page) = member.page("/").await;
+    assert_eq!(tiles(&page), ["Personal", "Profile API"]);
+    assert!(page.contains(r#"<a class="tile" href="/profile/tokens">"#));
+    let (_, page) = boss.page("/").await;
+    let t = tiles(&page);
+    assert!(
+        t.contains(&"Campaign API".to_owned())
+            && !t.contains(&"Global".to_owned())
+            && !t.contains(&"Account private".to_owned()),
+        "{t:?}"
+    );
+    let (_, page) = admin.page("/").await;
+    assert!(tiles(&page).contains(&"Global".to_owned()));
+    assert!(page.contains(r#"href="/support/tokens?kind=global""#));
+}
