@@ -85,6 +85,10 @@ impl OutboxMessage {
             .map(drop)
     }
 
+    pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<OutboxMessage>> {
+        outbox::table.find(id).select(OutboxMessage::as_select()).first(conn).optional()
+    }
+
     pub fn recent(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<OutboxMessage>> {
         outbox::table.order(outbox::id.desc()).limit(limit).select(OutboxMessage::as_select()).load(conn)
     }

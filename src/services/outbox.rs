@@ -42,6 +42,12 @@ pub async fn outbox(svc: &Services, actor: &Actor) -> Result<Outbox, AppError> {
     .await
 }
 
+/// One queued message, as its recipient sees it.
+pub async fn message(svc: &Services, actor: &Actor, id: i64) -> Result<OutboxMessage, AppError> {
+    actor.require(Permission::ManageUsers)?;
+    svc.run(move |conn| OutboxMessage::find(conn, id)?.ok_or(AppError::NotFound)).await
+}
+
 /// One .eml file of the mail directory, as written.
 pub async fn mail_file(svc: &Services, actor: &Actor, name: String) -> Result<String, AppError> {
     actor.require(Permission::ManageUsers)?;

@@ -183,5 +183,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/audit", web::get().to(audit::list))
         .route("/audit.csv", web::get().to(audit::csv))
         .route("/dev/outbox", web::get().to(outbox::list))
-        .route("/dev/outbox/{name}", web::get().to(outbox::show));
+        .route("/dev/outbox/{name}", web::get().to(outbox::show))
+        .route("/dev/outbox/m/{id}", web::get().to(outbox::message))
+        .route("/dev/outbox/m/{id}/html", web::get().to(outbox::message_html));
 }

@@ -44,3 +44,38 @@ pub async fn show(
     let (_, layout) = console.layout(format!("Message {name}"), "outbox");
     render(&MessagePage { layout, name, raw })
 }
+
+#[derive(Template)]
+#[template(path = "outbox/message.html")]
+struct QueuedPage {
+    layout: Layout,
+    m: OutboxMessage,
+    from: String,
+}
+
+/// A queued message as its recipient sees it: subject, from, to, the HTML
+/// part in a sandboxed frame, and the text part.
+pub async fn message(svc: web::Data<Services>, console: Console, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let m = outbox::message(&svc, &console.user.actor(), id.into_inner()).await?;
+    let (_, layout) = console.layout(m.subject.clone(), "outbox");
+    let from = svc.settings.mail_from.clone();
+    render(&QueuedPage { layout, m, from })
+}
+
+/// The HTML part alone, for the frame: sandboxed (no scripts, no forms, no
+/// same origin), framed only by Keyward's own page.
+pub async fn message_html(
+    svc: web::Data<Services>,
+    console: Console,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let m = outbox::message(&svc, &console.user.actor(), id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'",
+        ))
+        .insert_header((actix_web::http::header::X_FRAME_OPTIONS, "SAMEORIGIN"))
+        .body(m.body_html))
+}

@@ -262,6 +262,8 @@ const CONSOLE: &[Row] = &[
     r("GET", "/audit.csv", Gate::Perm(Permission::ViewAudit)),
     r("GET", "/dev/outbox", USERS),
     r("GET", "/dev/outbox/{name}", USERS),
+    r("GET", "/dev/outbox/m/{id}", USERS).with(NONE),
+    r("GET", "/dev/outbox/m/{id}/html", USERS).with(NONE),
     // Outside the console scope.
     r("GET", "/healthz", Gate::Open),
     r("GET", "/livez", Gate::Open),

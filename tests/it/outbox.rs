@@ -47,3 +47,27 @@ async fn mail_queued_before_a_restart_is_delivered_after_it() {
     let mail = app.smtp.wait_for("later@example.com", "invited").await;
     assert!(mail.subject.contains("admin@example.com"));
 }
+
+/// The outbox shows a mail as its recipient sees it: subject, from, to,
+/// the HTML part in a sandboxed frame, and the text part.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_mail_reads_as_its_recipient_sees_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let res = admin.submit("/users", "/users", &[("email", "newbie@example.com"), ("role", "member")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, list) = admin.page("/dev/outbox").await;
+    let href = list.split(r#"href="/dev/outbox/m/"#).nth(1).expect("a link to the message").split('"').next().unwrap();
+    let (status, page) = admin.page(&format!("/dev/outbox/m/{href}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("newbie@example.com") && page.contains("<dt>From</dt>") && page.contains("Text part"));
+    assert!(page.contains(&format!(r#"<iframe class="mail-frame" src="/dev/outbox/m/{href}/html" sandbox"#)), "{page}");
+    let res = admin.get(&format!("/dev/outbox/m/{href}/html")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.starts_with("sandbox;") && csp.contains("frame-ancestors 'self'"), "{csp}");
+    assert!(res.text().await.unwrap().contains("<html"), "the HTML part");
+    // Others may not read mail.
+    let member = app.user_with_role(&admin, "mo@example.com", "member").await;
+    assert_eq!(member.get(&format!("/dev/outbox/m/{href}/html")).await.status(), StatusCode::FORBIDDEN);
+}
