@@ -42,6 +42,8 @@ async fn a_partner_gets_a_filtered_campaign_token_step_by_step() {
 
         // 2. Filters: New filter with the condition.
         b.click_and_load(&format!("nav.tabs a[href='/campaigns/{cid}/filters']")).await?;
+        // "New filter" opens the form.
+        b.click("#filter-form summary").await?;
         b.fill("#filter-form input[name=name]", "Partner ABC – API access").await?;
         b.find("#filter-form select[name=condition] option[value='select_partner=SELECT_PARTNER']").await?.click().await?;
         b.click_and_load("#filter-form button[type=submit]").await?;
@@ -49,7 +51,9 @@ async fn a_partner_gets_a_filtered_campaign_token_step_by_step() {
 
         // 3. API documentation > API Tokens: New API token.
         b.click_and_load(&format!("nav.tabs a[href='/campaigns/{cid}/api/tokens']")).await?;
-        b.fill("input[name=name]", "Partner ABC – read/write").await?;
+        // "New API token" opens the form.
+        b.click("#new-api-token summary").await?;
+        b.fill("#new-api-token input[name=name]", "Partner ABC – read/write").await?;
         let read = b.find("input[name=read]").await?;
         if read.prop("checked").await?.as_deref() != Some("true") {
             read.click().await?;
@@ -58,6 +62,10 @@ async fn a_partner_gets_a_filtered_campaign_token_step_by_step() {
         b.find("select[name=filter_id] option:nth-child(2)").await?.click().await?;
         b.click_and_load("form[action$='/api/tokens'] button[type=submit]").await?;
         anyhow::ensure!(b.body_text().await?.contains("API token “Partner ABC – read/write” created"));
+        // The form is back in its first state: Read ticked, Write not.
+        let read = b.find("#new-api-token input[name=read]").await?.prop("checked").await?;
+        let write = b.find("#new-api-token input[name=write]").await?.prop("checked").await?;
+        anyhow::ensure!(read.as_deref() == Some("true") && write.as_deref() != Some("true"), "{read:?} {write:?}");
 
         // 4. The link icon gives the documentation URL; Show gives the token.
         let link = b.find("a[title='Public documentation URL for this token']").await?;

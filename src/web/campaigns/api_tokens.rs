@@ -81,6 +81,11 @@ struct EditPage {
 }
 
 impl Form {
+    /// As a new token's form starts: Read ticked, nothing else.
+    fn first() -> Self {
+        Self { read: Some("on".into()), ..Self::default() }
+    }
+
     /// The permissions and filter chosen; an unreadable filter is reported
     /// like a filter of another campaign.
     fn access(&self) -> Result<ApiTokenAccess, AppError> {
@@ -145,7 +150,7 @@ async fn page(
 }
 
 pub async fn list(svc: web::Data<Services>, console: Console, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    let form = Form { read: Some("on".into()), ..Form::default() };
+    let form = Form::first();
     page(&svc, console, id.into_inner(), StatusCode::OK, form, FieldErrors::new(), None).await
 }
 
@@ -164,7 +169,8 @@ pub async fn create(
                 new.token.name
             );
             let reveal = Reveal { token_id: new.token.id, secret: new.secret, message: Some(message) };
-            page(&svc, console, id, StatusCode::CREATED, Form::default(), FieldErrors::new(), Some(reveal)).await
+            // The form comes back in its first state (Read ticked).
+            page(&svc, console, id, StatusCode::CREATED, Form::first(), FieldErrors::new(), Some(reveal)).await
         }
         Err(e) => page(&svc, console, id, StatusCode::UNPROCESSABLE_ENTITY, form, field_errors(e)?, None).await,
     }
@@ -182,7 +188,7 @@ pub async fn show(
         return Ok(HttpResponse::Ok().json(json!({"token": secret.expose_secret()})));
     }
     let reveal = Reveal { token_id: tid, secret, message: None };
-    page(&svc, console, id, StatusCode::OK, Form::default(), FieldErrors::new(), Some(reveal)).await
+    page(&svc, console, id, StatusCode::OK, Form::first(), FieldErrors::new(), Some(reveal)).await
 }
 
 pub async fn confirm_revoke(
