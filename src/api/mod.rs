@@ -16,6 +16,7 @@ pub mod imports;
 pub mod intake;
 pub mod leads;
 pub mod lifecycle;
+pub mod listing;
 pub mod me;
 pub mod public;
 pub mod revocation;
@@ -79,7 +80,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/import/leads", [on(Method::POST, imports::import)]))
         .service(resource("/v1/imports/{id}", [on(Method::GET, imports::show)]))
         // Users, tokens, account tokens.
-        .service(resource("/v1/users", [on(Method::POST, users::create)]))
+        .service(resource("/v1/users", [on(Method::GET, listing::users), on(Method::POST, users::create)]))
+        .service(resource("/v1/audit", [on(Method::GET, listing::audit)]))
         .service(resource("/v1/users/{id}", [on(Method::PATCH, users::update)]))
         .service(resource("/v1/users/{id}/tokens/revoke", [on(Method::POST, users::revoke_tokens)]))
         .service(resource("/v1/api-users", [on(Method::GET, api_users::list), on(Method::POST, api_users::create)]))
@@ -108,7 +110,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             [on(Method::DELETE, account_tokens::delete_private)],
         ))
         // Campaign management.
-        .service(resource("/v1/campaigns", [on(Method::POST, campaigns::create_campaign)]))
+        .service(resource(
+            "/v1/campaigns",
+            [on(Method::GET, listing::campaigns), on(Method::POST, campaigns::create_campaign)],
+        ))
         .service(resource("/v1/campaigns/{c}/sources", [on(Method::POST, campaigns::create_source)]))
         .service(resource("/v1/campaigns/{c}/fields", [on(Method::POST, campaigns::create_field)]))
         .service(resource("/v1/campaigns/{c}/selects", [on(Method::POST, campaigns::create_select)]))

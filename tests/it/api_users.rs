@@ -172,3 +172,43 @@ async fn a_super_admin_manages_an_api_user_in_the_browser() {
     .await;
     finish(b, "api_user_console", result).await;
 }
+
+/// Collections read with a user token, cursor-paginated as the console
+/// reads them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaigns_users_and_the_audit_log_are_listed_page_by_page() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let api = app.admin_api(&admin).await;
+    for name in ["Alpha", "Beta", "Gamma"] {
+        assert_eq!(
+            api.post("/api/v1/campaigns", serde_json::json!({"name": name})).await.status,
+            reqwest::StatusCode::CREATED
+        );
+    }
+    let first = api.get("/api/v1/campaigns?limit=2").await;
+    assert_eq!(first.status, reqwest::StatusCode::OK, "{:?}", first.body);
+    let names: Vec<&str> =
+        first.body["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Alpha", "Beta"]);
+    let cursor = first.body["next_cursor"].as_str().expect("more").to_owned();
+    let second = api.get(&format!("/api/v1/campaigns?limit=2&cursor={cursor}")).await;
+    assert_eq!(second.body["items"][0]["name"], "Gamma");
+    assert!(second.body["next_cursor"].is_null());
+    assert_eq!(api.get("/api/v1/campaigns?limit=0").await.status, reqwest::StatusCode::BAD_REQUEST);
+    assert_eq!(api.get("/api/v1/campaigns?cursor=x").await.status, reqwest::StatusCode::BAD_REQUEST);
+
+    let users = api.get("/api/v1/users").await;
+    assert_eq!(users.body["items"][0]["email"], crate::helpers::ADMIN_EMAIL);
+
+    let audit = api.get("/api/v1/audit?action=campaign.created&limit=2").await;
+    assert_eq!(audit.status, reqwest::StatusCode::OK);
+    let items = audit.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["target"], "gamma", "newest first");
+    let more = api
+        .get(&format!("/api/v1/audit?action=campaign.created&cursor={}", audit.body["next_cursor"].as_str().unwrap()))
+        .await;
+    assert_eq!(more.body["items"][0]["target"], "alpha");
+    assert_eq!(api.get("/api/v1/audit?from=yesterday").await.status, reqwest::StatusCode::BAD_REQUEST);
+}

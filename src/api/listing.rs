@@ -1,0 +1,145 @@
+//! Collections of the management API, read with a user token as the
+//! console reads them: campaigns, users and the audit log, each
+//! cursor-paginated as `{items: [...], next_cursor}` (SPEC §5).
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::auth::Bearer;
+use crate::clock::rfc3339;
+use crate::error::{ApiError, AppError};
+use crate::services::audit::{self, AuditFilter};
+use crate::services::{Services, campaigns, users};
+
+#[derive(Deserialize)]
+pub struct Page {
+    cursor: Option<String>,
+    limit: Option<i64>,
+    // The audit log's filters.
+    actor: Option<String>,
+    action: Option<String>,
+    target: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl Page {
+    fn limit(&self) -> Result<i64, AppError> {
+        let limit = self.limit.unwrap_or(100);
+        if !(1..=500).contains(&limit) {
+            return Err(AppError::bad_request("limit must be from 1 to 500"));
+        }
+        Ok(limit)
+    }
+
+    fn cursor(&self) -> Result<Option<i64>, AppError> {
+        match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => c.parse().map(Some).map_err(|_| AppError::bad_request("cursor is not one this API gave")),
+            None => Ok(None),
+        }
+    }
+}
+
+/// One page of `items` (sorted by id) after `cursor`.
+fn page_of(mut items: Vec<(i64, Value)>, page: &Page) -> Result<Value, AppError> {
+    let (limit, after) = (page.limit()?, page.cursor()?);
+    items.sort_by_key(|(id, _)| *id);
+    let mut rest: Vec<(i64, Value)> = items.into_iter().filter(|(id, _)| after.is_none_or(|a| *id > a)).collect();
+    let next = (rest.len() as i64 > limit).then(|| {
+        rest.truncate(limit as usize);
+        rest.last().map(|(id, _)| id.to_string()).unwrap_or_default()
+    });
+    Ok(json!({"items": rest.into_iter().map(|(_, v)| v).collect::<Vec<_>>(), "next_cursor": next}))
+}
+
+/// `GET /api/v1/campaigns`.
+pub async fn campaigns(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    query: web::Query<Page>,
+) -> Result<HttpResponse, ApiError> {
+    let list = campaigns::list(&svc, &bearer.acting()?).await?;
+    let items = list
+        .into_iter()
+        .map(|c| {
+            let v = json!({
+                "id": c.id, "slug": c.slug, "name": c.name, "description": c.description,
+                "public_id": c.public_id, "token_enabled": c.token_enabled,
+                "archived_at": c.archived_at.map(rfc3339), "created_at": rfc3339(c.created_at),
+            });
+            (c.id, v)
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(page_of(items, &query)?))
+}
+
+/// `GET /api/v1/users`: people and API users.
+pub async fn users(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    query: web::Query<Page>,
+) -> Result<HttpResponse, ApiError> {
+    let list = users::list(&svc, &bearer.acting()?).await?;
+    let items = list
+        .into_iter()
+        .map(|u| {
+            let status = if !u.active {
+                "deactivated"
+            } else if u.pending {
+                "invited"
+            } else {
+                "active"
+            };
+            let v = json!({
+                "id": u.id, "email": u.email, "name": u.display_name, "role": u.role, "kind": u.kind,
+                "status": status, "active": u.active, "api_token_allowed": u.api_token_allowed,
+                "created_at": rfc3339(u.created_at), "last_sign_in_at": u.last_sign_in_at.map(rfc3339),
+            });
+            (u.id, v)
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(page_of(items, &query)?))
+}
+
+/// `GET /api/v1/audit`: newest first; `cursor` continues below the last id.
+pub async fn audit(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    query: web::Query<Page>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = bearer.acting()?;
+    let (limit, before) = (query.limit()?, query.cursor()?);
+    let date = |field: &str, v: &Option<String>| -> Result<Option<time::Date>, AppError> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        match v.as_deref().filter(|d| !d.is_empty()) {
+            Some(d) => time::Date::parse(d, format)
+                .map(Some)
+                .map_err(|_| AppError::bad_request(format!("{field} is a date such as 2026-11-30"))),
+            None => Ok(None),
+        }
+    };
+    let clean = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let filter = AuditFilter {
+        actor: clean(&query.actor),
+        action: clean(&query.action),
+        target: clean(&query.target),
+        from: date("from", &query.from)?,
+        to: date("to", &query.to)?,
+    };
+    let (mut events, _) = audit::page(&svc, &actor, filter, before, limit + 1).await?;
+    let next = (events.len() as i64 > limit).then(|| {
+        events.truncate(limit as usize);
+        events.last().map(|e| e.id.to_string()).unwrap_or_default()
+    });
+    let items: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            json!({
+                "id": e.id, "at": rfc3339(e.at), "actor": e.actor, "action": e.action,
+                "target": e.target, "ip": e.ip, "details": e.details,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": next})))
+}
