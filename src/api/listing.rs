@@ -1,6 +1,7 @@
 //! Collections of the management API, read with a user token as the
 //! console reads them: campaigns, users and the audit log, each
-//! cursor-paginated as `{items: [...], next_cursor}` (SPEC §5).
+//! cursor-paginated as `{items: [...], next_cursor}` (SPEC §5); and the
+//! API's own OpenAPI document.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -51,6 +52,11 @@ fn page_of(mut items: Vec<(i64, Value)>, page: &Page) -> Result<Value, AppError>
         rest.last().map(|(id, _)| id.to_string()).unwrap_or_default()
     });
     Ok(json!({"items": rest.into_iter().map(|(_, v)| v).collect::<Vec<_>>(), "next_cursor": next}))
+}
+
+/// `GET /api/v1/openapi.json`: the management API's OpenAPI 3.1 document.
+pub async fn openapi(svc: web::Data<Services>) -> HttpResponse {
+    HttpResponse::Ok().json(crate::services::api_doc::openapi(&svc.settings.public_url))
 }
 
 /// `GET /api/v1/campaigns`.

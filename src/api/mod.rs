@@ -42,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError(AppError::NotFound).into()))
         .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
         .service(resource("/v1/me", [on(Method::GET, me::show)]))
+        .service(resource("/v1/openapi.json", [on(Method::GET, listing::openapi)]))
         .service(resource("/v1/tokens/revoke", [on(Method::POST, revocation::revoke)]))
         // Lead intake.
         .service(resource("/v1/campaigns/{c}/sources/{s}/form", [on(Method::POST, intake::form)]))

@@ -17,6 +17,7 @@
 
 pub mod account_tokens;
 pub mod accounts;
+pub mod api_doc;
 pub mod api_tokens;
 pub mod api_users;
 pub mod audit;

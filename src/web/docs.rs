@@ -137,3 +137,48 @@ pub async fn openapi(
     let doc = docs::openapi(&d.snap, &svc.settings.public_url, filter, d.global_enabled);
     Ok(HttpResponse::Ok().content_type("application/json").body(pretty(&doc)))
 }
+
+/// One operation as `/docs/api` shows it.
+pub struct ApiOperation {
+    pub id: String,
+    pub method: &'static str,
+    pub path: &'static str,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub who: &'static str,
+    pub ok: u16,
+    pub query: &'static [(&'static str, &'static str)],
+    pub curl: String,
+}
+
+#[derive(Template)]
+#[template(path = "docs/api.html")]
+struct ApiDocsPage {
+    layout: Layout,
+    tags: Vec<(&'static str, Vec<ApiOperation>)>,
+}
+
+/// `/docs/api`: the management API, rendered on the server from its
+/// OpenAPI document's table, with an example request per operation.
+pub async fn api(svc: web::Data<Services>, view: View) -> Result<HttpResponse, AppError> {
+    let base = svc.settings.public_url.clone();
+    let mut tags: Vec<(&'static str, Vec<ApiOperation>)> = Vec::new();
+    for o in crate::services::api_doc::operations() {
+        let item = ApiOperation {
+            id: o.id(),
+            method: o.method,
+            path: o.path,
+            tag: o.tag,
+            summary: o.summary,
+            who: o.who,
+            ok: o.ok,
+            query: o.query,
+            curl: o.curl(&base),
+        };
+        match tags.iter_mut().find(|(t, _)| *t == o.tag) {
+            Some((_, ops)) => ops.push(item),
+            None => tags.push((o.tag, vec![item])),
+        }
+    }
+    render(&ApiDocsPage { layout: Layout::anonymous(view, "Keyward management API"), tags })
+}

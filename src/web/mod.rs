@@ -136,6 +136,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/campaigns/{id}/api/tokens/{tid}/edit", web::post().to(api_tokens::update))
         .route("/campaigns/{id}/api/tokens/{tid}/revoke", web::get().to(api_tokens::confirm_revoke))
         .route("/campaigns/{id}/api/tokens/{tid}/revoke", web::post().to(api_tokens::revoke))
+        .route("/docs/api", web::get().to(docs::api))
         .route("/docs/c/{public_id}", web::get().to(docs::page))
         .route("/docs/c/{public_id}/openapi.json", web::get().to(docs::openapi))
         .route("/settings/account-tokens", web::get().to(account_tokens::show))

@@ -86,6 +86,7 @@ async fn no_console_page_scrolls_sideways_at_390_or_1280_px() {
         "/dev/outbox".into(),
         format!("/tokens/{key}"),
         format!("/docs/c/{public_id}"),
+        "/docs/api".into(),
     ]
     .into();
     // The screens the README shows (`KEYWARD_SCREENS=1` writes them).

@@ -569,7 +569,7 @@ async fn the_public_documentation_follows_the_structure_and_states_a_tokens_filt
 }
 
 /// Checks a document with openapi-spec-validator (installed by .ci/prepare).
-fn validate_openapi(doc: &Value) {
+pub(crate) fn validate_openapi(doc: &Value) {
     let path = std::env::temp_dir().join(format!("kw-openapi-{}.json", keyward::tokens::random_base62(8)));
     std::fs::write(&path, serde_json::to_vec(doc).unwrap()).unwrap();
     let out = std::process::Command::new(crate::helpers::python())

@@ -214,6 +214,8 @@ const CONSOLE: &[Row] = &[
     r("POST", "/campaigns/{id}/api/tokens/{tid}/edit", CAMPAIGNS).with(&[("tid", "999999")]).body("read=on"),
     r("GET", "/campaigns/{id}/api/tokens/{tid}/revoke", CAMPAIGNS).with(&[("tid", "999999")]),
     r("POST", "/campaigns/{id}/api/tokens/{tid}/revoke", CAMPAIGNS).with(&[("tid", "999999")]),
+    r("GET", "/docs/api", Gate::Open),
+    r("GET", "/api/v1/openapi.json", Gate::Open),
     r("GET", "/docs/c/{public_id}", Gate::Open),
     r("GET", "/docs/c/{public_id}/openapi.json", Gate::Open),
     r("GET", "/settings/account-tokens", ORG),
