@@ -149,3 +149,226 @@ pub async fn audit(
         .collect();
     Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": next})))
 }
+
+fn campaign_json(c: &crate::services::catalog::Campaign) -> Value {
+    json!({
+        "id": c.id, "slug": c.slug, "name": c.name, "description": c.description,
+        "public_id": c.public_id, "token_enabled": c.token_enabled,
+        "archived_at": c.archived_at.map(rfc3339), "created_at": rfc3339(c.created_at),
+    })
+}
+
+async fn structure_of(
+    svc: &Services,
+    bearer: &Bearer,
+    reference: &str,
+) -> Result<crate::services::catalog::CampaignSnapshot, AppError> {
+    let actor = bearer.acting()?;
+    let c = campaigns::resolve(svc, &actor, reference).await?;
+    campaigns::structure(svc, &actor, c.id).await
+}
+
+/// `GET /api/v1/campaigns/{c}`.
+pub async fn campaign(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    c: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let snap = structure_of(&svc, &bearer, &c).await?;
+    Ok(HttpResponse::Ok().json(campaign_json(&snap.campaign)))
+}
+
+/// The collections of a campaign's structure.
+#[derive(Clone, Copy)]
+pub enum Part {
+    Sources,
+    Fields,
+    Selects,
+    Statuses,
+    Filters,
+}
+
+async fn part(svc: &Services, bearer: &Bearer, c: &str, part: Part, page: &Page) -> Result<HttpResponse, AppError> {
+    let snap = structure_of(svc, bearer, c).await?;
+    let items: Vec<(i64, Value)> = match part {
+        Part::Sources => snap
+            .sources
+            .iter()
+            .map(|s| {
+                let v = json!({
+                    "id": s.id, "slug": s.slug, "name": s.name, "kind": s.kind,
+                    "tokens": {"form": s.form_token_enabled, "ping": s.ping_token_enabled, "post": s.post_token_enabled},
+                });
+                (s.id, v)
+            })
+            .collect(),
+        Part::Fields => snap
+            .fields
+            .iter()
+            .map(|f| {
+                let v = json!({"id": f.id, "slug": f.slug, "label": f.label, "type": f.field_type, "required": f.required, "public": f.public});
+                (f.id, v)
+            })
+            .collect(),
+        Part::Selects => snap
+            .selects
+            .iter()
+            .map(|s| {
+                let options: Vec<Value> =
+                    s.options.iter().map(|o| json!({"id": o.id, "slug": o.slug, "label": o.label})).collect();
+                (s.select.id, json!({"id": s.select.id, "slug": s.select.slug, "label": s.select.label, "options": options}))
+            })
+            .collect(),
+        Part::Statuses => snap
+            .statuses
+            .iter()
+            .map(|s| (s.id, json!({"id": s.id, "slug": s.slug, "label": s.label, "default": s.is_default})))
+            .collect(),
+        Part::Filters => snap
+            .filters
+            .iter()
+            .map(|f| {
+                let conditions: Vec<Value> =
+                    f.conditions.iter().map(|c| json!({"select": c.select_slug, "option": c.option_slug})).collect();
+                (f.filter.id, json!({"id": f.filter.id, "name": f.filter.name, "conditions": conditions}))
+            })
+            .collect(),
+    };
+    Ok(HttpResponse::Ok().json(page_of(items, page)?))
+}
+
+pub async fn sources(
+    s: web::Data<Services>,
+    b: Bearer,
+    c: web::Path<String>,
+    q: web::Query<Page>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(part(&s, &b, &c, Part::Sources, &q).await?)
+}
+pub async fn fields(
+    s: web::Data<Services>,
+    b: Bearer,
+    c: web::Path<String>,
+    q: web::Query<Page>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(part(&s, &b, &c, Part::Fields, &q).await?)
+}
+pub async fn selects(
+    s: web::Data<Services>,
+    b: Bearer,
+    c: web::Path<String>,
+    q: web::Query<Page>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(part(&s, &b, &c, Part::Selects, &q).await?)
+}
+pub async fn statuses(
+    s: web::Data<Services>,
+    b: Bearer,
+    c: web::Path<String>,
+    q: web::Query<Page>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(part(&s, &b, &c, Part::Statuses, &q).await?)
+}
+pub async fn filters(
+    s: web::Data<Services>,
+    b: Bearer,
+    c: web::Path<String>,
+    q: web::Query<Page>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(part(&s, &b, &c, Part::Filters, &q).await?)
+}
+
+/// `DELETE /api/v1/campaigns/{c}/{fields|selects|statuses}/{slug}` and
+/// `…/filters/{id}`: 204, or the console's refusal (a status in use, a
+/// filter a live token uses: 409).
+async fn delete_part(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    c: String,
+    what: &str,
+    item: String,
+) -> Result<HttpResponse, ApiError> {
+    let snap = structure_of(&svc, &bearer, &c).await?;
+    let actor = bearer.acting()?;
+    let cid = snap.campaign.id;
+    let missing = || AppError::NoSuch(format!("campaign `{}` has no {what} `{item}`", snap.campaign.slug));
+    match what {
+        "fields" => {
+            let id = snap.fields.iter().find(|f| f.slug == item).map(|f| f.id).ok_or_else(missing)?;
+            crate::services::structure::delete_field(&svc, actor, cid, id).await?;
+        }
+        "selects" => {
+            let id = snap.selects.iter().find(|s| s.select.slug == item).map(|s| s.select.id).ok_or_else(missing)?;
+            crate::services::structure::delete_select(&svc, actor, cid, id).await?;
+        }
+        "statuses" => {
+            let id = snap.statuses.iter().find(|s| s.slug == item).map(|s| s.id).ok_or_else(missing)?;
+            crate::services::structure::delete_status(&svc, actor, cid, id).await?;
+        }
+        "filters" => {
+            let id = item
+                .parse::<i64>()
+                .ok()
+                .filter(|id| snap.filters.iter().any(|f| f.filter.id == *id))
+                .ok_or_else(missing)?;
+            crate::services::filters::delete(&svc, actor, cid, id).await?;
+        }
+        _ => return Err(AppError::NotFound.into()),
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/v1/users/{id}`.
+pub async fn user(svc: web::Data<Services>, bearer: Bearer, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let u = users::list(&svc, &bearer.acting()?)
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+        .ok_or_else(|| AppError::NoSuch(format!("no user has the id {id}")))?;
+    let status = if !u.active {
+        "deactivated"
+    } else if u.pending {
+        "invited"
+    } else {
+        "active"
+    };
+    Ok(HttpResponse::Ok().json(json!({
+        "id": u.id, "email": u.email, "name": u.display_name, "role": u.role, "kind": u.kind,
+        "status": status, "active": u.active, "api_token_allowed": u.api_token_allowed,
+        "created_at": rfc3339(u.created_at), "last_sign_in_at": u.last_sign_in_at.map(rfc3339),
+    })))
+}
+
+pub async fn delete_field(
+    s: web::Data<Services>,
+    b: Bearer,
+    p: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (c, item) = p.into_inner();
+    delete_part(s, b, c, "fields", item).await
+}
+pub async fn delete_select(
+    s: web::Data<Services>,
+    b: Bearer,
+    p: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (c, item) = p.into_inner();
+    delete_part(s, b, c, "selects", item).await
+}
+pub async fn delete_status(
+    s: web::Data<Services>,
+    b: Bearer,
+    p: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (c, item) = p.into_inner();
+    delete_part(s, b, c, "statuses", item).await
+}
+pub async fn delete_filter(
+    s: web::Data<Services>,
+    b: Bearer,
+    p: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (c, item) = p.into_inner();
+    delete_part(s, b, c, "filters", item).await
+}

@@ -83,7 +83,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // Users, tokens, account tokens.
         .service(resource("/v1/users", [on(Method::GET, listing::users), on(Method::POST, users::create)]))
         .service(resource("/v1/audit", [on(Method::GET, listing::audit)]))
-        .service(resource("/v1/users/{id}", [on(Method::PATCH, users::update)]))
+        .service(resource("/v1/users/{id}", [on(Method::GET, listing::user), on(Method::PATCH, users::update)]))
         .service(resource("/v1/users/{id}/tokens/revoke", [on(Method::POST, users::revoke_tokens)]))
         .service(resource("/v1/api-users", [on(Method::GET, api_users::list), on(Method::POST, api_users::create)]))
         .service(resource("/v1/api-users/{id}/tokens", [on(Method::POST, api_users::issue_token)]))
@@ -115,11 +115,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/v1/campaigns",
             [on(Method::GET, listing::campaigns), on(Method::POST, campaigns::create_campaign)],
         ))
-        .service(resource("/v1/campaigns/{c}/sources", [on(Method::POST, campaigns::create_source)]))
-        .service(resource("/v1/campaigns/{c}/fields", [on(Method::POST, campaigns::create_field)]))
-        .service(resource("/v1/campaigns/{c}/selects", [on(Method::POST, campaigns::create_select)]))
-        .service(resource("/v1/campaigns/{c}/statuses", [on(Method::POST, campaigns::create_status)]))
-        .service(resource("/v1/campaigns/{c}/filters", [on(Method::POST, campaigns::create_filter)]))
+        .service(resource("/v1/campaigns/{c}", [on(Method::GET, listing::campaign)]))
+        .service(resource(
+            "/v1/campaigns/{c}/sources",
+            [on(Method::GET, listing::sources), on(Method::POST, campaigns::create_source)],
+        ))
+        .service(resource(
+            "/v1/campaigns/{c}/fields",
+            [on(Method::GET, listing::fields), on(Method::POST, campaigns::create_field)],
+        ))
+        .service(resource(
+            "/v1/campaigns/{c}/selects",
+            [on(Method::GET, listing::selects), on(Method::POST, campaigns::create_select)],
+        ))
+        .service(resource(
+            "/v1/campaigns/{c}/statuses",
+            [on(Method::GET, listing::statuses), on(Method::POST, campaigns::create_status)],
+        ))
+        .service(resource(
+            "/v1/campaigns/{c}/filters",
+            [on(Method::GET, listing::filters), on(Method::POST, campaigns::create_filter)],
+        ))
+        .service(resource("/v1/campaigns/{c}/fields/{item}", [on(Method::DELETE, listing::delete_field)]))
+        .service(resource("/v1/campaigns/{c}/selects/{item}", [on(Method::DELETE, listing::delete_select)]))
+        .service(resource("/v1/campaigns/{c}/statuses/{item}", [on(Method::DELETE, listing::delete_status)]))
+        .service(resource("/v1/campaigns/{c}/filters/{item}", [on(Method::DELETE, listing::delete_filter)]))
         .service(resource("/v1/campaigns/{c}/relations", [on(Method::POST, campaigns::create_relation)]))
         .service(resource("/v1/campaigns/{c}/destinations", [on(Method::POST, destinations::create)]))
         .service(resource("/v1/destinations/{id}/deliveries", [on(Method::GET, destinations::deliveries)]))

@@ -60,6 +60,7 @@ impl Operation {
             .replace("{m}", "form")
             .replace("{id}", "42")
             .replace("{did}", "7")
+            .replace("{item}", "sold")
             .replace("{key}", "kw_pat_AbCd1234");
         let mut line = format!("curl -X {} {base}{path} \\\n  -H 'Authorization: Bearer $KEYWARD_TOKEN'", self.method);
         if let Some(body) = &self.example {
@@ -98,6 +99,7 @@ pub fn operations() -> Vec<Operation> {
         op("POST", "/api/v1/users", "Users", "Invite a user (the invitation is mailed)")
             .body(json!({"email": "sam@example.com", "role": "member"}))
             .status(201),
+        op("GET", "/api/v1/users/{id}", "Users", "One user"),
         op("PATCH", "/api/v1/users/{id}", "Users", "Change a user's role, switch them off or on, or their API token option")
             .body(json!({"role": "support", "active": true, "api_token_allowed": true})),
         op("POST", "/api/v1/users/{id}/tokens/revoke", "Users", "Revoke every token a user owns or is assigned (one email)")
@@ -136,6 +138,16 @@ pub fn operations() -> Vec<Operation> {
         op("DELETE", "/api/v1/settings/account-tokens/private/{key}", "Settings", "Delete a private token").status(204),
         op("GET", "/api/v1/campaigns", "Campaigns", "Campaigns").query(PAGE_QUERY),
         op("POST", "/api/v1/campaigns", "Campaigns", "Create a campaign").body(json!({"name": "Spring", "slug": "spring"})).status(201),
+        op("GET", "/api/v1/campaigns/{c}", "Campaigns", "One campaign, by slug or id"),
+        op("GET", "/api/v1/campaigns/{c}/sources", "Campaigns", "A campaign's sources and which of their tokens are on").query(PAGE_QUERY),
+        op("GET", "/api/v1/campaigns/{c}/fields", "Campaigns", "A campaign's fields").query(PAGE_QUERY),
+        op("GET", "/api/v1/campaigns/{c}/selects", "Campaigns", "A campaign's select lists and their options").query(PAGE_QUERY),
+        op("GET", "/api/v1/campaigns/{c}/statuses", "Campaigns", "A campaign's statuses").query(PAGE_QUERY),
+        op("GET", "/api/v1/campaigns/{c}/filters", "Campaigns", "A campaign's filters and their conditions").query(PAGE_QUERY),
+        op("DELETE", "/api/v1/campaigns/{c}/fields/{item}", "Campaigns", "Delete a field, by slug (its values go with it)").status(204),
+        op("DELETE", "/api/v1/campaigns/{c}/selects/{item}", "Campaigns", "Delete a select list, by slug").status(204),
+        op("DELETE", "/api/v1/campaigns/{c}/statuses/{item}", "Campaigns", "Delete a status, by slug (refused while leads have it)").status(204),
+        op("DELETE", "/api/v1/campaigns/{c}/filters/{item}", "Campaigns", "Delete a filter, by id (refused while a live token uses it)").status(204),
         op("POST", "/api/v1/campaigns/{c}/sources", "Campaigns", "Add a source").body(json!({"name": "Web", "kind": "CS"})).status(201),
         op("POST", "/api/v1/campaigns/{c}/fields", "Campaigns", "Add a field")
             .body(json!({"slug": "email", "label": "Email", "type": "email", "required": true}))

@@ -236,6 +236,7 @@ async fn the_management_api_document_validates_and_names_real_routes() {
                 .replace("{m}", "form")
                 .replace("{id}", "1")
                 .replace("{did}", "1")
+                .replace("{item}", "x")
                 .replace("{key}", "kw_pat_AbCd1234");
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let res = crate::helpers::api().request(method.clone(), app.url(&concrete)).send().await.unwrap();
@@ -252,4 +253,36 @@ async fn the_management_api_document_validates_and_names_real_routes() {
         assert!(page.contains(&format!("<code>{path}</code>")), "/docs/api shows {path}");
     }
     assert!(page.contains("curl -X POST"));
+}
+
+/// A campaign's structure read and trimmed through the API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaigns_structure_is_read_and_deleted_through_the_api() {
+    let app = crate::helpers::TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let api = app.admin_api(&admin).await;
+    let filter = crate::leads::seed(&api).await;
+    let c = api.get("/api/v1/campaigns/spring").await;
+    assert_eq!((c.status, c.body["slug"].as_str()), (reqwest::StatusCode::OK, Some("spring")));
+    let fields = api.get("/api/v1/campaigns/spring/fields").await;
+    let slugs: Vec<&str> =
+        fields.body["items"].as_array().unwrap().iter().map(|f| f["slug"].as_str().unwrap()).collect();
+    assert_eq!(slugs, ["email", "name"]);
+    let selects = api.get("/api/v1/campaigns/spring/selects").await;
+    assert_eq!(selects.body["items"][0]["options"][0]["slug"], "SELECT_PARTNER");
+    let filters = api.get("/api/v1/campaigns/spring/filters").await;
+    assert_eq!(filters.body["items"][0]["conditions"][0]["option"], "SELECT_PARTNER");
+    assert_eq!(api.get("/api/v1/campaigns/spring/sources").await.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(api.get("/api/v1/campaigns/spring/statuses").await.status, reqwest::StatusCode::OK);
+
+    let del = |path: String| api.send(reqwest::Method::DELETE, &path, None);
+    assert_eq!(del("/api/v1/campaigns/spring/fields/name".into()).await.status, reqwest::StatusCode::NO_CONTENT);
+    assert_eq!(del("/api/v1/campaigns/spring/fields/name".into()).await.status, reqwest::StatusCode::NOT_FOUND);
+    assert_eq!(del(format!("/api/v1/campaigns/spring/filters/{filter}")).await.status, reqwest::StatusCode::NO_CONTENT);
+    let fields = api.get("/api/v1/campaigns/spring/fields").await;
+    assert_eq!(fields.body["items"].as_array().unwrap().len(), 1);
+    let users = api.get("/api/v1/users").await;
+    let id = users.body["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(api.get(&format!("/api/v1/users/{id}")).await.body["email"], crate::helpers::ADMIN_EMAIL);
+    assert_eq!(api.get("/api/v1/users/999999").await.status, reqwest::StatusCode::NOT_FOUND);
 }
