@@ -195,10 +195,11 @@ async fn part(svc: &Services, bearer: &Bearer, c: &str, part: Part, page: &Page)
             .sources
             .iter()
             .map(|s| {
-                let v = json!({
-                    "id": s.id, "slug": s.slug, "name": s.name, "kind": s.kind,
-                    "tokens": {"form": s.form_token_enabled, "ping": s.ping_token_enabled, "post": s.post_token_enabled},
-                });
+                let tokens: serde_json::Map<String, Value> = crate::domain::IntakeMethod::ALL
+                    .iter()
+                    .map(|m| (m.as_str().to_owned(), json!(s.method_enabled(*m))))
+                    .collect();
+                let v = json!({"id": s.id, "slug": s.slug, "name": s.name, "kind": s.kind, "tokens": tokens});
                 (s.id, v)
             })
             .collect(),

@@ -57,7 +57,7 @@ impl Operation {
             .path
             .replace("{c}", "spring")
             .replace("{s}", "web")
-            .replace("{m}", "form")
+            .replace("{m}", crate::domain::IntakeMethod::Form.as_str())
             .replace("{id}", "42")
             .replace("{did}", "7")
             .replace("{item}", "sold")
