@@ -14,6 +14,7 @@ pub mod files;
 pub mod health;
 pub mod imports;
 pub mod intake;
+pub mod items;
 pub mod leads;
 pub mod lifecycle;
 pub mod listing;
@@ -115,7 +116,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/v1/campaigns",
             [on(Method::GET, listing::campaigns), on(Method::POST, campaigns::create_campaign)],
         ))
-        .service(resource("/v1/campaigns/{c}", [on(Method::GET, listing::campaign)]))
+        .service(resource(
+            "/v1/campaigns/{c}",
+            [on(Method::GET, listing::campaign), on(Method::PATCH, items::patch_campaign)],
+        ))
+        .service(resource("/v1/campaigns/{c}/sources/{s}", [on(Method::PATCH, items::patch_source)]))
         .service(resource(
             "/v1/campaigns/{c}/sources",
             [on(Method::GET, listing::sources), on(Method::POST, campaigns::create_source)],
@@ -136,10 +141,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/v1/campaigns/{c}/filters",
             [on(Method::GET, listing::filters), on(Method::POST, campaigns::create_filter)],
         ))
-        .service(resource("/v1/campaigns/{c}/fields/{item}", [on(Method::DELETE, listing::delete_field)]))
+        .service(resource(
+            "/v1/campaigns/{c}/fields/{item}",
+            [on(Method::PATCH, items::patch_field), on(Method::DELETE, listing::delete_field)],
+        ))
         .service(resource("/v1/campaigns/{c}/selects/{item}", [on(Method::DELETE, listing::delete_select)]))
-        .service(resource("/v1/campaigns/{c}/statuses/{item}", [on(Method::DELETE, listing::delete_status)]))
-        .service(resource("/v1/campaigns/{c}/filters/{item}", [on(Method::DELETE, listing::delete_filter)]))
+        .service(resource("/v1/campaigns/{c}/selects/{item}/options", [on(Method::POST, items::add_option)]))
+        .service(resource(
+            "/v1/campaigns/{c}/selects/{item}/options/{option}",
+            [on(Method::DELETE, items::delete_option)],
+        ))
+        .service(resource(
+            "/v1/campaigns/{c}/statuses/{item}",
+            [on(Method::PATCH, items::patch_status), on(Method::DELETE, listing::delete_status)],
+        ))
+        .service(resource(
+            "/v1/campaigns/{c}/filters/{item}",
+            [on(Method::PATCH, items::patch_filter), on(Method::DELETE, listing::delete_filter)],
+        ))
+        .service(resource("/v1/users/{id}/invitation", [on(Method::POST, items::resend_invitation)]))
+        .service(resource("/v1/destinations/{id}", [on(Method::PATCH, items::patch_destination)]))
+        .service(resource("/v1/outbox", [on(Method::GET, items::outbox)]))
         .service(resource("/v1/campaigns/{c}/relations", [on(Method::POST, campaigns::create_relation)]))
         .service(resource("/v1/campaigns/{c}/destinations", [on(Method::POST, destinations::create)]))
         .service(resource("/v1/destinations/{id}/deliveries", [on(Method::GET, destinations::deliveries)]))

@@ -61,6 +61,7 @@ impl Operation {
             .replace("{id}", "42")
             .replace("{did}", "7")
             .replace("{item}", "sold")
+            .replace("{option}", "VENDOR_NORTH")
             .replace("{key}", "kw_pat_AbCd1234");
         let mut line = format!("curl -X {} {base}{path} \\\n  -H 'Authorization: Bearer $KEYWARD_TOKEN'", self.method);
         if let Some(body) = &self.example {
@@ -104,6 +105,8 @@ pub fn operations() -> Vec<Operation> {
             .body(json!({"role": "support", "active": true, "api_token_allowed": true})),
         op("POST", "/api/v1/users/{id}/tokens/revoke", "Users", "Revoke every token a user owns or is assigned (one email)")
             .body(json!({"reason": "left the company"})),
+        op("POST", "/api/v1/users/{id}/invitation", "Users", "Send a user a new invitation link").status(202),
+        op("GET", "/api/v1/outbox", "Settings", "The mail queue: what was sent, what waits and why"),
         op("GET", "/api/v1/api-users", "Users", "API users"),
         op("POST", "/api/v1/api-users", "Users", "Create an API user").body(json!({"name": "CRM sync", "role": "admin"})).status(201),
         op("POST", "/api/v1/api-users/{id}/tokens", "Users", "Issue a personal token to an API user (shown once)")
@@ -139,6 +142,18 @@ pub fn operations() -> Vec<Operation> {
         op("GET", "/api/v1/campaigns", "Campaigns", "Campaigns").query(PAGE_QUERY),
         op("POST", "/api/v1/campaigns", "Campaigns", "Create a campaign").body(json!({"name": "Spring", "slug": "spring"})).status(201),
         op("GET", "/api/v1/campaigns/{c}", "Campaigns", "One campaign, by slug or id"),
+        op("PATCH", "/api/v1/campaigns/{c}", "Campaigns", "Rename, describe, archive or restore a campaign, or set its lead file types")
+            .body(json!({"name": "Spring 2027", "archived": false, "file_types": ["application/pdf", "image/png"]})),
+        op("PATCH", "/api/v1/campaigns/{c}/sources/{s}", "Campaigns", "Rename a source or change its kind").body(json!({"name": "Web form"})),
+        op("PATCH", "/api/v1/campaigns/{c}/fields/{item}", "Campaigns", "Change a field's label or whether it is required or public")
+            .body(json!({"label": "E-mail", "required": true})),
+        op("PATCH", "/api/v1/campaigns/{c}/statuses/{item}", "Campaigns", "Make a status the default of new leads").body(json!({"default": true})),
+        op("PATCH", "/api/v1/campaigns/{c}/filters/{item}", "Campaigns", "Rename a filter or change its conditions")
+            .body(json!({"name": "Partner ABC", "conditions": [{"select": "select_partner", "option": "PARTNER_ABC"}]})),
+        op("POST", "/api/v1/campaigns/{c}/selects/{item}/options", "Campaigns", "Add an option to a select list")
+            .body(json!({"slug": "VENDOR_NORTH", "label": "Vendor North"}))
+            .status(201),
+        op("DELETE", "/api/v1/campaigns/{c}/selects/{item}/options/{option}", "Campaigns", "Remove an option from a select list").status(204),
         op("GET", "/api/v1/campaigns/{c}/sources", "Campaigns", "A campaign's sources and which of their tokens are on").query(PAGE_QUERY),
         op("GET", "/api/v1/campaigns/{c}/fields", "Campaigns", "A campaign's fields").query(PAGE_QUERY),
         op("GET", "/api/v1/campaigns/{c}/selects", "Campaigns", "A campaign's select lists and their options").query(PAGE_QUERY),
@@ -175,6 +190,7 @@ pub fn operations() -> Vec<Operation> {
         op("POST", "/api/v1/campaigns/{c}/destinations", "Destinations", "Add a webhook destination (its signing secret is shown once)")
             .body(json!({"name": "CRM", "url": "https://crm.example.com/hooks/keyward", "events": ["lead.created"]}))
             .status(201),
+        op("PATCH", "/api/v1/destinations/{id}", "Destinations", "Pause or resume a destination").body(json!({"active": false})),
         op("GET", "/api/v1/destinations/{id}/deliveries", "Destinations", "A destination's delivery log"),
         op("POST", "/api/v1/destinations/{id}/deliveries/{did}/redeliver", "Destinations", "Deliver an event again").status(202),
         op("POST", "/api/v1/destinations/{id}/test", "Destinations", "Send a test event").status(202),

@@ -237,6 +237,7 @@ async fn the_management_api_document_validates_and_names_real_routes() {
                 .replace("{id}", "1")
                 .replace("{did}", "1")
                 .replace("{item}", "x")
+                .replace("{option}", "x")
                 .replace("{key}", "kw_pat_AbCd1234");
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let res = crate::helpers::api().request(method.clone(), app.url(&concrete)).send().await.unwrap();
@@ -285,4 +286,69 @@ async fn a_campaigns_structure_is_read_and_deleted_through_the_api() {
     let id = users.body["items"][0]["id"].as_i64().unwrap();
     assert_eq!(api.get(&format!("/api/v1/users/{id}")).await.body["email"], crate::helpers::ADMIN_EMAIL);
     assert_eq!(api.get("/api/v1/users/999999").await.status, reqwest::StatusCode::NOT_FOUND);
+}
+
+/// The console's item actions have API twins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaign_items_users_destinations_and_the_outbox_through_the_api() {
+    use serde_json::json;
+    let app = crate::helpers::TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let api = app.admin_api(&admin).await;
+    let filter = crate::leads::seed(&api).await;
+    let patch = |path: &str, body: serde_json::Value| api.send(reqwest::Method::PATCH, path, Some(&body));
+    let a = patch("/api/v1/campaigns/spring", json!({"name": "Spring 2027", "archived": true})).await;
+    assert_eq!((a.status, a.body["name"].as_str()), (reqwest::StatusCode::OK, Some("Spring 2027")), "{:?}", a.body);
+    assert!(a.body["archived_at"].is_string());
+    assert!(patch("/api/v1/campaigns/spring", json!({"archived": false})).await.body["archived_at"].is_null());
+    let bad = patch("/api/v1/campaigns/spring", json!({"name": ""})).await;
+    assert_eq!(bad.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(api.get("/api/v1/campaigns/spring").await.body["name"], "Spring 2027", "nothing saved");
+
+    let source =
+        api.get("/api/v1/campaigns/spring/sources").await.body["items"][0]["slug"].as_str().unwrap().to_owned();
+    let s = patch(&format!("/api/v1/campaigns/spring/sources/{source}"), json!({"name": "Web form"})).await;
+    assert_eq!(s.body["name"], "Web form", "{:?}", s.body);
+    let f = patch("/api/v1/campaigns/spring/fields/name", json!({"label": "Full name", "required": true})).await;
+    assert_eq!(
+        (f.body["label"].as_str(), f.body["required"].as_bool()),
+        (Some("Full name"), Some(true)),
+        "{:?}",
+        f.body
+    );
+    let st = patch("/api/v1/campaigns/spring/statuses/sold", json!({"default": true})).await;
+    assert_eq!(st.status, reqwest::StatusCode::OK, "{:?}", st.body);
+    let statuses = api.get("/api/v1/campaigns/spring/statuses").await;
+    assert!(statuses.body["items"].as_array().unwrap().iter().any(|s| s["slug"] == "sold" && s["default"] == true));
+    let o = api
+        .post(
+            "/api/v1/campaigns/spring/selects/select_partner/options",
+            json!({"slug": "VENDOR_SOUTH", "label": "Vendor South"}),
+        )
+        .await;
+    assert_eq!(o.status, reqwest::StatusCode::CREATED, "{:?}", o.body);
+    let gone = api
+        .send(reqwest::Method::DELETE, "/api/v1/campaigns/spring/selects/select_partner/options/VENDOR_SOUTH", None)
+        .await;
+    assert_eq!(gone.status, reqwest::StatusCode::NO_CONTENT);
+    let fl = patch(
+        &format!("/api/v1/campaigns/spring/filters/{filter}"),
+        json!({"name": "Vendor North", "conditions": [{"select": "select_partner", "option": "VENDOR_NORTH"}]}),
+    )
+    .await;
+    assert_eq!(fl.body["name"], "Vendor North", "{:?}", fl.body);
+
+    let invited = api.post("/api/v1/users", json!({"email": "late@example.com", "role": "member"})).await;
+    let id = invited.body["id"].as_i64().unwrap();
+    assert_eq!(
+        api.post(&format!("/api/v1/users/{id}/invitation"), json!({})).await.status,
+        reqwest::StatusCode::ACCEPTED
+    );
+    app.smtp.wait_for_count("late@example.com", 2).await;
+    let outbox = api.get("/api/v1/outbox").await;
+    assert!(
+        outbox.body["items"].as_array().unwrap().iter().any(|m| m["to"] == "late@example.com"),
+        "{:?}",
+        outbox.body
+    );
 }

@@ -325,6 +325,19 @@ const API: &[Row] = &[
     r("DELETE", "/api/v1/campaigns/{c}/statuses/{item}", CAMPAIGNS).with(&[("item", "nope")]),
     r("DELETE", "/api/v1/campaigns/{c}/filters/{item}", CAMPAIGNS).with(&[("item", "999999")]),
     r("GET", "/api/v1/users/{id}", USERS),
+    r("PATCH", "/api/v1/campaigns/{c}", CAMPAIGNS).body("{}"),
+    r("PATCH", "/api/v1/campaigns/{c}/sources/{s}", CAMPAIGNS).with(&[("s", "nope")]).body("{}"),
+    r("PATCH", "/api/v1/campaigns/{c}/fields/{item}", CAMPAIGNS).with(&[("item", "nope")]).body("{}"),
+    r("PATCH", "/api/v1/campaigns/{c}/statuses/{item}", CAMPAIGNS)
+        .with(&[("item", "nope")])
+        .body(r#"{"default": true}"#),
+    r("PATCH", "/api/v1/campaigns/{c}/filters/{item}", CAMPAIGNS).with(&[("item", "999999")]).body("{}"),
+    r("POST", "/api/v1/campaigns/{c}/selects/{item}/options", CAMPAIGNS).with(&[("item", "nope")]).body("{}"),
+    r("DELETE", "/api/v1/campaigns/{c}/selects/{item}/options/{option}", CAMPAIGNS)
+        .with(&[("item", "nope"), ("option", "nope")]),
+    r("POST", "/api/v1/users/{id}/invitation", USERS).with(NONE),
+    r("PATCH", "/api/v1/destinations/{id}", CAMPAIGNS).with(NONE).body(r#"{"active": true}"#),
+    r("GET", "/api/v1/outbox", USERS),
     r("GET", "/api/v1/audit", Gate::Perm(Permission::ViewAudit)),
     r("POST", "/api/v1/tokens/check", SUPPORT).body(r#"{"token": "nope"}"#),
     r("POST", "/api/v1/tokens/{key}/revoke", SUPPORT).body(r#"{"reason": "x"}"#),
