@@ -9,11 +9,15 @@ use serde_json::json;
 
 use super::auth::Bearer;
 use crate::clock::rfc3339;
+use crate::domain::DestinationRules;
 use crate::error::{ApiError, AppError};
 use crate::services::catalog::CampaignSnapshot;
 use crate::services::filters::FilterInput;
 use crate::services::structure::NewOption;
-use crate::services::{Services, campaigns, destinations, filters, outbox, public_data, structure, users};
+use crate::services::{
+    Services, accounts, campaigns, destinations, filters, leaks, outbox, personal_tokens, public_data, relations,
+    structure, support, token_manage, users,
+};
 
 async fn snapshot(svc: &Services, bearer: &Bearer, reference: &str) -> Result<CampaignSnapshot, AppError> {
     let actor = bearer.acting()?;
@@ -252,4 +256,166 @@ pub async fn outbox(svc: web::Data<Services>, bearer: Bearer) -> Result<HttpResp
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({"smtp": o.smtp, "items": items, "next_cursor": null})))
+}
+
+/// `DELETE /api/v1/tokens/{key}`: its manager revokes it (204).
+pub async fn delete_token(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    token_manage::revoke(&svc, bearer.acting()?, &key).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/v1/tokens/{key}/show`: a retrievable token's value (level,
+/// campaign API and account public tokens), audited.
+pub async fn show_token(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (key, secret) = token_manage::reveal(&svc, bearer.acting()?, &key).await?;
+    Ok(HttpResponse::Ok().json(json!({"key": key, "token": secrecy::ExposeSecret::expose_secret(&secret)})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Switch {
+    active: bool,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /api/v1/tokens/{key}/active` `{active, reason}`: support switches
+/// any token off (with a reason its owner is told) or back on.
+pub async fn set_token_active(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    key: web::Path<String>,
+    body: web::Json<Switch>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = bearer.acting()?;
+    let token = support::by_key(&svc, &actor, key.into_inner()).await?;
+    let t = if body.active {
+        support::reactivate(&svc, actor, token.id).await?
+    } else {
+        support::deactivate(&svc, actor, token.id, &body.reason).await?
+    };
+    Ok(HttpResponse::Ok().json(json!({"key": t.display_key(), "active": t.active})))
+}
+
+/// `DELETE /api/v1/campaigns/{c}/relations/{slug}`.
+pub async fn delete_relation(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (c, slug) = path.into_inner();
+    let snap = snapshot(&svc, &bearer, &c).await?;
+    let id = snap
+        .relations
+        .iter()
+        .find(|r| r.relation.slug == slug)
+        .map(|r| r.relation.id)
+        .ok_or_else(|| no_such("relation", &slug, &snap))?;
+    relations::delete(&svc, bearer.acting()?, snap.campaign.id, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/v1/campaigns/{c}/imports`: the campaign's imports, newest first.
+pub async fn imports(svc: web::Data<Services>, bearer: Bearer, c: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let snap = snapshot(&svc, &bearer, &c).await?;
+    let list = crate::services::imports::of_campaign(&svc, &bearer.acting()?, snap.campaign.id).await?;
+    let items: Vec<serde_json::Value> = list.iter().map(|i| i.json()).collect();
+    Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeakAction {
+    action: String,
+}
+
+/// `PUT /api/v1/settings/leak-action` `{action: "revoke"|"flag"}`.
+pub async fn put_leak_action(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    body: web::Json<LeakAction>,
+) -> Result<HttpResponse, ApiError> {
+    leaks::set_action(&svc, bearer.acting()?, &body.action).await?;
+    Ok(HttpResponse::Ok().json(json!({"action": body.action})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Described {
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    expires_in_days: Option<i64>,
+}
+
+/// `POST /api/v1/settings/reporters` `{description}`: a reporter token, shown once.
+pub async fn create_reporter(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    body: web::Json<Described>,
+) -> Result<HttpResponse, ApiError> {
+    let new = leaks::create_reporter(&svc, bearer.acting()?, &body.description).await?;
+    Ok(HttpResponse::Created().json(json!({
+        "key": new.token.display_key(), "token": secrecy::ExposeSecret::expose_secret(&new.secret),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    allow_private: bool,
+    allow_http: bool,
+}
+
+/// `PUT /api/v1/settings/destination-rules` `{allow_private, allow_http}`.
+pub async fn put_destination_rules(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    body: web::Json<Rules>,
+) -> Result<HttpResponse, ApiError> {
+    let rules = DestinationRules { allow_private: body.allow_private, allow_http: body.allow_http };
+    destinations::set_rules(&svc, bearer.acting()?, rules).await?;
+    Ok(HttpResponse::Ok().json(json!({"allow_private": rules.allow_private, "allow_http": rules.allow_http})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MePatch {
+    name: String,
+}
+
+/// `PATCH /api/v1/me` `{name}`: the token's user's display name.
+pub async fn patch_me(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    body: web::Json<MePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = bearer.acting()?;
+    accounts::update_profile(&svc, actor, body.into_inner().name).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/v1/me/tokens` `{description, expires_in_days?}`: a personal
+/// token for the token's own user, shown once.
+pub async fn create_own_token(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    body: web::Json<Described>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = bearer.acting()?;
+    let owner = actor.own_user_id()?;
+    let body = body.into_inner();
+    let new = personal_tokens::create(&svc, actor, owner, &body.description, body.expires_in_days).await?;
+    Ok(HttpResponse::Created().json(json!({
+        "key": new.token.display_key(), "token": secrecy::ExposeSecret::expose_secret(&new.secret),
+        "expires_at": new.token.expires_at.map(rfc3339),
+    })))
 }

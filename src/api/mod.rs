@@ -42,7 +42,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError(AppError::NotFound).into()))
         .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
-        .service(resource("/v1/me", [on(Method::GET, me::show)]))
+        .service(resource("/v1/me", [on(Method::GET, me::show), on(Method::PATCH, items::patch_me)]))
+        .service(resource("/v1/me/tokens", [on(Method::POST, items::create_own_token)]))
+        .service(resource("/v1/settings/leak-action", [on(Method::PUT, items::put_leak_action)]))
+        .service(resource("/v1/settings/reporters", [on(Method::POST, items::create_reporter)]))
+        .service(resource("/v1/settings/destination-rules", [on(Method::PUT, items::put_destination_rules)]))
         .service(resource("/v1/openapi.json", [on(Method::GET, listing::openapi)]))
         .service(resource("/v1/tokens/revoke", [on(Method::POST, revocation::revoke)]))
         // Lead intake.
@@ -91,7 +95,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/tokens", [on(Method::GET, token_admin::list)]))
         .service(resource("/v1/tokens/check", [on(Method::POST, token_admin::check)]))
         .service(resource("/v1/tokens/leaked", [on(Method::POST, lifecycle::leaked)]))
-        .service(resource("/v1/tokens/{key}", [on(Method::GET, lifecycle::get), on(Method::PATCH, lifecycle::patch)]))
+        .service(resource(
+            "/v1/tokens/{key}",
+            [
+                on(Method::GET, lifecycle::get),
+                on(Method::PATCH, lifecycle::patch),
+                on(Method::DELETE, items::delete_token),
+            ],
+        ))
+        .service(resource("/v1/tokens/{key}/show", [on(Method::POST, items::show_token)]))
+        .service(resource("/v1/tokens/{key}/active", [on(Method::POST, items::set_token_active)]))
         .service(resource("/v1/tokens/{key}/usage", [on(Method::GET, lifecycle::usage)]))
         .service(resource(
             "/v1/settings/token-policy",
@@ -160,6 +173,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             [on(Method::PATCH, items::patch_filter), on(Method::DELETE, listing::delete_filter)],
         ))
         .service(resource("/v1/users/{id}/invitation", [on(Method::POST, items::resend_invitation)]))
+        .service(resource("/v1/campaigns/{c}/relations/{item}", [on(Method::DELETE, items::delete_relation)]))
+        .service(resource("/v1/campaigns/{c}/imports", [on(Method::GET, items::imports)]))
         .service(resource("/v1/destinations/{id}", [on(Method::PATCH, items::patch_destination)]))
         .service(resource("/v1/outbox", [on(Method::GET, items::outbox)]))
         .service(resource("/v1/campaigns/{c}/relations", [on(Method::POST, campaigns::create_relation)]))

@@ -96,6 +96,10 @@ const AUDIT_QUERY: &[(&str, &str)] = &[
 pub fn operations() -> Vec<Operation> {
     vec![
         op("GET", "/api/v1/me", "Users", "Who the token acts as, and the token itself"),
+        op("PATCH", "/api/v1/me", "Users", "Change your display name").body(json!({"name": "Ada"})).status(204),
+        op("POST", "/api/v1/me/tokens", "Users", "Create a personal token for yourself (shown once)")
+            .body(json!({"description": "CI deploys", "expires_in_days": 90}))
+            .status(201),
         op("GET", "/api/v1/users", "Users", "Users, people and API users").query(PAGE_QUERY),
         op("POST", "/api/v1/users", "Users", "Invite a user (the invitation is mailed)")
             .body(json!({"email": "sam@example.com", "role": "member"}))
@@ -123,13 +127,24 @@ pub fn operations() -> Vec<Operation> {
             .query(&[("days", "1 to 90 (default 90)")]),
         op("POST", "/api/v1/tokens/{key}/regenerate", "Tokens", "Regenerate; the old token keeps working for the grace")
             .body(json!({"grace_seconds": 86400})),
-        op("POST", "/api/v1/tokens/{key}/revoke", "Tokens", "Revoke a token; its owner is told why").body(json!({"reason": "found in a public gist"})),
+        op("POST", "/api/v1/tokens/{key}/revoke", "Tokens", "Support: revoke any token; its owner is told why")
+            .body(json!({"reason": "found in a public gist"})),
+        op("DELETE", "/api/v1/tokens/{key}", "Tokens", "Revoke a token you manage").status(204),
+        op("POST", "/api/v1/tokens/{key}/show", "Tokens", "The value of a token that can be shown again (level, campaign API, public); audited"),
+        op("POST", "/api/v1/tokens/{key}/active", "Tokens", "Support: switch a token off (with a reason its owner is told) or back on")
+            .body(json!({"active": false, "reason": "suspicious traffic"})),
         op("POST", "/api/v1/tokens/leaked", "Tokens", "Report strings found in public (GitHub's secret-scanning shape)")
             .body(json!([{"token": "kw_pat_…", "url": "https://github.com/o/r/blob/main/.env", "source": "commit"}]))
             .who("a reporter token (kw_rep_)"),
         op("GET", "/api/v1/settings/token-policy", "Settings", "The token policy per kind"),
         op("PUT", "/api/v1/settings/token-policy", "Settings", "Set the policy of the kinds named")
             .body(json!({"kinds": {"personal": {"max_days": 90, "default_days": 30, "never_allowed": false, "retention_days": 7, "rate_limit": {"per_minute": 600}}}})),
+        op("PUT", "/api/v1/settings/leak-action", "Settings", "What a leak report does: revoke or flag").body(json!({"action": "revoke"})),
+        op("POST", "/api/v1/settings/reporters", "Settings", "Issue a leak reporter token (shown once)")
+            .body(json!({"description": "GitHub secret scanning"}))
+            .status(201),
+        op("PUT", "/api/v1/settings/destination-rules", "Settings", "Where destinations may point beyond public HTTPS")
+            .body(json!({"allow_private": false, "allow_http": false})),
         op("PUT", "/api/v1/settings/global-token", "Settings", "Turn Global Token Authentication on or off").body(json!({"enabled": true})),
         op("POST", "/api/v1/settings/global-token/regenerate", "Settings", "Regenerate the global token (the old one stops at once)"),
         op("POST", "/api/v1/settings/account-tokens/public", "Settings", "Generate or reset the account public token"),
@@ -162,6 +177,8 @@ pub fn operations() -> Vec<Operation> {
         op("DELETE", "/api/v1/campaigns/{c}/fields/{item}", "Campaigns", "Delete a field, by slug (its values go with it)").status(204),
         op("DELETE", "/api/v1/campaigns/{c}/selects/{item}", "Campaigns", "Delete a select list, by slug").status(204),
         op("DELETE", "/api/v1/campaigns/{c}/statuses/{item}", "Campaigns", "Delete a status, by slug (refused while leads have it)").status(204),
+        op("DELETE", "/api/v1/campaigns/{c}/relations/{item}", "Campaigns", "Delete a relation, by slug").status(204),
+        op("GET", "/api/v1/campaigns/{c}/imports", "Campaigns", "The campaign's imports, newest first"),
         op("DELETE", "/api/v1/campaigns/{c}/filters/{item}", "Campaigns", "Delete a filter, by id (refused while a live token uses it)").status(204),
         op("POST", "/api/v1/campaigns/{c}/sources", "Campaigns", "Add a source").body(json!({"name": "Web", "kind": "CS"})).status(201),
         op("POST", "/api/v1/campaigns/{c}/fields", "Campaigns", "Add a field")

@@ -377,3 +377,42 @@ pub async fn end_grace(svc: &Services, actor: Actor, key: &str) -> Result<String
     })
     .await
 }
+
+/// Revokes a token its manager no longer wants (`DELETE /api/v1/tokens/{key}`).
+pub async fn revoke(svc: &Services, actor: Actor, key: &str) -> Result<String, AppError> {
+    let key = key.to_owned();
+    let now = svc.now();
+    let settings = svc.settings.clone();
+    svc.tx(move |tx| {
+        let token = find(tx, &actor, &key, true)?;
+        let token = Token::find_for_update(tx, token.id)?;
+        if token.revoked_at.is_some() {
+            return Err(AppError::conflict(format!("{} is already revoked.", token.display_key())));
+        }
+        let by = if actor.user_id.is_some() && actor.user_id == token.user_id {
+            RevokedBy::Owner
+        } else {
+            RevokedBy::Manager
+        };
+        revoke_with_notice(tx, &settings, now, &actor, &token, by)?;
+        Ok(token.display_key())
+    })
+    .await
+}
+
+/// The secret of a retrievable token, for its manager (audited).
+pub async fn reveal(svc: &Services, actor: Actor, key: &str) -> Result<(String, secrecy::SecretString), AppError> {
+    let key = key.to_owned();
+    let now = svc.now();
+    let keys = svc.keys.clone();
+    svc.tx(move |tx| {
+        let token = find(tx, &actor, &key, true)?;
+        if !token.kind.retrievable() || token.kind == TokenKind::Destination || token.revoked_at.is_some() {
+            return Err(AppError::forbidden("This token is shown once, at creation, and cannot be shown again."));
+        }
+        let secret = crate::tokens::reveal(&keys, &token)?;
+        record(tx, now, &actor, AuditAction::TokenShown, &token.display_key(), json!({"kind": token.kind}))?;
+        Ok((token.display_key(), secret))
+    })
+    .await
+}

@@ -352,3 +352,55 @@ async fn campaign_items_users_destinations_and_the_outbox_through_the_api() {
         outbox.body
     );
 }
+
+/// More twins: a token revoked, shown and switched through the API; one's
+/// own profile and personal tokens; organisation settings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_settings_and_ones_own_account_through_the_api() {
+    use serde_json::json;
+    let app = crate::helpers::TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let api = app.admin_api(&admin).await;
+    // One's own personal token, then revoked by its owner.
+    let own = api.post("/api/v1/me/tokens", json!({"description": "CI deploys", "expires_in_days": 30})).await;
+    assert_eq!(own.status, reqwest::StatusCode::CREATED, "{:?}", own.body);
+    let (key, token) = (own.body["key"].as_str().unwrap().to_owned(), own.body["token"].as_str().unwrap().to_owned());
+    assert!(own.body["expires_at"].is_string());
+    assert_eq!(api.with(Some(&token)).get("/api/v1/me").await.status, reqwest::StatusCode::OK);
+    // Switched off and on by support (a super admin may), then deleted.
+    let off = api.post(&format!("/api/v1/tokens/{key}/active"), json!({"active": false, "reason": "rotating"})).await;
+    assert_eq!(off.body["active"], false, "{:?}", off.body);
+    assert_eq!(api.with(Some(&token)).get("/api/v1/me").await.status, reqwest::StatusCode::UNAUTHORIZED);
+    let no_reason = api.post(&format!("/api/v1/tokens/{key}/active"), json!({"active": false})).await;
+    assert!(no_reason.status.is_client_error(), "a switch-off needs a reason: {:?}", no_reason.body);
+    api.post(&format!("/api/v1/tokens/{key}/active"), json!({"active": true})).await;
+    assert_eq!(api.with(Some(&token)).get("/api/v1/me").await.status, reqwest::StatusCode::OK);
+    assert_eq!(
+        api.send(reqwest::Method::DELETE, &format!("/api/v1/tokens/{key}"), None).await.status,
+        reqwest::StatusCode::NO_CONTENT
+    );
+    assert_eq!(api.with(Some(&token)).get("/api/v1/me").await.status, reqwest::StatusCode::UNAUTHORIZED);
+    // A personal token cannot be shown again; the global token can.
+    assert_eq!(api.post(&format!("/api/v1/tokens/{key}/show"), json!({})).await.status, reqwest::StatusCode::FORBIDDEN);
+    let global = api.put("/api/v1/settings/global-token", json!({"enabled": true})).await;
+    let global_token = global.body["token"].as_str().unwrap().to_owned();
+    let shown = api.post(&format!("/api/v1/tokens/{}/show", &global_token[..15]), json!({})).await;
+    assert_eq!(shown.body["token"], global_token.as_str());
+    // Profile and settings.
+    let name = api.send(reqwest::Method::PATCH, "/api/v1/me", Some(&json!({"name": "Ada Lovelace"}))).await;
+    assert_eq!(name.status, reqwest::StatusCode::NO_CONTENT);
+    assert_eq!(
+        api.put("/api/v1/settings/leak-action", json!({"action": "flag"})).await.status,
+        reqwest::StatusCode::OK
+    );
+    assert_eq!(
+        api.put("/api/v1/settings/leak-action", json!({"action": "ignore"})).await.status,
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let reporter = api.post("/api/v1/settings/reporters", json!({"description": "GitHub"})).await;
+    assert!(reporter.body["token"].as_str().unwrap().starts_with("kw_rep_"));
+    let rules =
+        api.put("/api/v1/settings/destination-rules", json!({"allow_private": true, "allow_http": false})).await;
+    assert_eq!(rules.body["allow_private"], true);
+    assert_eq!(api.get("/api/v1/campaigns/nope/imports").await.status, reqwest::StatusCode::NOT_FOUND);
+}
