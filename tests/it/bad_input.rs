@@ -179,7 +179,7 @@ async fn a_wrong_method_is_told_what_is_allowed_and_head_works_where_get_does() 
     let client = api();
     for (method, path, allow) in [
         (reqwest::Method::DELETE, "/api/v1/campaigns/head/leads", "GET, POST, HEAD"),
-        (reqwest::Method::PUT, "/api/v1/me", "GET, HEAD"),
+        (reqwest::Method::PUT, "/api/v1/me", "GET, PATCH, HEAD"),
         (reqwest::Method::GET, "/api/v1/tokens/revoke", "POST"),
     ] {
         let res = client.request(method.clone(), app.url(path)).send().await.unwrap();
