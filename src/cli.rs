@@ -359,13 +359,7 @@ async fn list_users(settings: Settings, json: bool) -> anyhow::Result<()> {
         writeln!(out, "{:<6} {:<36} {:<12} STATUS", "ID", "EMAIL", "ROLE")?;
     }
     for u in &users {
-        let status = if !u.active {
-            "deactivated"
-        } else if u.pending {
-            "invited"
-        } else {
-            "active"
-        };
+        let status = u.status();
         if json {
             let line = serde_json::json!({
                 "id": u.id, "email": u.email, "name": u.display_name, "role": u.role, "status": status,

@@ -8,26 +8,16 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::Bearer;
+use super::listing::{no_such, structure_of};
 use crate::clock::rfc3339;
 use crate::domain::DestinationRules;
 use crate::error::{ApiError, AppError};
-use crate::services::catalog::CampaignSnapshot;
 use crate::services::filters::FilterInput;
 use crate::services::structure::NewOption;
 use crate::services::{
     Services, accounts, campaigns, destinations, filters, leaks, outbox, personal_tokens, public_data, relations,
     structure, support, token_manage, users,
 };
-
-async fn snapshot(svc: &Services, bearer: &Bearer, reference: &str) -> Result<CampaignSnapshot, AppError> {
-    let actor = bearer.acting()?;
-    let c = campaigns::resolve(svc, &actor, reference).await?;
-    campaigns::structure(svc, &actor, c.id).await
-}
-
-fn no_such(what: &str, item: &str, snap: &CampaignSnapshot) -> AppError {
-    AppError::NoSuch(format!("campaign `{}` has no {what} `{item}`", snap.campaign.slug))
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,7 +35,7 @@ pub async fn patch_campaign(
     c: web::Path<String>,
     body: web::Json<CampaignPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let snap = snapshot(&svc, &bearer, &c).await?;
+    let snap = structure_of(&svc, &bearer, &c).await?;
     let actor = bearer.acting()?;
     let body = body.into_inner();
     let id = snap.campaign.id;
@@ -82,7 +72,7 @@ pub async fn patch_source(
     body: web::Json<SourcePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let (c, s) = path.into_inner();
-    let snap = snapshot(&svc, &bearer, &c).await?;
+    let snap = structure_of(&svc, &bearer, &c).await?;
     let source = snap
         .sources
         .iter()
@@ -111,7 +101,7 @@ pub async fn patch_field(
     body: web::Json<FieldPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let (c, slug) = path.into_inner();
-    let snap = snapshot(&svc, &bearer, &c).await?;
+    let snap = structure_of(&svc, &bearer, &c).await?;
     let field = snap.fields.iter().find(|f| f.slug == slug).ok_or_else(|| no_such("field", &slug, &snap))?;
     let actor = bearer.acting()?;
     if body.label.is_some() || body.required.is_some() {
@@ -129,7 +119,7 @@ pub async fn patch_field(
     if let Some(public) = body.public {
         public_data::set_field_public(&svc, actor, snap.campaign.id, field.id, public).await?;
     }
-    let after = snapshot(&svc, &bearer, &c).await?;
+    let after = structure_of(&svc, &bearer, &c).await?;
     let f = after.fields.iter().find(|f| f.slug == slug).ok_or_else(|| no_such("field", &slug, &after))?;
     Ok(HttpResponse::Ok().json(json!({
         "id": f.id, "slug": f.slug, "label": f.label, "type": f.field_type, "required": f.required, "public": f.public,
@@ -151,7 +141,7 @@ pub async fn patch_status(
     body: web::Json<StatusPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let (c, slug) = path.into_inner();
-    let snap = snapshot(&svc, &bearer, &c).await?;
+    let snap = structure_of(&svc, &bearer, &c).await?;
     let status = snap.statuses.iter().find(|s| s.slug == slug).ok_or_else(|| no_such("status", &slug, &snap))?;
     if !body.default {
         return Err(AppError::invalid("default", "Make another status the default instead.").into());
@@ -168,7 +158,7 @@ pub async fn patch_filter(
     body: web::Json<FilterInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (c, item) = path.into_inner();
-    let snap = snapshot(&svc, &bearer, &c).await?;
+    let snap = structure_of(&svc, &bearer, &c).await?;
     let id = item
         .parse::<i64>()
         .ok()
@@ -186,7 +176,7 @@ pub async fn add_option(
     body: web::Json<NewOption>,
 ) -> Result<HttpResponse, ApiError> {
     let (c, slug) = path.into_inner();
-    let snap = snapshot(&svc, &bearer, &c).await?;
+    let snap = structure_of(&svc, &bearer, &c).await?;
     let select = snap.selects.iter().find(|s| s.select.slug == slug).ok_or_else(|| no_such("select", &slug, &snap))?;
     let o =
         structure::add_option(&svc, bearer.acting()?, snap.campaign.id, select.select.id, body.into_inner()).await?;
@@ -200,7 +190,7 @@ pub async fn delete_option(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (c, slug, option) = path.into_inner();
-    let snap = snapshot(&svc, &bearer, &c).await?;
+    let snap = structure_of(&svc, &bearer, &c).await?;
     let select = snap.selects.iter().find(|s| s.select.slug == slug).ok_or_else(|| no_such("select", &slug, &snap))?;
     let o = select.option(&option).ok_or_else(|| no_such("option", &option, &snap))?;
     structure::delete_option(&svc, bearer.acting()?, snap.campaign.id, select.select.id, o.id).await?;
@@ -312,7 +302,7 @@ pub async fn delete_relation(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (c, slug) = path.into_inner();
-    let snap = snapshot(&svc, &bearer, &c).await?;
+    let snap = structure_of(&svc, &bearer, &c).await?;
     let id = snap
         .relations
         .iter()
@@ -325,7 +315,7 @@ pub async fn delete_relation(
 
 /// `GET /api/v1/campaigns/{c}/imports`: the campaign's imports, newest first.
 pub async fn imports(svc: web::Data<Services>, bearer: Bearer, c: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let snap = snapshot(&svc, &bearer, &c).await?;
+    let snap = structure_of(&svc, &bearer, &c).await?;
     let list = crate::services::imports::of_campaign(&svc, &bearer.acting()?, snap.campaign.id).await?;
     let items: Vec<serde_json::Value> = list.iter().map(|i| i.json()).collect();
     Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": null})))

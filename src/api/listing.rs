@@ -66,17 +66,7 @@ pub async fn campaigns(
     query: web::Query<Page>,
 ) -> Result<HttpResponse, ApiError> {
     let list = campaigns::list(&svc, &bearer.acting()?).await?;
-    let items = list
-        .into_iter()
-        .map(|c| {
-            let v = json!({
-                "id": c.id, "slug": c.slug, "name": c.name, "description": c.description,
-                "public_id": c.public_id, "token_enabled": c.token_enabled,
-                "archived_at": c.archived_at.map(rfc3339), "created_at": rfc3339(c.created_at),
-            });
-            (c.id, v)
-        })
-        .collect();
+    let items = list.into_iter().map(|c| (c.id, campaign_json(&c))).collect();
     Ok(HttpResponse::Ok().json(page_of(items, &query)?))
 }
 
@@ -87,24 +77,7 @@ pub async fn users(
     query: web::Query<Page>,
 ) -> Result<HttpResponse, ApiError> {
     let list = users::list(&svc, &bearer.acting()?).await?;
-    let items = list
-        .into_iter()
-        .map(|u| {
-            let status = if !u.active {
-                "deactivated"
-            } else if u.pending {
-                "invited"
-            } else {
-                "active"
-            };
-            let v = json!({
-                "id": u.id, "email": u.email, "name": u.display_name, "role": u.role, "kind": u.kind,
-                "status": status, "active": u.active, "api_token_allowed": u.api_token_allowed,
-                "created_at": rfc3339(u.created_at), "last_sign_in_at": u.last_sign_in_at.map(rfc3339),
-            });
-            (u.id, v)
-        })
-        .collect();
+    let items = list.into_iter().map(|u| (u.id, user_json(&u))).collect();
     Ok(HttpResponse::Ok().json(page_of(items, &query)?))
 }
 
@@ -150,6 +123,14 @@ pub async fn audit(
     Ok(HttpResponse::Ok().json(json!({"items": items, "next_cursor": next})))
 }
 
+fn user_json(u: &crate::services::accounts::UserInfo) -> Value {
+    json!({
+        "id": u.id, "email": u.email, "name": u.display_name, "role": u.role, "kind": u.kind,
+        "status": u.status(), "active": u.active, "api_token_allowed": u.api_token_allowed,
+        "created_at": rfc3339(u.created_at), "last_sign_in_at": u.last_sign_in_at.map(rfc3339),
+    })
+}
+
 fn campaign_json(c: &crate::services::catalog::Campaign) -> Value {
     json!({
         "id": c.id, "slug": c.slug, "name": c.name, "description": c.description,
@@ -158,7 +139,8 @@ fn campaign_json(c: &crate::services::catalog::Campaign) -> Value {
     })
 }
 
-async fn structure_of(
+/// A campaign's structure, for a caller who manages campaigns.
+pub(super) async fn structure_of(
     svc: &Services,
     bearer: &Bearer,
     reference: &str,
@@ -166,6 +148,11 @@ async fn structure_of(
     let actor = bearer.acting()?;
     let c = campaigns::resolve(svc, &actor, reference).await?;
     campaigns::structure(svc, &actor, c.id).await
+}
+
+/// "campaign `spring` has no field `x`".
+pub(super) fn no_such(what: &str, item: &str, snap: &crate::services::catalog::CampaignSnapshot) -> AppError {
+    AppError::NoSuch(format!("campaign `{}` has no {what} `{item}`", snap.campaign.slug))
 }
 
 /// `GET /api/v1/campaigns/{c}`.
@@ -292,7 +279,7 @@ async fn delete_part(
     let snap = structure_of(&svc, &bearer, &c).await?;
     let actor = bearer.acting()?;
     let cid = snap.campaign.id;
-    let missing = || AppError::NoSuch(format!("campaign `{}` has no {what} `{item}`", snap.campaign.slug));
+    let missing = || no_such(what, &item, &snap);
     match what {
         "fields" => {
             let id = snap.fields.iter().find(|f| f.slug == item).map(|f| f.id).ok_or_else(missing)?;
@@ -327,18 +314,7 @@ pub async fn user(svc: web::Data<Services>, bearer: Bearer, id: web::Path<i64>) 
         .into_iter()
         .find(|u| u.id == id)
         .ok_or_else(|| AppError::NoSuch(format!("no user has the id {id}")))?;
-    let status = if !u.active {
-        "deactivated"
-    } else if u.pending {
-        "invited"
-    } else {
-        "active"
-    };
-    Ok(HttpResponse::Ok().json(json!({
-        "id": u.id, "email": u.email, "name": u.display_name, "role": u.role, "kind": u.kind,
-        "status": status, "active": u.active, "api_token_allowed": u.api_token_allowed,
-        "created_at": rfc3339(u.created_at), "last_sign_in_at": u.last_sign_in_at.map(rfc3339),
-    })))
+    Ok(HttpResponse::Ok().json(user_json(&u)))
 }
 
 pub async fn delete_field(

@@ -33,6 +33,19 @@ pub struct UserInfo {
     pub kind: UserKind,
 }
 
+impl UserInfo {
+    /// "active", "invited" (no password yet) or "deactivated".
+    pub fn status(&self) -> &'static str {
+        if !self.active {
+            "deactivated"
+        } else if self.pending {
+            "invited"
+        } else {
+            "active"
+        }
+    }
+}
+
 impl From<User> for UserInfo {
     fn from(u: User) -> Self {
         Self {
