@@ -3,6 +3,7 @@
 //! the LISTEN thread). Only `services` (and the background work below it:
 //! the mail worker, the token core) holds a [`Db`].
 
+pub mod batch;
 pub mod changes;
 pub mod embedded;
 pub mod listener;

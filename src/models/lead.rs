@@ -18,13 +18,15 @@ pub struct Lead {
     pub updated_at: OffsetDateTime,
 }
 
-#[derive(Debug)]
-pub struct NewLead<'a> {
+/// A new lead, as written: one row of a (multi-row) insert.
+#[derive(Insertable, Debug)]
+#[diesel(table_name = leads, treat_none_as_default_value = false)]
+pub struct LeadRow {
     pub campaign_id: i64,
     pub source_id: Option<i64>,
-    pub status: &'a str,
-    pub fields: &'a serde_json::Value,
-    pub selects: &'a serde_json::Value,
+    pub status: String,
+    pub fields: serde_json::Value,
+    pub selects: serde_json::Value,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
@@ -93,19 +95,11 @@ impl Lead {
     /// a derived `Insertable`, whose `DEFAULT`-capable values diesel never
     /// caches: this way the insert is prepared once per connection instead
     /// of parsed and planned on every lead.
-    pub fn insert(conn: &mut PgConnection, new: &NewLead<'_>) -> QueryResult<Lead> {
-        diesel::insert_into(leads::table)
-            .values((
-                leads::campaign_id.eq(new.campaign_id),
-                leads::source_id.eq(new.source_id),
-                leads::status.eq(new.status),
-                leads::fields.eq(new.fields),
-                leads::selects.eq(new.selects),
-                leads::created_at.eq(new.created_at),
-                leads::updated_at.eq(new.updated_at),
-            ))
-            .returning(Lead::as_returning())
-            .get_result(conn)
+    /// One statement for any number of rows (a statement is a transaction
+    /// of its own: all of them are stored, or none); the leads come back in
+    /// the rows' order.
+    pub fn insert_many(conn: &mut PgConnection, rows: &[LeadRow]) -> QueryResult<Vec<Lead>> {
+        diesel::insert_into(leads::table).values(rows).returning(Lead::as_returning()).get_results(conn)
     }
 
     pub fn count_with_status(conn: &mut PgConnection, campaign_id: i64, status: &str) -> QueryResult<i64> {

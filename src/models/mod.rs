@@ -42,7 +42,7 @@ pub use field::Field;
 pub use filter::Filter;
 pub use filter_condition::FilterCondition;
 pub use instance::Instance;
-pub use lead::{Lead, LeadQuery, NewLead};
+pub use lead::{Lead, LeadQuery, LeadRow};
 pub use login_failure::LoginFailure;
 pub use org_settings::OrgSettings;
 pub use outbox::{NewOutboxMessage, OutboxMessage};

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use tokio::sync::{Notify, Semaphore};
 
 use super::caches::Caches;
+use super::lead_writer::{LeadWriter, lead_writer};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::Keys;
@@ -39,6 +40,8 @@ pub struct Services {
     /// API's bearer extractor calls it directly.
     pub tokens: Arc<Verifier>,
     pub(super) caches: Arc<Caches>,
+    /// New leads that are one row each, written in groups.
+    pub(super) lead_writer: Arc<LeadWriter>,
     pub metrics: Arc<Metrics>,
     /// This process, among the instances sharing the database.
     pub instance_id: Arc<str>,
@@ -68,6 +71,7 @@ impl Services {
             caches.tokens.clone(),
             metrics.clone(),
         ));
+        let lead_writer = Arc::new(lead_writer(db.clone()));
         Self {
             settings,
             db,
@@ -78,6 +82,7 @@ impl Services {
             password_slots: Arc::new(Semaphore::new(cores)),
             tokens,
             caches,
+            lead_writer,
             metrics,
             instance_id: Arc::from(crate::tokens::random_base62(8)),
             started_at: OffsetDateTime::now_utc(),

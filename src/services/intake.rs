@@ -12,7 +12,8 @@ use time::OffsetDateTime;
 use super::catalog::{Campaign, CampaignSnapshot, Source};
 use super::context::Services;
 use super::idempotency::{self, Claim, Idempotency};
-use super::leads::{LeadData, Mode, insert_lead, lead_json_read, validate};
+use super::lead_writer::PendingLead;
+use super::leads::{LeadData, Mode, insert_lead, lead_json_read, plain, validate};
 use crate::domain::{IntakeMethod, Level, LevelSwitches};
 use crate::error::AppError;
 use crate::models::{Lead, Ping};
@@ -132,6 +133,11 @@ pub async fn submit(
     let work: Work = match method {
         IntakeMethod::Form => {
             let data = validate(&snap, &body, Mode::Full, &[]).map_err(AppError::Validation)?;
+            if key.is_none() && !linked && plain(&snap, &data) {
+                let pending = PendingLead { snap, source_id: Some(source.id), data, now };
+                let body = svc.lead_writer.submit(pending).await?;
+                return Ok(Submitted { status: 201, body, replayed: false });
+            }
             Box::new(move |conn| {
                 let lead = insert_lead(conn, &snap, None, Some(source.id), data, now)?;
                 Ok((201, lead_json_read(conn, &lead, &snap)?))
@@ -182,7 +188,7 @@ pub async fn submit(
         // A post spends its ping with the lead, a lead with relations writes
         // its links: one transaction.
         None if method == IntakeMethod::Post || linked => svc.tx(move |tx| work(tx).map(fresh)).await,
-        // A form or a ping is one insert: no transaction around it.
+        // A ping is one insert: no transaction around it.
         None => svc.run(move |conn| work(conn).map(fresh)).await,
     }
 }

@@ -12,12 +12,13 @@ use time::{Date, OffsetDateTime};
 use super::catalog::{CampaignSnapshot, FilterSpec};
 use super::context::Services;
 use super::idempotency::{self, Claim, Idempotency};
+use super::lead_writer::PendingLead;
 use super::webhooks;
 use crate::domain::{Actor, FieldType, NUMBER_MAX, Permission, TokenKind, WebhookEvent};
 use crate::error::{AppError, FieldErrors};
 pub use crate::models::Lead;
 pub use crate::models::lead_link::LeadLink;
-use crate::models::{LeadQuery, NewLead};
+use crate::models::{LeadQuery, LeadRow};
 use crate::tokens::Principal;
 
 /// How much of a lead a request must carry.
@@ -367,36 +368,22 @@ pub(super) fn lead_json_read(conn: &mut PgConnection, lead: &Lead, snap: &Campai
     Ok(lead_json(lead, snap, links.get(&lead.id).map_or(&[], Vec::as_slice)))
 }
 
-/// Stores a new lead (and its links, checked as [`link`] does); the status
-/// defaults to the campaign's default.
+/// Stores a new lead (and its links, checked as [`link`] does).
 pub(super) fn insert_lead(
     conn: &mut PgConnection,
     snap: &CampaignSnapshot,
     access: Option<&LeadAccess>,
     source_id: Option<i64>,
-    data: LeadData,
+    mut data: LeadData,
     now: OffsetDateTime,
 ) -> Result<Lead, AppError> {
-    let status = data
-        .status
-        .or_else(|| snap.default_status().map(|s| s.slug.clone()))
-        .ok_or_else(|| AppError::invalid("status", "the campaign has no statuses: add one first"))?;
-    let fields = Value::Object(data.fields);
-    let selects = Value::Object(data.selects);
-    let lead = Lead::insert(
-        conn,
-        &NewLead {
-            campaign_id: snap.campaign.id,
-            source_id,
-            status: &status,
-            fields: &fields,
-            selects: &selects,
-            created_at: now,
-            updated_at: now,
-        },
-    )?;
-    if !data.relations.is_empty() {
-        link(conn, snap, access, lead.id, &data.relations)?;
+    let relations = std::mem::take(&mut data.relations);
+    let row = lead_row(snap, source_id, data, now)?;
+    let lead = Lead::insert_many(conn, std::slice::from_ref(&row))?
+        .pop()
+        .ok_or_else(|| AppError::Internal(crate::error::Cause::msg("an insert returned no lead")))?;
+    if !relations.is_empty() {
+        link(conn, snap, access, lead.id, &relations)?;
     }
     let empty = Map::new();
     if webhooks::wanted(snap, WebhookEvent::LeadCreated, lead.selects.as_object().unwrap_or(&empty)) {
@@ -404,6 +391,35 @@ pub(super) fn insert_lead(
         webhooks::lead_event(conn, snap, &json, WebhookEvent::LeadCreated, now)?;
     }
     Ok(lead)
+}
+
+/// The row a new lead is written as; its status defaults to the
+/// campaign's default. Its relations are not part of it.
+pub(super) fn lead_row(
+    snap: &CampaignSnapshot,
+    source_id: Option<i64>,
+    data: LeadData,
+    now: OffsetDateTime,
+) -> Result<LeadRow, AppError> {
+    let status = data
+        .status
+        .or_else(|| snap.default_status().map(|s| s.slug.clone()))
+        .ok_or_else(|| AppError::invalid("status", "the campaign has no statuses: add one first"))?;
+    Ok(LeadRow {
+        campaign_id: snap.campaign.id,
+        source_id,
+        status,
+        fields: Value::Object(data.fields),
+        selects: Value::Object(data.selects),
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// Whether a new lead is one row and nothing else (no links, no webhook
+/// event): such inserts are grouped ([`super::lead_writer`]).
+pub(super) fn plain(snap: &CampaignSnapshot, data: &LeadData) -> bool {
+    data.relations.is_empty() && !webhooks::wanted(snap, WebhookEvent::LeadCreated, &data.selects)
 }
 
 // ------------------------------------------------------------- leads API
@@ -609,7 +625,19 @@ pub async fn create(
     let now = svc.now();
     let scope = format!("leads:{}:{}", snap.campaign.id, principal.token_id);
     match key.map(|k| Idempotency::new(&k, scope, &body)).transpose()? {
-        None => svc.tx(move |tx| create_in(tx, &snap, &access, &body, now)).await.map(|v| (v, false)),
+        None => {
+            let (source_id, data) = checked_new(&snap, &access, &body)?;
+            if plain(&snap, &data) {
+                let pending = PendingLead { snap, source_id, data, now };
+                return Ok((svc.lead_writer.submit(pending).await?, false));
+            }
+            svc.tx(move |tx| {
+                let lead = insert_lead(tx, &snap, Some(&access), source_id, data, now)?;
+                lead_json_read(tx, &lead, &snap)
+            })
+            .await
+            .map(|v| (v, false))
+        }
         Some(key) => {
             svc.tx(move |tx| match idempotency::claim(tx, &key, now)? {
                 Claim::Replay { body, .. } => Ok((body, true)),
@@ -631,14 +659,25 @@ fn create_in(
     body: &Value,
     now: OffsetDateTime,
 ) -> Result<Value, AppError> {
+    let (source, data) = checked_new(snap, access, body)?;
+    let lead = insert_lead(conn, snap, Some(access), source, data, now)?;
+    lead_json_read(conn, &lead, snap)
+}
+
+/// A new lead from the API, validated and inside the token's filter: its
+/// source and data.
+fn checked_new(
+    snap: &CampaignSnapshot,
+    access: &LeadAccess,
+    body: &Value,
+) -> Result<(Option<i64>, LeadData), AppError> {
     access.require_write()?;
     let data = validate(snap, body, Mode::Full, &["source"]).map_err(AppError::Validation)?;
     let source = source_of(snap, body)?;
     if !access.allows(&data.selects) {
         return Err(access.outside(&data.selects));
     }
-    let lead = insert_lead(conn, snap, Some(access), source, data, now)?;
-    lead_json_read(conn, &lead, snap)
+    Ok((source, data))
 }
 
 /// Updates fields, select values and status of a lead that is inside the

@@ -35,6 +35,7 @@ pub mod health;
 pub mod idempotency;
 pub mod imports;
 pub mod intake;
+mod lead_writer;
 pub mod leads;
 pub mod leaks;
 pub mod levels;

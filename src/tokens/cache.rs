@@ -106,6 +106,11 @@ impl TokenCache {
         Box::pin(self.load_once(digest, load)).await
     }
 
+    /// Whether `digest` is remembered as no token's.
+    pub fn known_unknown(&self, digest: &Digest) -> bool {
+        self.enabled && self.unknown.contains_key(digest)
+    }
+
     /// A miss: one load per digest however many requests wait for it.
     async fn load_once<F, Fut>(&self, digest: Digest, load: F) -> Result<Option<Arc<TokenState>>, AppError>
     where

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use time::OffsetDateTime;
 
-use super::cache::{KindLimits, TokenCache};
+use super::cache::{Digest, KindLimits, TokenCache};
 use super::format;
 use super::limiter::FailureLimiter;
 use super::rate::RateLimiter;
@@ -20,6 +20,7 @@ use super::usage::UsageRecorder;
 use crate::clock::Clock;
 use crate::crypto::Keys;
 use crate::db::Db;
+use crate::db::batch::Batcher;
 use crate::domain::{RateLimit, TokenKind};
 use crate::error::{AppError, TokenError};
 use crate::metrics::Metrics;
@@ -47,6 +48,9 @@ pub struct Verifier {
     /// Database lookups made so far (tests and metrics: a malformed token
     /// must not make one).
     lookups: AtomicU64,
+    /// Concurrent misses, looked up together: one `digest = ANY($1)` query
+    /// per batch.
+    loader: Batcher<Digest, Option<TokenState>>,
     ip_refusals: Mutex<HashMap<(i64, String), IpRefusal>>,
 }
 
@@ -59,6 +63,8 @@ impl Verifier {
         cache: Arc<TokenCache>,
         metrics: Arc<Metrics>,
     ) -> Self {
+        let loader =
+            Batcher::new("token lookup", database.clone(), LOOKUP_BATCH, LOOKUPS_IN_FLIGHT, Arc::new(load_batch));
         Self {
             keys,
             database,
@@ -69,6 +75,7 @@ impl Verifier {
             cache,
             metrics,
             lookups: AtomicU64::new(0),
+            loader,
             ip_refusals: Mutex::new(HashMap::new()),
         }
     }
@@ -79,13 +86,29 @@ impl Verifier {
 
     /// Checks a presented token for a request from `ip`: its state, its
     /// allowlist, its rate limit.
+    ///
+    /// An address over the failed-check limit gets 429 for every token that
+    /// is malformed or known to be unknown, without a lookup; a valid token
+    /// keeps working from it (one misconfigured client behind a shared NAT
+    /// must not lock out the others), and a token never seen before is
+    /// looked up and, if unknown, answered 429 too. With 160 bits of
+    /// randomness, telling "valid" from "limited" gives a guesser nothing.
     pub async fn verify(&self, token: &str, ip: &str) -> Result<Principal, AppError> {
-        self.limiter.check(ip).map_err(|retry_after| {
+        let limited = self.limiter.check(ip).err();
+        let too_many = |retry_after| {
             self.metrics.verification("rate_limited", "");
             AppError::RateLimited { retry_after }
-        })?;
+        };
+        if let Some(retry_after) = limited
+            && self.surely_invalid(token)
+        {
+            return Err(too_many(retry_after));
+        }
         let started = std::time::Instant::now();
         let (state, mut result) = self.check(token, ip.parse().ok()).await;
+        if let (Some(retry_after), Err(AppError::Token(TokenError::Unknown))) = (limited, &result) {
+            return Err(too_many(retry_after));
+        }
         if let (Ok(_), Some(state)) = (&result, &state)
             && let Err(limited) = self.rate_check(state).await
         {
@@ -132,6 +155,14 @@ impl Verifier {
             // allowlist (checked last) does not make the token invalid.
             (Some(state), Err(AppError::Token(TokenError::IpNotAllowed))) => Ok(state.principal.clone()),
             (_, result) => result,
+        }
+    }
+
+    /// Malformed, or remembered as unknown: refused without a lookup.
+    fn surely_invalid(&self, token: &str) -> bool {
+        match format::parse(token) {
+            Ok(parsed) => self.cache.known_unknown(&self.keys.token_digest(parsed.token)),
+            Err(_) => true,
         }
     }
 
@@ -200,14 +231,32 @@ impl Verifier {
         self.ip_refusals.lock().map(|mut p| p.drain().map(|(_, r)| r).collect()).unwrap_or_default()
     }
 
-    /// The database lookup (a prepared statement: diesel caches it per
-    /// connection).
-    async fn load(&self, digest: [u8; 32]) -> Result<Option<TokenState>, AppError> {
+    /// The database lookup, in a batch with the other misses of the moment.
+    async fn load(&self, digest: Digest) -> Result<Option<TokenState>, AppError> {
         self.lookups.fetch_add(1, Ordering::Relaxed);
-        let found = self.database.run(move |conn| Ok(Token::by_digest_with_user(conn, &digest)?)).await?;
-
-        Ok(found.map(|(t, u)| TokenState::from_row(t, u)))
+        self.loader.submit(digest).await
     }
+}
+
+/// At most this many digests per lookup, and this many lookups at once: a
+/// second batch gathers while the first is on its round trip.
+const LOOKUP_BATCH: usize = 256;
+const LOOKUPS_IN_FLIGHT: usize = 2;
+
+/// One query for a batch of digests (each distinct digest once); every
+/// digest gets its token's state, or `None`.
+fn load_batch(
+    conn: &mut diesel::PgConnection,
+    digests: Vec<Digest>,
+) -> Result<Vec<Result<Option<TokenState>, AppError>>, AppError> {
+    let mut distinct: Vec<Vec<u8>> = digests.iter().map(|d| d.to_vec()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let found: HashMap<Vec<u8>, TokenState> = Token::by_digests_with_user(conn, &distinct)?
+        .into_iter()
+        .map(|(t, u)| (t.digest.clone(), TokenState::from_row(t, u)))
+        .collect();
+    Ok(digests.iter().map(|d| Ok(found.get(d.as_slice()).cloned())).collect())
 }
 
 /// What may be logged of a presented token: its prefix and key, when it

@@ -385,8 +385,9 @@ impl TestApp {
         Lookups { keyward: self.state.tokens.lookups(), postgres: self.token_queries() }
     }
 
-    /// How many times PostgreSQL ran the token lookup in this app's
-    /// database (`pg_stat_statements`), and how many entries it has evicted
+    /// How many times PostgreSQL ran the token lookup (a batch of digests:
+    /// one for each request that is not concurrent with another) in this
+    /// app's database (`pg_stat_statements`), and how many entries it has evicted
     /// in all, when the test cluster can tell.
     fn token_queries(&self) -> Option<(i64, i64)> {
         let server = TestServer::get();
@@ -401,7 +402,7 @@ impl TestApp {
         let mut conn = PgConnection::establish(&server.url("postgres")).unwrap();
         let calls: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
             "(SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements \
-              WHERE dbid = {oid} AND query LIKE '%\"tokens\".\"digest\" = $1%')"
+              WHERE dbid = {oid} AND query LIKE '%\"tokens\".\"digest\" = ANY($1)%')"
         )))
         .get_result(&mut conn)
         .unwrap();

@@ -574,3 +574,84 @@ async fn retries_with_an_idempotency_key_make_one_lead() {
     assert_eq!((s, replayed), (StatusCode::CREATED, false));
     assert_eq!(count(), before + 1);
 }
+
+/// Concurrent forms (and leads API writes) are written in groups: fewer
+/// transactions than leads, as PostgreSQL itself records (rows written by
+/// one transaction share its `xmin`). Every 201 is in the table; a row the
+/// database refuses fails alone, and its batch-mates are stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_leads_are_committed_in_groups_and_a_bad_row_fails_alone() {
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let api = app.admin_api(&admin).await;
+    spring(&api).await;
+    let mut conn = app.conn();
+    // The database, not validation, refuses these rows.
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut conn,
+        "CREATE FUNCTION refuse_lead() RETURNS trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$; \
+         CREATE TRIGGER refuse_lead BEFORE INSERT ON leads FOR EACH ROW \
+         WHEN (NEW.fields->>'email' = 'refused@example.com') EXECUTE FUNCTION refuse_lead()",
+    )
+    .unwrap();
+
+    let url = app.url("/api/v1/campaigns/spring/sources/alpha/form");
+    let client = reqwest::Client::new();
+    let sends = (0..120).map(|i| {
+        let email = if i % 40 == 7 { "refused@example.com".to_owned() } else { format!("lead{i}@example.com") };
+        let body = json!({"fields": {"email": email, "name": format!("n{i}")}});
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let res = client.post(&url).json(&body).send().await.unwrap();
+            let status = res.status();
+            (i, email, status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    });
+    let answers = futures_util::future::join_all(sends).await;
+
+    let mut accepted = BTreeSet::new();
+    for (i, email, status, body) in &answers {
+        if email == "refused@example.com" {
+            assert!(status.is_server_error(), "{i}: {status} {body}");
+        } else {
+            assert_eq!(*status, StatusCode::CREATED, "{i}: {body}");
+            assert_eq!(body["fields"]["email"], json!(email));
+            assert_eq!(body["status"], "new");
+            assert_eq!(body["source"], "alpha");
+            accepted.insert(body["id"].as_i64().unwrap());
+        }
+    }
+    assert_eq!(accepted.len(), 117, "every lead got its own id");
+    let stored: Vec<(i64, String)> = keyward::schema::leads::table
+        .select((keyward::schema::leads::id, diesel::dsl::sql::<diesel::sql_types::Text>("fields->>'email'")))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(stored.len(), 117, "the refused rows are not stored, and nothing else is missing");
+    assert_eq!(stored.iter().map(|(id, _)| *id).collect::<BTreeSet<_>>(), accepted);
+    for (_, email, _, body) in &answers {
+        if let Some(id) = body["id"].as_i64() {
+            assert!(stored.contains(&(id, email.clone())), "lead {id} holds what its request sent");
+        }
+    }
+    let transactions: i64 = keyward::schema::leads::table
+        .select(diesel::dsl::sql::<diesel::sql_types::BigInt>("count(DISTINCT xmin::text)"))
+        .get_result(&mut conn)
+        .unwrap();
+    assert!(transactions < 117, "117 leads took {transactions} transactions: none was grouped");
+    eprintln!("117 leads in {transactions} transactions");
+
+    // The leads API's writes take the same path.
+    let token = crate::leads::api_token(&api, true, true, None).await;
+    let created = client
+        .post(app.url("/api/v1/campaigns/spring/leads"))
+        .bearer_auth(&token)
+        .json(&json!({"fields": {"email": "api@example.com"}, "source": "beta"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(created["source"], "beta");
+    assert_eq!(lead_count(&app), 118);
+}

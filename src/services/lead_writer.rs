@@ -1,0 +1,92 @@
+//! Group commit for new leads. A lead that is one row and nothing else
+//! (no links, no webhook event, no Idempotency-Key: see
+//! [`super::leads::plain`]) from intake or the leads API joins the inserts
+//! of the moment: one multi-row `INSERT … RETURNING`, a transaction of its
+//! own, one commit for the batch. Each request is answered when that
+//! statement has committed, so every 201 is durable.
+//!
+//! A bad row fails alone: when the batch's statement fails, its rows are
+//! written again one statement each, and only the row that fails again is
+//! refused. Everything else (pings, posts, keyed requests, leads with links
+//! or webhook events) keeps its own transaction and its rules.
+
+use std::sync::Arc;
+
+use diesel::PgConnection;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::catalog::CampaignSnapshot;
+use super::leads::{LeadData, lead_json, lead_row};
+use crate::db::Db;
+use crate::db::batch::Batcher;
+use crate::error::AppError;
+use crate::models::{Lead, LeadRow};
+
+/// Rows per statement, and statements in flight at once.
+const MAX_ROWS: usize = 500;
+const IN_FLIGHT: usize = 2;
+
+/// A new lead waiting for its batch.
+pub struct PendingLead {
+    pub snap: Arc<CampaignSnapshot>,
+    pub source_id: Option<i64>,
+    pub data: LeadData,
+    pub now: OffsetDateTime,
+}
+
+pub type LeadWriter = Batcher<PendingLead, Value>;
+
+pub fn lead_writer(db: Db) -> LeadWriter {
+    Batcher::new("lead insert", db, MAX_ROWS, IN_FLIGHT, Arc::new(write))
+}
+
+/// Writes a batch; each lead's answer is the lead as the API shows it.
+fn write(conn: &mut PgConnection, batch: Vec<PendingLead>) -> Result<Vec<Result<Value, AppError>>, AppError> {
+    let mut snaps = Vec::with_capacity(batch.len());
+    let mut refused = Vec::with_capacity(batch.len());
+    let mut rows = Vec::with_capacity(batch.len());
+    for PendingLead { snap, source_id, data, now } in batch {
+        match lead_row(&snap, source_id, data, now) {
+            Ok(row) => {
+                rows.push(row);
+                refused.push(None);
+            }
+            Err(e) => refused.push(Some(e)),
+        }
+        snaps.push(snap);
+    }
+    let mut written = insert(conn, rows)?.into_iter();
+    Ok(refused
+        .into_iter()
+        .zip(snaps)
+        .map(|(refused, snap)| match refused {
+            Some(e) => Err(e),
+            None => written.next().unwrap_or_else(|| Err(lost())).map(|lead| lead_json(&lead, &snap, &[])),
+        })
+        .collect())
+}
+
+/// One statement for all; if it fails on a live connection, one statement
+/// each, so that only a row that fails again is refused.
+fn insert(conn: &mut PgConnection, rows: Vec<LeadRow>) -> Result<Vec<Result<Lead, AppError>>, AppError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    match Lead::insert_many(conn, &rows) {
+        Ok(leads) if leads.len() == rows.len() => Ok(leads.into_iter().map(Ok).collect()),
+        Ok(_) => Err(lost()),
+        Err(e) if rows.len() == 1 || crate::db::ping(conn).is_err() => Err(e.into()),
+        Err(e) => {
+            tracing::warn!(error = %e, rows = rows.len(), "a grouped lead insert failed; writing its rows one by one");
+            Ok(rows
+                .iter()
+                .map(|row| Lead::insert_many(conn, std::slice::from_ref(row))?.pop().ok_or_else(lost))
+                .collect())
+        }
+    }
+}
+
+fn lost() -> AppError {
+    AppError::Internal(crate::error::Cause::msg("a grouped insert returned fewer leads than rows"))
+}
