@@ -38,7 +38,13 @@ pub struct Settings {
     /// Where the HTTP server listens (`KEYWARD_BIND`).
     pub bind: SocketAddr,
     /// PostgreSQL to use; `None` runs the embedded cluster (`DATABASE_URL`).
+    /// It may be a transaction pooler (PgBouncer) when
+    /// `direct_database_url` names the server itself.
     pub database_url: Option<SecretString>,
+    /// The server itself, for what a transaction pooler cannot carry:
+    /// migrations (a session lock) and LISTEN (`KEYWARD_DIRECT_DATABASE_URL`;
+    /// default: `database_url`).
+    pub direct_database_url: Option<SecretString>,
     /// Embedded cluster, key file and file outbox live here (`KEYWARD_DATA_DIR`).
     pub data_dir: PathBuf,
     /// Base of every link in emails (`KEYWARD_PUBLIC_URL`), without a trailing slash.
@@ -175,16 +181,26 @@ impl Settings {
             Some(v) => parse_public_url(v).map_err(|m| ConfigError::new("KEYWARD_PUBLIC_URL", m))?,
             None => default_public_url(bind),
         };
-        let database_url = source
-            .get("DATABASE_URL")
-            .map(|v| {
-                if v.starts_with("postgres://") || v.starts_with("postgresql://") {
-                    Ok(SecretString::from(v.to_owned()))
-                } else {
-                    Err(ConfigError::new("DATABASE_URL", "must be a postgres:// or postgresql:// URL"))
-                }
-            })
-            .transpose()?;
+        let postgres_url = |key: &'static str| {
+            source
+                .get(key)
+                .map(|v| {
+                    if v.starts_with("postgres://") || v.starts_with("postgresql://") {
+                        Ok(SecretString::from(v.to_owned()))
+                    } else {
+                        Err(ConfigError::new(key, "must be a postgres:// or postgresql:// URL"))
+                    }
+                })
+                .transpose()
+        };
+        let database_url = postgres_url("DATABASE_URL")?;
+        let direct_database_url = postgres_url("KEYWARD_DIRECT_DATABASE_URL")?;
+        if direct_database_url.is_some() && database_url.is_none() {
+            return Err(ConfigError::new(
+                "KEYWARD_DIRECT_DATABASE_URL",
+                "is set but DATABASE_URL is not: set DATABASE_URL to the pooler's URL as well",
+            ));
+        }
         let smtp_url = source
             .get("KEYWARD_SMTP_URL")
             .map(|v| match Url::parse(v) {
@@ -217,6 +233,7 @@ impl Settings {
         Ok(Self {
             bind,
             database_url,
+            direct_database_url,
             data_dir: PathBuf::from(source.get("KEYWARD_DATA_DIR").unwrap_or("./var")),
             public_url,
             public_url_explicit,
@@ -274,6 +291,22 @@ impl Settings {
             })?),
             webhook_concurrency: parse(source, "KEYWARD_WEBHOOK_CONCURRENCY", "16", |v| number(v, 1, 256))?,
         })
+    }
+
+    /// The server itself: `KEYWARD_DIRECT_DATABASE_URL`, else `DATABASE_URL`.
+    pub fn direct_url(&self) -> Option<&str> {
+        self.direct_database_url.as_ref().or(self.database_url.as_ref()).map(|u| u.expose_secret())
+    }
+
+    /// Whether `DATABASE_URL` is a transaction pooler: another direct URL
+    /// is given. Through a pooler, consecutive transactions of one
+    /// connection may run on different server sessions, so no named
+    /// prepared statement (nor any other session state) can be kept.
+    pub fn behind_pooler(&self) -> bool {
+        match (&self.database_url, &self.direct_database_url) {
+            (Some(pooled), Some(direct)) => pooled.expose_secret() != direct.expose_secret(),
+            _ => false,
+        }
     }
 
     pub fn mail_dir(&self) -> PathBuf {
@@ -399,6 +432,28 @@ mod tests {
             ("KEYWARD_PROFILE_TOKEN_DAYS", "0"),
         ] {
             assert_eq!(load(&[(var, value)]).unwrap_err().var, var, "{var}={value}");
+        }
+    }
+
+    #[test]
+    fn a_direct_url_beside_another_database_url_means_a_pooler() {
+        let direct = "postgres://keyward@db.internal:5432/keyward";
+        let pooled = load(&[
+            ("DATABASE_URL", "postgres://keyward@pgbouncer:6432/keyward"),
+            ("KEYWARD_DIRECT_DATABASE_URL", direct),
+        ])
+        .unwrap();
+        assert!(pooled.behind_pooler());
+        assert_eq!(pooled.direct_url(), Some(direct));
+        let plain = load(&[("DATABASE_URL", direct)]).unwrap();
+        assert!(!plain.behind_pooler());
+        assert_eq!(plain.direct_url(), Some(direct));
+        assert!(!load(&[("DATABASE_URL", direct), ("KEYWARD_DIRECT_DATABASE_URL", direct)]).unwrap().behind_pooler());
+        for pairs in [
+            vec![("KEYWARD_DIRECT_DATABASE_URL", direct)],
+            vec![("DATABASE_URL", direct), ("KEYWARD_DIRECT_DATABASE_URL", "x")],
+        ] {
+            assert_eq!(load(&pairs).unwrap_err().var, "KEYWARD_DIRECT_DATABASE_URL");
         }
     }
 

@@ -11,6 +11,7 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, web};
 use anyhow::Context as _;
+use diesel::Connection as _;
 use secrecy::ExposeSecret;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -59,7 +60,8 @@ impl Application {
         let port = local.port();
         let server = http_server(state.clone(), listener)?;
 
-        let url = state.settings.database_url.as_ref().map(|u| u.expose_secret().to_owned()).unwrap_or_default();
+        // LISTEN needs a session of its own: on the server itself.
+        let url = state.settings.direct_url().unwrap_or_default().to_owned();
         let listener = Listener::start(
             url,
             format!("keyward-listener-{}", state.instance_id),
@@ -134,12 +136,22 @@ async fn connect_with_mail(settings: Settings, clock: Clock) -> anyhow::Result<(
 
 async fn connect_parts(settings: Settings, clock: Clock) -> anyhow::Result<(Services, db::Db)> {
     let url = settings.database_url.as_ref().context("DATABASE_URL is not set")?.expose_secret().to_owned();
+    let direct = settings.direct_url().map(str::to_owned).unwrap_or_else(|| url.clone());
+    let pooled = settings.behind_pooler();
     let size = settings.db_pool_size;
     let timeout = settings.db_pool_timeout;
     let pool = tokio::task::spawn_blocking(move || -> anyhow::Result<db::PgPool> {
-        let pool = db::build_pool(&url, size, timeout)?;
-        let mut conn = pool.get().context("cannot connect to PostgreSQL")?;
-        let applied = db::run_migrations(&mut conn)?;
+        let pool = db::build_pool(&url, pooled, size, timeout)?;
+        // Migrations hold a session lock: on the server itself, never
+        // through a transaction pooler.
+        let applied = if pooled {
+            let mut conn = diesel::PgConnection::establish(&direct)
+                .context("KEYWARD_DIRECT_DATABASE_URL: cannot connect to PostgreSQL")?;
+            db::run_migrations(&mut conn)?
+        } else {
+            let mut conn = pool.get().context("cannot connect to PostgreSQL")?;
+            db::run_migrations(&mut conn)?
+        };
         if applied > 0 {
             tracing::info!(applied, "database migrations applied");
         }

@@ -53,21 +53,33 @@ impl DerefMut for Conn {
 /// diesel's r2d2 manager, with the health check skipped for connections
 /// that have just worked.
 #[derive(Debug)]
-pub struct Manager(ConnectionManager<PgConnection>);
+pub struct Manager {
+    inner: ConnectionManager<PgConnection>,
+    /// A transaction pooler is in between: no statement cache.
+    pooled: bool,
+}
 
 impl ManageConnection for Manager {
     type Connection = Conn;
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<Conn, Self::Error> {
-        Ok(Conn { conn: self.0.connect()?, last_ok: Some(Instant::now()) })
+        let mut conn = self.inner.connect()?;
+        if self.pooled {
+            // Each statement is then sent unnamed, parsed, bound and run in
+            // one exchange (PQsendQueryParams), which a transaction pooler
+            // can route; a named statement prepared on one server session
+            // may be missing on the next.
+            conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
+        }
+        Ok(Conn { conn, last_ok: Some(Instant::now()) })
     }
 
     fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
         match conn.last_ok {
             Some(at) if at.elapsed() < CHECK_AFTER_IDLE => Ok(()),
             _ => {
-                self.0.is_valid(&mut conn.conn)?;
+                self.inner.is_valid(&mut conn.conn)?;
                 conn.last_ok = Some(Instant::now());
                 Ok(())
             }
@@ -75,12 +87,15 @@ impl ManageConnection for Manager {
     }
 
     fn has_broken(&self, conn: &mut Conn) -> bool {
-        self.0.has_broken(&mut conn.conn)
+        self.inner.has_broken(&mut conn.conn)
     }
 }
 
 /// Every pooled connection names itself and bounds its statements, so a
-/// stuck query shows up in `pg_stat_activity` and cannot hold a worker forever.
+/// stuck query shows up in `pg_stat_activity` and cannot hold a worker
+/// forever. Through PgBouncer, the time zone and the name follow the client
+/// to every server session (PgBouncer tracks both); the statement timeout
+/// is the pooler's `query_timeout` (see the README's recipe).
 #[derive(Debug)]
 struct SessionSettings;
 
@@ -92,13 +107,14 @@ impl CustomizeConnection<Conn, diesel::r2d2::Error> for SessionSettings {
     }
 }
 
-pub fn build_pool(database_url: &str, size: u32, timeout: Duration) -> anyhow::Result<PgPool> {
+/// The pool; `pooled`: `database_url` is a transaction pooler.
+pub fn build_pool(database_url: &str, pooled: bool, size: u32, timeout: Duration) -> anyhow::Result<PgPool> {
     Pool::builder()
         .max_size(size)
         .min_idle(Some(size.min(2)))
         .connection_timeout(timeout)
         .connection_customizer(Box::new(SessionSettings))
-        .build(Manager(ConnectionManager::new(database_url)))
+        .build(Manager { inner: ConnectionManager::new(database_url), pooled })
         .context("cannot connect to PostgreSQL")
 }
 

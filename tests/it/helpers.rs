@@ -120,6 +120,12 @@ exec flock -x "$1/start" sh -c 'flock -n -x "$0/users" true && [ -e "$0/started"
     cmd.spawn().expect("spawn the test cluster's watchdog");
 }
 
+/// The database a `postgres://` URL names.
+pub fn database_name(url: &str) -> String {
+    let path = url.split('?').next().unwrap_or_default();
+    path.rsplit('/').next().unwrap_or_default().to_owned()
+}
+
 /// A test's own database, dropped (connections and all) when this goes.
 pub struct TestDb {
     pub name: String,
@@ -165,6 +171,9 @@ pub struct Options {
     pub reuse: Option<Leftovers>,
     /// Share another app's database and master key (a second instance).
     pub attach: Option<Attachment>,
+    /// Reach the database through the PgBouncer on this port (transaction
+    /// mode), with the direct URL for migrations and LISTEN.
+    pub pooler: Option<u16>,
 }
 
 /// What a second instance needs to share an app's data.
@@ -241,6 +250,12 @@ impl TestApp {
             ("KEYWARD_USAGE_FLUSH_MS".into(), "200".into()),
             ("KEYWARD_DB_POOL_TIMEOUT_MS".into(), "2000".into()),
         ];
+        if let Some(port) = options.pooler {
+            let name = database_name(&db_url);
+            pairs.retain(|(k, _)| k != "DATABASE_URL");
+            pairs.push(("DATABASE_URL".into(), format!("postgres://keyward@127.0.0.1:{port}/{name}?sslmode=disable")));
+            pairs.push(("KEYWARD_DIRECT_DATABASE_URL".into(), db_url.clone()));
+        }
         for (k, v) in options.env {
             pairs.retain(|(existing, _)| existing != &k);
             pairs.push((k, v));

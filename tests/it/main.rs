@@ -34,6 +34,7 @@ mod leads;
 mod lifecycle;
 mod matrix;
 mod outbox;
+mod pooler;
 mod public_data;
 mod receiver;
 mod relations;
