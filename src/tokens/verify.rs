@@ -138,7 +138,9 @@ impl Verifier {
                     (AppError::Token(TokenError::IpNotAllowed), Some(state)) => self.note_ip_refusal(state, ip, now),
                     (AppError::Token(reason), _) => {
                         self.limiter.fail(ip);
-                        tracing::info!(reason = reason.label(), key = %key_hint(token), "token refused");
+                        // Counted in the metrics; a line each only at `debug`
+                        // (a flood of garbage must not become a flood of logs).
+                        tracing::debug!(reason = reason.label(), key = %key_hint(token), "token refused");
                     }
                     _ => {}
                 }

@@ -248,7 +248,8 @@ async fn json_logs_carry_request_ids_and_sigterm_flushes_usage() {
             .env("KEYWARD_LOG_FORMAT", "json")
             // Usage would wait a minute: only the shutdown flush writes it.
             .env("KEYWARD_USAGE_FLUSH_MS", "60000")
-            .env("RUST_LOG", "info");
+            // Per-request lines and refusals are at `debug`.
+            .env("RUST_LOG", "info,keyward=debug");
     };
     let token = crate::helpers::cli_admin_with_token(bin, env, "logs");
 
