@@ -340,11 +340,63 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     ensure_tools()
     build()
-    seed()
+    global SEED
+    if os.environ.get("KEYWARD_BENCH_RESEED", "1") == "0":
+        # Reuse the database and tokens of the last run (quick reruns).
+        last = sorted(d for d in os.listdir(os.path.dirname(OUT)) if os.path.isdir(os.path.join(os.path.dirname(OUT), d, "seed")))
+        SEED = os.path.join(os.path.dirname(OUT), last[-1], "seed")
+        log("reusing the seed of", SEED)
+    else:
+        seed()
     try:
-        measure()
+        if os.environ.get("KEYWARD_BENCH_ONLY") == "targets":
+            measure_targets()
+        else:
+            measure()
     finally:
         stop_all()
+
+
+def measure_targets():
+    """Only issue 18's targets: (e), (f) and pgbench side by side, the cold
+    first pass (and RSS after it), the baseline, and PgBouncer."""
+    personal, form, digest = read("personal.txt")[0], read("form.txt")[0], read("personal_digest.txt")[0]
+    cid, sid = read("ids.txt")
+    all_tokens = os.path.join(SEED, "all_tokens.txt")
+    form_url = "/api/v1/campaigns/bench/sources/web/form"
+    r = {"baseline": os.environ.get("KEYWARD_BENCH_BASELINE")}
+    a = Server(PORT_A)
+    r["f"] = scenario("(f) intake form", a.base + form_url, "form.lua", {"TOKEN": form})
+    a.stop()
+    r["pg_insert"] = pgbench(
+        "INSERT INTO leads (campaign_id, source_id, status, fields, selects, created_at, updated_at) VALUES "
+        f"({cid}, {sid}, 'new', '{{\"email\": \"bench@example.com\", \"name\": \"Bench\"}}', "
+        "'{\"select_partner\": \"SELECT_PARTNER\"}', now(), now());\n")
+    settle()
+    nocache = Server(PORT_A, {"KEYWARD_CACHE": "false"})
+    r["e"] = scenario("(e) /api/v1/me, cache off", nocache.base + "/api/v1/me", "bearer.lua", {"TOKEN": personal})
+    nocache.stop()
+    r["pg_lookup"] = pgbench(
+        "SELECT t.*, u.* FROM tokens t LEFT JOIN users u ON u.id = t.user_id "
+        f"WHERE t.digest = decode('{digest}', 'hex');\n")
+    cold = {"KEYWARD_FAILED_TOKEN_LIMIT": "0", "RUST_LOG": "warn"}
+    fresh = Server(PORT_A, cold)
+    r["e2"] = once("(e2) first pass over 100,000 tokens", fresh, all_tokens)
+    r["rss_fresh_mb"] = fresh.peak_rss_mb()
+    log(f"peak RSS after the first pass: {r['rss_fresh_mb']:.1f} MB")
+    fresh.stop()
+    if r["baseline"]:
+        old = Server(PORT_A, cold, binary=r["baseline"])
+        r["e2_base"] = once("(e2) first pass, baseline", old, all_tokens)
+        old.stop()
+    with open(os.path.join(OUT, "targets.json"), "w") as f:
+        json.dump(r, f, indent=2, default=str)
+    for k in ("e", "f"):
+        x = r[k]
+        for c in CONNECTIONS:
+            print(f"| ({k}) | {c} | {x[c]['rps']:,.0f} | {x[c]['p50']:.2f} | {x[c]['p99']:.2f} | {x[c]['non2xx']:,} of {x[c]['total']:,} | {x[c]['socket_errors']} |")
+    print(f"pgbench insert {r['pg_insert']:,.0f}, lookup {r['pg_lookup']:,.0f}; e2 {r['e2']['seconds']:.2f} s"
+          + (f" vs {r['e2_base']['seconds']:.2f} s" if "e2_base" in r else "") + f"; RSS {r['rss_fresh_mb']:.0f} MB")
 
 
 def measure():

@@ -247,17 +247,18 @@ impl AppError {
         }
     }
 
-    /// Logs a 5xx with its cause chain, inside the request's span (which
-    /// carries the request id); returns the request id to show.
+    /// Logs a 5xx with its cause chain and the request id; returns the
+    /// request id to show.
     fn log(&self) -> Option<String> {
         let request_id = crate::telemetry::request_id();
         match self {
             Self::Internal(cause) => {
-                tracing::error!(error = %cause, "request failed");
-                Some(request_id.unwrap_or_default())
+                let request_id = request_id.unwrap_or_default();
+                tracing::error!(request_id = %request_id, error = %cause, "request failed");
+                Some(request_id)
             }
             Self::Unavailable(cause) => {
-                tracing::warn!(error = %cause, "request failed: unavailable");
+                tracing::warn!(request_id = request_id.as_deref().unwrap_or(""), error = %cause, "request failed: unavailable");
                 request_id
             }
             _ => None,
