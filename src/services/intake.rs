@@ -13,7 +13,7 @@ use super::catalog::{Campaign, CampaignSnapshot, Source};
 use super::context::Services;
 use super::idempotency::{self, Claim, Idempotency};
 use super::lead_writer::PendingLead;
-use super::leads::{LeadData, Mode, insert_lead, lead_json_read, plain, validate};
+use super::leads::{LeadData, Mode, insert_lead, lead_json, lead_json_read, lead_row, plain, validate};
 use crate::domain::{IntakeMethod, Level, LevelSwitches};
 use crate::error::AppError;
 use crate::models::{Lead, Ping};
@@ -134,8 +134,9 @@ pub async fn submit(
         IntakeMethod::Form => {
             let data = validate(&snap, &body, Mode::Full, &[]).map_err(AppError::Validation)?;
             if key.is_none() && !linked && plain(&snap, &data) {
-                let pending = PendingLead { snap, source_id: Some(source.id), data, now };
-                let body = svc.lead_writer.submit(pending).await?;
+                let row = lead_row(&snap, Some(source.id), data, now)?;
+                let answer = Box::new(move |lead: &Lead| lead_json(lead, &snap, &[]));
+                let body = svc.lead_writer.submit(PendingLead { row, answer }).await?;
                 return Ok(Submitted { status: 201, body, replayed: false });
             }
             Box::new(move |conn| {

@@ -14,10 +14,7 @@ use std::sync::Arc;
 
 use diesel::PgConnection;
 use serde_json::Value;
-use time::OffsetDateTime;
 
-use super::catalog::CampaignSnapshot;
-use super::leads::{LeadData, lead_json, lead_row};
 use crate::db::Db;
 use crate::db::batch::Batcher;
 use crate::error::AppError;
@@ -30,12 +27,11 @@ use crate::models::{Lead, LeadRow};
 const MAX_ROWS: usize = 500;
 const IN_FLIGHT: usize = 1;
 
-/// A new lead waiting for its batch.
+/// A new lead waiting for its batch: its row, and how its answer is made
+/// from the lead as stored (the caller knows the campaign's shape).
 pub struct PendingLead {
-    pub snap: Arc<CampaignSnapshot>,
-    pub source_id: Option<i64>,
-    pub data: LeadData,
-    pub now: OffsetDateTime,
+    pub row: LeadRow,
+    pub answer: Box<dyn FnOnce(&Lead) -> Value + Send>,
 }
 
 pub type LeadWriter = Batcher<PendingLead, Value>;
@@ -44,30 +40,11 @@ pub fn lead_writer(db: Db) -> LeadWriter {
     Batcher::new("lead insert", db, MAX_ROWS, IN_FLIGHT, Arc::new(write))
 }
 
-/// Writes a batch; each lead's answer is the lead as the API shows it.
+/// Writes a batch; each lead's answer is made from its stored row.
 fn write(conn: &mut PgConnection, batch: Vec<PendingLead>) -> Result<Vec<Result<Value, AppError>>, AppError> {
-    let mut snaps = Vec::with_capacity(batch.len());
-    let mut refused = Vec::with_capacity(batch.len());
-    let mut rows = Vec::with_capacity(batch.len());
-    for PendingLead { snap, source_id, data, now } in batch {
-        match lead_row(&snap, source_id, data, now) {
-            Ok(row) => {
-                rows.push(row);
-                refused.push(None);
-            }
-            Err(e) => refused.push(Some(e)),
-        }
-        snaps.push(snap);
-    }
-    let mut written = insert(conn, rows)?.into_iter();
-    Ok(refused
-        .into_iter()
-        .zip(snaps)
-        .map(|(refused, snap)| match refused {
-            Some(e) => Err(e),
-            None => written.next().unwrap_or_else(|| Err(lost())).map(|lead| lead_json(&lead, &snap, &[])),
-        })
-        .collect())
+    let (rows, answers): (Vec<LeadRow>, Vec<_>) = batch.into_iter().map(|p| (p.row, p.answer)).unzip();
+    let written = insert(conn, rows)?;
+    Ok(written.into_iter().zip(answers).map(|(lead, answer)| lead.map(|lead| answer(&lead))).collect())
 }
 
 /// One statement for all; if it fails on a live connection, one statement

@@ -628,8 +628,9 @@ pub async fn create(
         None => {
             let (source_id, data) = checked_new(&snap, &access, &body)?;
             if plain(&snap, &data) {
-                let pending = PendingLead { snap, source_id, data, now };
-                return Ok((svc.lead_writer.submit(pending).await?, false));
+                let row = lead_row(&snap, source_id, data, now)?;
+                let answer = Box::new(move |lead: &Lead| lead_json(lead, &snap, &[]));
+                return Ok((svc.lead_writer.submit(PendingLead { row, answer }).await?, false));
             }
             svc.tx(move |tx| {
                 let lead = insert_lead(tx, &snap, Some(&access), source_id, data, now)?;
