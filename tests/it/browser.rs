@@ -23,7 +23,20 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 impl Browser {
+    /// Chromium started through chromedriver. A second attempt when the
+    /// first fails: on two loaded cores, Chromium occasionally misses
+    /// chromedriver's own start-up deadline.
     pub async fn start(base: &str) -> Result<Self> {
+        match Self::start_once(base).await {
+            Ok(browser) => Ok(browser),
+            Err(first) => {
+                eprintln!("browser start failed, trying once more: {first:#}");
+                Self::start_once(base).await.with_context(|| format!("after a first failure: {first:#}"))
+            }
+        }
+    }
+
+    async fn start_once(base: &str) -> Result<Self> {
         let mut driver = Command::new(CHROMEDRIVER)
             .arg("--port=0")
             .stdout(Stdio::piped())
