@@ -306,9 +306,12 @@ async fn pooled_connections_that_die_are_replaced_after_one_failed_request_each(
     assert!(!killed.is_empty(), "the pool's connections were found and terminated");
 
     // Each dead connection fails at most one request (a 503 the client may
-    // retry), then is checked and replaced: the pool heals on its own.
+    // retry), then is checked and replaced: the pool heals on its own. When
+    // a dead one comes up depends on which connection the pool hands out
+    // (background work takes some too), so count over many requests: never
+    // more failures than dead connections.
     let mut failures = 0;
-    for _ in 0..killed.len() + 1 {
+    for _ in 0..killed.len() + 20 {
         match api_get(&me, &token).await.0 {
             StatusCode::OK => {}
             StatusCode::SERVICE_UNAVAILABLE => failures += 1,
@@ -317,8 +320,4 @@ async fn pooled_connections_that_die_are_replaced_after_one_failed_request_each(
     }
     println!("{failures} failed requests for {} dead connections", killed.len());
     assert!(failures <= killed.len(), "{failures} failures for {} dead connections", killed.len());
-
-    for _ in 0..20 {
-        assert_eq!(api_get(&me, &token).await.0, StatusCode::OK, "the pool has healed");
-    }
 }
