@@ -5,9 +5,9 @@
 //! own, one commit for the batch. Each request is answered when that
 //! statement has committed, so every 201 is durable.
 //!
-//! A bad row fails alone: when the batch's statement fails, its rows are
-//! written again one statement each, and only the row that fails again is
-//! refused. Everything else (pings, posts, keyed requests, leads with links
+//! A bad row fails alone: when the batch's statement fails, its halves
+//! are written apart (and theirs, down to single rows), so only the row
+//! that fails on its own is refused. Everything else (pings, posts, keyed requests, leads with links
 //! or webhook events) keeps its own transaction and its rules.
 
 use std::sync::Arc;
@@ -47,8 +47,9 @@ fn write(conn: &mut PgConnection, batch: Vec<PendingLead>) -> Result<Vec<Result<
     Ok(written.into_iter().zip(answers).map(|(lead, answer)| lead.map(|lead| answer(&lead))).collect())
 }
 
-/// One statement for all; if it fails on a live connection, one statement
-/// each, so that only a row that fails again is refused.
+/// One statement for all. If it fails on a live connection, each half is
+/// tried on its own, and so on down: a bad row fails alone, and its
+/// batch-mates are written in a few statements, not one each.
 fn insert(conn: &mut PgConnection, rows: Vec<LeadRow>) -> Result<Vec<Result<Lead, AppError>>, AppError> {
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -56,13 +57,15 @@ fn insert(conn: &mut PgConnection, rows: Vec<LeadRow>) -> Result<Vec<Result<Lead
     match Lead::insert_many(conn, &rows) {
         Ok(leads) if leads.len() == rows.len() => Ok(leads.into_iter().map(Ok).collect()),
         Ok(_) => Err(lost()),
-        Err(e) if rows.len() == 1 || crate::db::ping(conn).is_err() => Err(e.into()),
+        Err(e) if crate::db::ping(conn).is_err() => Err(e.into()),
+        Err(e) if rows.len() == 1 => Ok(vec![Err(e.into())]),
         Err(e) => {
-            tracing::warn!(error = %e, rows = rows.len(), "a grouped lead insert failed; writing its rows one by one");
-            Ok(rows
-                .iter()
-                .map(|row| Lead::insert_many(conn, std::slice::from_ref(row))?.pop().ok_or_else(lost))
-                .collect())
+            tracing::warn!(error = %e, rows = rows.len(), "a grouped lead insert failed; writing its halves apart");
+            let mut first = rows;
+            let second = first.split_off(first.len() / 2);
+            let mut written = insert(conn, first)?;
+            written.extend(insert(conn, second)?);
+            Ok(written)
         }
     }
 }
