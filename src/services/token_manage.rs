@@ -63,6 +63,12 @@ fn find(conn: &mut PgConnection, actor: &Actor, key: &str, manage: bool) -> Resu
     Ok(token)
 }
 
+/// A token its manager is about to change, found by key and locked.
+fn find_to_change(tx: &mut PgConnection, actor: &Actor, key: &str) -> Result<Token, AppError> {
+    let token = find(tx, actor, key, true)?;
+    Ok(Token::find_for_update(tx, token.id)?)
+}
+
 /// A token as its page and the API show it.
 #[derive(Debug, Clone)]
 pub struct Detail {
@@ -217,8 +223,7 @@ pub async fn update(svc: &Services, actor: Actor, key: &str, changes: Changes) -
     let key = key.to_owned();
     let now = svc.now();
     svc.tx(move |tx| {
-        let token = find(tx, &actor, &key, true)?;
-        let token = Token::find_for_update(tx, token.id)?;
+        let token = find_to_change(tx, &actor, &key)?;
         if token.revoked_at.is_some() {
             return Err(AppError::conflict("This token is revoked: there is nothing to change."));
         }
@@ -338,8 +343,7 @@ pub async fn regenerate(svc: &Services, actor: Actor, key: &str, grace: Duration
     let now = svc.now();
     let s = svc.clone();
     svc.tx(move |tx| {
-        let token = find(tx, &actor, &key, true)?;
-        let old = Token::find_for_update(tx, token.id)?;
+        let old = find_to_change(tx, &actor, &key)?;
         if !old.kind.regenerable() {
             return Err(AppError::conflict(format!(
                 "A {} token is not regenerated: revoke it and create another.",
@@ -366,8 +370,7 @@ pub async fn end_grace(svc: &Services, actor: Actor, key: &str) -> Result<String
     let now = svc.now();
     let settings = svc.settings.clone();
     svc.tx(move |tx| {
-        let token = find(tx, &actor, &key, true)?;
-        let token = Token::find_for_update(tx, token.id)?;
+        let token = find_to_change(tx, &actor, &key)?;
         if token.revoked_at.is_some() || token.retiring_until.is_none() {
             return Err(AppError::conflict("This token is not in a grace period."));
         }
@@ -384,8 +387,7 @@ pub async fn revoke(svc: &Services, actor: Actor, key: &str) -> Result<String, A
     let now = svc.now();
     let settings = svc.settings.clone();
     svc.tx(move |tx| {
-        let token = find(tx, &actor, &key, true)?;
-        let token = Token::find_for_update(tx, token.id)?;
+        let token = find_to_change(tx, &actor, &key)?;
         if token.revoked_at.is_some() {
             return Err(AppError::conflict(format!("{} is already revoked.", token.display_key())));
         }

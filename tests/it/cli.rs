@@ -333,16 +333,7 @@ async fn the_cli_lists_and_revokes_tokens_and_lists_and_invites_users() {
     let app = crate::helpers::TestApp::spawn().await;
     let admin = app.setup_admin().await;
     let (key, token) = admin.create_personal_token("ci deploys").await;
-    let keyward = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-            .args(args)
-            .env("DATABASE_URL", app.db_url())
-            .env("KEYWARD_DATA_DIR", &app.data_dir)
-            .env("KEYWARD_CONFIG", "/dev/null")
-            .env("KEYWARD_MASTER_KEY", app.master_key())
-            .output()
-            .unwrap()
-    };
+    let keyward = |args: &[&str]| app.cli(args);
     let out = keyward(&["token", "list", "--kind", "personal", "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<serde_json::Value> =

@@ -299,6 +299,19 @@ impl TestApp {
         self.db_url.clone()
     }
 
+    /// Runs the `keyward` command line against this app's database, key
+    /// and data directory.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
+            .args(args)
+            .env("DATABASE_URL", self.db_url())
+            .env("KEYWARD_DATA_DIR", &self.data_dir)
+            .env("KEYWARD_CONFIG", "/dev/null")
+            .env("KEYWARD_MASTER_KEY", self.master_key())
+            .output()
+            .unwrap()
+    }
+
     pub fn conn(&self) -> PgConnection {
         PgConnection::establish(&self.db_url).expect("connect to the test database")
     }

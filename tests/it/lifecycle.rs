@@ -484,16 +484,7 @@ async fn a_leak_report_revokes_a_live_token_and_mails_its_owner() {
 async fn the_command_line_issues_reporter_tokens_and_regenerates_with_a_grace() {
     let app = TestApp::spawn().await;
     let (_admin, mgmt, key, old) = setup(&app).await;
-    let keyward = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-            .args(args)
-            .env("DATABASE_URL", app.db_url())
-            .env("KEYWARD_DATA_DIR", &app.data_dir)
-            .env("KEYWARD_CONFIG", "/dev/null")
-            .env("KEYWARD_MASTER_KEY", app.master_key())
-            .output()
-            .unwrap()
-    };
+    let keyward = |args: &[&str]| app.cli(args);
     let out = keyward(&["token", "issue", "--kind", "reporter", "--description", "GitHub secret scanning"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let reporter = String::from_utf8(out.stdout).unwrap().trim().to_owned();

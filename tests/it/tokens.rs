@@ -484,14 +484,7 @@ async fn token_issue_prints_a_personal_token_once_for_automation() {
     let app = TestApp::spawn().await;
     let _admin = app.setup_admin().await;
     let issue = |email: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-            .args(["token", "issue", "--user", email, "--kind", "personal", "--description", "ci deploys"])
-            .env("DATABASE_URL", app.db_url())
-            .env("KEYWARD_DATA_DIR", &app.data_dir)
-            .env("KEYWARD_CONFIG", "/dev/null")
-            .env("KEYWARD_MASTER_KEY", app.master_key())
-            .output()
-            .unwrap()
+        app.cli(&["token", "issue", "--user", email, "--kind", "personal", "--description", "ci deploys"])
     };
     let out = issue(ADMIN_EMAIL);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
