@@ -12,9 +12,10 @@ use keyward::clock::Clock;
 use keyward::config::{Settings, Source};
 use keyward::domain::{Actor, IntakeMethod, Level};
 use keyward::models::{NewTokenRow, User};
-use keyward::services::catalog::{Campaign, Filter};
+use keyward::services::campaigns::catalog::{Campaign, Filter};
 use keyward::services::{
-    NewToken, Services, account_tokens, api_tokens, campaigns, filters, levels, personal_tokens, structure,
+    NewToken, Services, campaigns, campaigns::filters, campaigns::structure, credentials::account_tokens,
+    credentials::api_tokens, credentials::levels, credentials::personal_tokens,
 };
 use keyward::tokens::{TokenKind, format};
 use secrecy::ExposeSecret as _;
@@ -29,7 +30,7 @@ async fn campaign(
     actor: &Actor,
     name: &str,
     slug: &str,
-) -> anyhow::Result<(Campaign, keyward::services::catalog::Source, Filter)> {
+) -> anyhow::Result<(Campaign, keyward::services::campaigns::catalog::Source, Filter)> {
     let actor = actor.clone();
     let c = campaigns::create_campaign(
         state,

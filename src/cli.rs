@@ -251,11 +251,16 @@ async fn issue_token(
     let state = startup::connect(settings, Clock::system()).await?;
     let new = match (kind, email) {
         (IssueKind::Personal, Some(email)) => {
-            crate::services::personal_tokens::issue_from_cli(&state, &email, &description).await
+            crate::services::credentials::personal_tokens::issue_from_cli(&state, &email, &description).await
         }
         (IssueKind::Personal, None) => anyhow::bail!("a personal token needs --user EMAIL"),
         (IssueKind::Reporter, _) => {
-            crate::services::leaks::create_reporter(&state, crate::domain::Actor::command_line(), &description).await
+            crate::services::credentials::leaks::create_reporter(
+                &state,
+                crate::domain::Actor::command_line(),
+                &description,
+            )
+            .await
         }
     }
     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -273,9 +278,14 @@ async fn issue_token(
 
 async fn regenerate_token(settings: Settings, key: String, grace: time::Duration) -> anyhow::Result<()> {
     let state = startup::connect(settings, Clock::system()).await?;
-    let r = crate::services::token_manage::regenerate(&state, crate::domain::Actor::command_line(), &key, grace)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let r = crate::services::credentials::token_manage::regenerate(
+        &state,
+        crate::domain::Actor::command_line(),
+        &key,
+        grace,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let old = match r.old_valid_until {
         Some(until) => format!("{} keeps working until {}", r.old_key, crate::clock::rfc3339(until)),
         None => format!("{} stopped working now", r.old_key),
@@ -308,7 +318,7 @@ async fn list_tokens(
     anyhow::ensure!((1..=10_000).contains(&limit), "--limit: from 1 to 10000");
     let state = startup::connect(settings, Clock::system()).await?;
     let search = crate::services::TokenSearch { kind, owner, status, limit, ..Default::default() };
-    let rows = crate::services::support::search(&state, &crate::domain::Actor::command_line(), search)
+    let rows = crate::services::credentials::support::search(&state, &crate::domain::Actor::command_line(), search)
         .await
         .map_err(failed)?;
     let now = state.now();
@@ -345,8 +355,9 @@ async fn list_tokens(
 async fn revoke_token(settings: Settings, key: String, reason: String) -> anyhow::Result<()> {
     let state = startup::connect(settings, Clock::system()).await?;
     let actor = crate::domain::Actor::command_line();
-    let token = crate::services::support::by_key(&state, &actor, key).await.map_err(failed)?;
-    let token = crate::services::support::revoke(&state, actor, token.id, &reason).await.map_err(failed)?;
+    let token = crate::services::credentials::support::by_key(&state, &actor, key).await.map_err(failed)?;
+    let token =
+        crate::services::credentials::support::revoke(&state, actor, token.id, &reason).await.map_err(failed)?;
     println!("{} revoked; its owner is told why.", token.display_key());
     Ok(())
 }

@@ -24,7 +24,7 @@ impl Allowlist {
         for entry in entries {
             let entry = entry.as_ref().trim();
             if entry.is_empty() {
-                continue;
+                return Err("An entry is empty: give an IP address or a CIDR network, or send [] for no limit.".into());
             }
             let net = match entry.parse::<IpNet>() {
                 Ok(net) => net,
@@ -59,7 +59,7 @@ impl Allowlist {
 
     /// Splits a textarea's lines (or commas) into entries.
     pub fn parse_text(text: &str) -> Result<Self, String> {
-        let entries: Vec<&str> = text.split(['\n', ',', ' ']).collect();
+        let entries: Vec<&str> = text.split(['\n', ',', ' ']).map(str::trim).filter(|e| !e.is_empty()).collect();
         Self::parse(&entries)
     }
 

@@ -3,26 +3,18 @@
 //! through [`ApiError`]; a token comes through the [`auth::Bearer`]
 //! extractor. Handlers parse, call a service, and answer.
 
-pub mod account_tokens;
-pub mod api_users;
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod campaigns;
 pub mod data;
 pub mod destinations;
-pub mod files;
 pub mod health;
-pub mod imports;
-pub mod intake;
-pub mod items;
 pub mod leads;
-pub mod lifecycle;
-pub mod listing;
-pub mod me;
 pub mod public;
-pub mod revocation;
-pub mod token_admin;
+pub mod tokens;
 pub mod users;
+pub mod view;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -31,6 +23,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError as _, web};
 
 use crate::error::{ApiError, AppError};
+use crate::services::Services;
 
 /// Largest JSON body the API reads.
 pub const JSON_LIMIT: usize = 256 * 1024;
@@ -42,18 +35,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError(AppError::NotFound).into()))
         .app_data(web::PayloadConfig::default().limit(JSON_LIMIT))
-        .service(resource("/v1/me", [on(Method::GET, me::show), on(Method::PATCH, items::patch_me)]))
-        .service(resource("/v1/me/tokens", [on(Method::POST, items::create_own_token)]))
-        .service(resource("/v1/settings/leak-action", [on(Method::PUT, items::put_leak_action)]))
-        .service(resource("/v1/settings/reporters", [on(Method::POST, items::create_reporter)]))
-        .service(resource("/v1/settings/destination-rules", [on(Method::PUT, items::put_destination_rules)]))
-        .service(resource("/v1/openapi.json", [on(Method::GET, listing::openapi)]))
-        .service(resource("/v1/tokens/revoke", [on(Method::POST, revocation::revoke)]))
+        // The token's own user.
+        .service(resource("/v1/me", [on(Method::GET, users::me::show), on(Method::PATCH, users::me::patch)]))
+        .service(resource("/v1/me/tokens", [on(Method::POST, users::me::create_token)]))
+        .service(resource("/v1/openapi.json", [on(Method::GET, openapi)]))
         // Lead intake.
-        .service(resource("/v1/campaigns/{c}/sources/{s}/form", [on(Method::POST, intake::form)]))
-        .service(resource("/v1/campaigns/{c}/sources/{s}/ping", [on(Method::POST, intake::ping)]))
-        .service(resource("/v1/campaigns/{c}/sources/{s}/post", [on(Method::POST, intake::post)]))
-        // Leads.
+        .service(resource("/v1/campaigns/{c}/sources/{s}/form", [on(Method::POST, leads::intake::form)]))
+        .service(resource("/v1/campaigns/{c}/sources/{s}/ping", [on(Method::POST, leads::intake::ping)]))
+        .service(resource("/v1/campaigns/{c}/sources/{s}/post", [on(Method::POST, leads::intake::post)]))
+        // Leads and their files.
         .service(resource("/v1/campaigns/{c}/leads", [on(Method::GET, leads::list), on(Method::POST, leads::create)]))
         .service(resource(
             "/v1/campaigns/{c}/leads/{id}",
@@ -62,16 +52,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/v1/campaigns/{c}/schema", [on(Method::GET, leads::schema)]))
         .service(resource(
             "/v1/campaigns/{c}/leads/{id}/files",
-            [on(Method::GET, files::list), on(Method::POST, files::upload)],
+            [on(Method::GET, leads::files::list), on(Method::POST, leads::files::upload)],
         ))
         .service(resource(
             "/v1/campaigns/{c}/leads/{id}/files/{file_id}",
-            [on(Method::GET, files::download), on(Method::DELETE, files::delete)],
+            [on(Method::GET, leads::files::download), on(Method::DELETE, leads::files::delete)],
         ))
-        // Data services.
+        // The public token's data.
         .service(resource(
             "/public/v1/campaigns/{c}/stats",
-            [on(Method::GET, data::stats), on(Method::OPTIONS, data::stats_preflight)],
+            [on(Method::GET, public::stats::stats), on(Method::OPTIONS, public::preflight)],
         ))
         .service(resource(
             "/public/v1/campaigns/{c}/counts",
@@ -81,125 +71,141 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/public/v1/campaigns/{c}/leads",
             [on(Method::GET, public::records), on(Method::OPTIONS, public::preflight)],
         ))
+        // Private tokens' data: export, import, introspection.
         .service(resource("/v1/export/leads", [on(Method::GET, data::export)]))
+        .service(resource("/v1/import/leads", [on(Method::POST, data::imports::import)]))
+        .service(resource("/v1/imports/{id}", [on(Method::GET, data::imports::show)]))
+        .service(resource("/v1/campaigns/{c}/imports", [on(Method::GET, data::imports::of_campaign)]))
         .service(resource("/v1/tokens/introspect", [on(Method::POST, data::introspect)]))
-        .service(resource("/v1/import/leads", [on(Method::POST, imports::import)]))
-        .service(resource("/v1/imports/{id}", [on(Method::GET, imports::show)]))
-        // Users, tokens, account tokens.
-        .service(resource("/v1/users", [on(Method::GET, listing::users), on(Method::POST, users::create)]))
-        .service(resource("/v1/audit", [on(Method::GET, listing::audit)]))
-        .service(resource("/v1/users/{id}", [on(Method::GET, listing::user), on(Method::PATCH, users::update)]))
+        // Users.
+        .service(resource("/v1/users", [on(Method::GET, users::list), on(Method::POST, users::create)]))
+        .service(resource("/v1/users/{id}", [on(Method::GET, users::get), on(Method::PATCH, users::update)]))
+        .service(resource("/v1/users/{id}/invitation", [on(Method::POST, users::resend_invitation)]))
         .service(resource("/v1/users/{id}/tokens/revoke", [on(Method::POST, users::revoke_tokens)]))
-        .service(resource("/v1/api-users", [on(Method::GET, api_users::list), on(Method::POST, api_users::create)]))
-        .service(resource("/v1/api-users/{id}/tokens", [on(Method::POST, api_users::issue_token)]))
-        .service(resource("/v1/tokens", [on(Method::GET, token_admin::list)]))
-        .service(resource("/v1/tokens/check", [on(Method::POST, token_admin::check)]))
-        .service(resource("/v1/tokens/leaked", [on(Method::POST, lifecycle::leaked)]))
+        .service(resource(
+            "/v1/api-users",
+            [on(Method::GET, users::api_users::list), on(Method::POST, users::api_users::create)],
+        ))
+        .service(resource("/v1/api-users/{id}/tokens", [on(Method::POST, users::api_users::issue_token)]))
+        .service(resource("/v1/outbox", [on(Method::GET, users::outbox::show)]))
+        .service(resource("/v1/audit", [on(Method::GET, audit::list)]))
+        // Tokens of every kind, by key.
+        .service(resource("/v1/tokens", [on(Method::GET, tokens::list)]))
+        .service(resource("/v1/tokens/check", [on(Method::POST, tokens::check)]))
+        .service(resource("/v1/tokens/revoke", [on(Method::POST, tokens::revocation::revoke)]))
+        .service(resource("/v1/tokens/leaked", [on(Method::POST, tokens::leaks::report)]))
         .service(resource(
             "/v1/tokens/{key}",
             [
-                on(Method::GET, lifecycle::get),
-                on(Method::PATCH, lifecycle::patch),
-                on(Method::DELETE, items::delete_token),
+                on(Method::GET, tokens::lifecycle::get),
+                on(Method::PATCH, tokens::lifecycle::patch),
+                on(Method::DELETE, tokens::delete),
             ],
         ))
-        .service(resource("/v1/tokens/{key}/show", [on(Method::POST, items::show_token)]))
-        .service(resource("/v1/tokens/{key}/active", [on(Method::POST, items::set_token_active)]))
-        .service(resource("/v1/tokens/{key}/usage", [on(Method::GET, lifecycle::usage)]))
+        .service(resource("/v1/tokens/{key}/show", [on(Method::POST, tokens::show)]))
+        .service(resource("/v1/tokens/{key}/active", [on(Method::POST, tokens::set_active)]))
+        .service(resource("/v1/tokens/{key}/revoke", [on(Method::POST, tokens::revoke)]))
+        .service(resource("/v1/tokens/{key}/usage", [on(Method::GET, tokens::lifecycle::usage)]))
+        .service(resource("/v1/tokens/{key}/regenerate", [on(Method::POST, tokens::lifecycle::regenerate)]))
+        // Organisation settings of tokens.
         .service(resource(
             "/v1/settings/token-policy",
-            [on(Method::GET, lifecycle::get_policy), on(Method::PUT, lifecycle::put_policy)],
+            [on(Method::GET, tokens::policy::get), on(Method::PUT, tokens::policy::put)],
         ))
-        .service(resource("/v1/tokens/{key}/revoke", [on(Method::POST, token_admin::revoke)]))
+        .service(resource("/v1/settings/leak-action", [on(Method::PUT, tokens::leaks::put_action)]))
+        .service(resource("/v1/settings/reporters", [on(Method::POST, tokens::leaks::create_reporter)]))
+        .service(resource("/v1/settings/destination-rules", [on(Method::PUT, destinations::put_rules)]))
         .service(resource(
             "/v1/settings/account-tokens/public",
-            [on(Method::POST, account_tokens::generate_public), on(Method::DELETE, account_tokens::delete_public)],
+            [on(Method::POST, tokens::account::generate_public), on(Method::DELETE, tokens::account::delete_public)],
         ))
-        .service(resource("/v1/settings/account-tokens/private", [on(Method::POST, account_tokens::create_private)]))
+        .service(resource("/v1/settings/account-tokens/private", [on(Method::POST, tokens::account::create_private)]))
         .service(resource(
             "/v1/settings/account-tokens/private/{key}/reset",
-            [on(Method::POST, account_tokens::reset_private)],
+            [on(Method::POST, tokens::account::reset_private)],
         ))
         .service(resource(
             "/v1/settings/account-tokens/private/{key}",
-            [on(Method::DELETE, account_tokens::delete_private)],
+            [on(Method::DELETE, tokens::account::delete_private)],
         ))
-        // Campaign management.
+        // Level tokens.
+        .service(resource("/v1/settings/global-token", [on(Method::PUT, tokens::levels::put_global)]))
         .service(resource(
-            "/v1/campaigns",
-            [on(Method::GET, listing::campaigns), on(Method::POST, campaigns::create_campaign)],
+            "/v1/settings/global-token/regenerate",
+            [on(Method::POST, tokens::levels::regenerate_global)],
         ))
+        .service(resource("/v1/campaigns/{c}/token", [on(Method::PUT, tokens::levels::put_campaign)]))
         .service(resource(
-            "/v1/campaigns/{c}",
-            [on(Method::GET, listing::campaign), on(Method::PATCH, items::patch_campaign)],
+            "/v1/campaigns/{c}/token/regenerate",
+            [on(Method::POST, tokens::levels::regenerate_campaign)],
         ))
-        .service(resource("/v1/campaigns/{c}/sources/{s}", [on(Method::PATCH, items::patch_source)]))
+        .service(resource("/v1/campaigns/{c}/sources/{s}/tokens/{m}", [on(Method::PUT, tokens::levels::put_source)]))
+        .service(resource(
+            "/v1/campaigns/{c}/sources/{s}/tokens/{m}/regenerate",
+            [on(Method::POST, tokens::levels::regenerate_source)],
+        ))
+        // Campaign API tokens.
+        .service(resource("/v1/campaigns/{c}/api-tokens", [on(Method::POST, tokens::api_tokens::create)]))
+        .service(resource("/v1/campaigns/{c}/api-tokens/{id}", [on(Method::PUT, tokens::api_tokens::update)]))
+        // Campaigns and their structure.
+        .service(resource("/v1/campaigns", [on(Method::GET, campaigns::list), on(Method::POST, campaigns::create)]))
+        .service(resource("/v1/campaigns/{c}", [on(Method::GET, campaigns::get), on(Method::PATCH, campaigns::patch)]))
         .service(resource(
             "/v1/campaigns/{c}/sources",
-            [on(Method::GET, listing::sources), on(Method::POST, campaigns::create_source)],
+            [on(Method::GET, campaigns::sources::list), on(Method::POST, campaigns::sources::create)],
         ))
+        .service(resource("/v1/campaigns/{c}/sources/{s}", [on(Method::PATCH, campaigns::sources::patch)]))
         .service(resource(
             "/v1/campaigns/{c}/fields",
-            [on(Method::GET, listing::fields), on(Method::POST, campaigns::create_field)],
-        ))
-        .service(resource(
-            "/v1/campaigns/{c}/selects",
-            [on(Method::GET, listing::selects), on(Method::POST, campaigns::create_select)],
-        ))
-        .service(resource(
-            "/v1/campaigns/{c}/statuses",
-            [on(Method::GET, listing::statuses), on(Method::POST, campaigns::create_status)],
-        ))
-        .service(resource(
-            "/v1/campaigns/{c}/filters",
-            [on(Method::GET, listing::filters), on(Method::POST, campaigns::create_filter)],
+            [on(Method::GET, campaigns::fields::list), on(Method::POST, campaigns::fields::create)],
         ))
         .service(resource(
             "/v1/campaigns/{c}/fields/{item}",
-            [on(Method::PATCH, items::patch_field), on(Method::DELETE, listing::delete_field)],
+            [on(Method::PATCH, campaigns::fields::patch), on(Method::DELETE, campaigns::fields::delete)],
         ))
-        .service(resource("/v1/campaigns/{c}/selects/{item}", [on(Method::DELETE, listing::delete_select)]))
-        .service(resource("/v1/campaigns/{c}/selects/{item}/options", [on(Method::POST, items::add_option)]))
+        .service(resource(
+            "/v1/campaigns/{c}/selects",
+            [on(Method::GET, campaigns::selects::list), on(Method::POST, campaigns::selects::create)],
+        ))
+        .service(resource("/v1/campaigns/{c}/selects/{item}", [on(Method::DELETE, campaigns::selects::delete)]))
+        .service(resource(
+            "/v1/campaigns/{c}/selects/{item}/options",
+            [on(Method::POST, campaigns::selects::add_option)],
+        ))
         .service(resource(
             "/v1/campaigns/{c}/selects/{item}/options/{option}",
-            [on(Method::DELETE, items::delete_option)],
+            [on(Method::DELETE, campaigns::selects::delete_option)],
+        ))
+        .service(resource(
+            "/v1/campaigns/{c}/statuses",
+            [on(Method::GET, campaigns::statuses::list), on(Method::POST, campaigns::statuses::create)],
         ))
         .service(resource(
             "/v1/campaigns/{c}/statuses/{item}",
-            [on(Method::PATCH, items::patch_status), on(Method::DELETE, listing::delete_status)],
+            [on(Method::PATCH, campaigns::statuses::patch), on(Method::DELETE, campaigns::statuses::delete)],
+        ))
+        .service(resource(
+            "/v1/campaigns/{c}/filters",
+            [on(Method::GET, campaigns::filters::list), on(Method::POST, campaigns::filters::create)],
         ))
         .service(resource(
             "/v1/campaigns/{c}/filters/{item}",
-            [on(Method::PATCH, items::patch_filter), on(Method::DELETE, listing::delete_filter)],
+            [on(Method::PATCH, campaigns::filters::patch), on(Method::DELETE, campaigns::filters::delete)],
         ))
-        .service(resource("/v1/users/{id}/invitation", [on(Method::POST, items::resend_invitation)]))
-        .service(resource("/v1/campaigns/{c}/relations/{item}", [on(Method::DELETE, items::delete_relation)]))
-        .service(resource("/v1/campaigns/{c}/imports", [on(Method::GET, items::imports)]))
-        .service(resource("/v1/destinations/{id}", [on(Method::PATCH, items::patch_destination)]))
-        .service(resource("/v1/outbox", [on(Method::GET, items::outbox)]))
-        .service(resource("/v1/campaigns/{c}/relations", [on(Method::POST, campaigns::create_relation)]))
+        .service(resource(
+            "/v1/campaigns/{c}/relations",
+            [on(Method::GET, campaigns::relations::list), on(Method::POST, campaigns::relations::create)],
+        ))
+        .service(resource("/v1/campaigns/{c}/relations/{item}", [on(Method::DELETE, campaigns::relations::delete)]))
+        // Destinations.
         .service(resource("/v1/campaigns/{c}/destinations", [on(Method::POST, destinations::create)]))
+        .service(resource("/v1/destinations/{id}", [on(Method::PATCH, destinations::patch)]))
         .service(resource("/v1/destinations/{id}/deliveries", [on(Method::GET, destinations::deliveries)]))
         .service(resource(
             "/v1/destinations/{id}/deliveries/{did}/redeliver",
             [on(Method::POST, destinations::redeliver)],
         ))
-        .service(resource("/v1/destinations/{id}/test", [on(Method::POST, destinations::test)]))
-        .service(resource("/v1/tokens/{key}/regenerate", [on(Method::POST, lifecycle::regenerate)]))
-        .service(resource("/v1/campaigns/{c}/api-tokens", [on(Method::POST, campaigns::create_api_token)]))
-        .service(resource("/v1/campaigns/{c}/api-tokens/{id}", [on(Method::PUT, campaigns::update_api_token)]))
-        .service(resource("/v1/settings/global-token", [on(Method::PUT, campaigns::put_global)]))
-        .service(resource("/v1/settings/global-token/regenerate", [on(Method::POST, campaigns::regenerate_global)]))
-        .service(resource("/v1/campaigns/{c}/token", [on(Method::PUT, campaigns::put_campaign_token)]))
-        .service(resource(
-            "/v1/campaigns/{c}/token/regenerate",
-            [on(Method::POST, campaigns::regenerate_campaign_token)],
-        ))
-        .service(resource("/v1/campaigns/{c}/sources/{s}/tokens/{m}", [on(Method::PUT, campaigns::put_source_token)]))
-        .service(resource(
-            "/v1/campaigns/{c}/sources/{s}/tokens/{m}/regenerate",
-            [on(Method::POST, campaigns::regenerate_source_token)],
-        ));
+        .service(resource("/v1/destinations/{id}/test", [on(Method::POST, destinations::test)]));
 }
 
 /// One method of a resource and its handler.
@@ -236,6 +242,11 @@ fn resource<const N: usize>(path: &str, routes: [(Method, actix_web::Route); N])
     }))
 }
 
+/// `GET /api/v1/openapi.json`: the management API's OpenAPI 3.1 document.
+pub async fn openapi(svc: web::Data<Services>) -> HttpResponse {
+    HttpResponse::Ok().json(crate::services::docs::api_doc::openapi(&svc.settings.public_url))
+}
+
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError(AppError::NotFound))
 }
@@ -246,7 +257,9 @@ fn json_error(e: actix_web::error::JsonPayloadError) -> ApiError {
         E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => {
             AppError::PayloadTooLarge { limit: Some(limit) }
         }
-        E::ContentType => AppError::bad_request("send the body as JSON with `Content-Type: application/json`"),
+        E::ContentType => {
+            AppError::UnsupportedMediaType("send the body as JSON with `Content-Type: application/json`".to_owned())
+        }
         E::Deserialize(e) if e.is_data() => {
             AppError::bad_request(format!("the JSON does not have the expected shape: {e}"))
         }

@@ -8,6 +8,7 @@ mod actor;
 mod audit;
 mod email;
 mod file_type;
+mod ids;
 mod import;
 mod intake;
 mod role;
@@ -22,6 +23,10 @@ pub use actor::Actor;
 pub use audit::AuditAction;
 pub use email::EmailAddress;
 pub use file_type::{FileType, SNIFF_LEN, Sniffer};
+pub use ids::{
+    AuditId, CampaignId, DeliveryId, DestinationId, FieldId, FileId, FilterId, ImportId, LeadId, MailId, OptionId,
+    RelationId, SelectId, SourceId, StatusId, TokenId, UserId,
+};
 pub use import::{ImportMode, ImportState, LeadFormat};
 pub use intake::{Level, LevelSwitches};
 pub use role::{API_USER_HANDLE_PREFIX, Permission, Role, UserKind};

@@ -8,7 +8,7 @@ use crate::services::{self, Services, SweepReport};
 
 pub async fn sweep_once(svc: &Services) -> Result<SweepReport, AppError> {
     let report = services::sweep(svc).await?;
-    let interrupted = services::imports::fail_stale(svc).await?;
+    let interrupted = services::leads::imports::fail_stale(svc).await?;
     if interrupted > 0 {
         tracing::warn!(imports = interrupted, "imports interrupted by a stop were marked failed");
     }

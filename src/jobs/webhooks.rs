@@ -10,7 +10,7 @@ use std::sync::Arc;
 use futures_util::StreamExt as _;
 use tokio::sync::watch;
 
-use crate::services::{Services, webhooks};
+use crate::services::{Services, events::webhooks};
 use crate::webhook::Sender;
 
 pub async fn run(svc: Services, sender: Sender, mut shutdown: watch::Receiver<bool>) {

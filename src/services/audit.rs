@@ -5,14 +5,14 @@
 use diesel::PgConnection;
 use time::OffsetDateTime;
 
-use super::context::Services;
 use crate::domain::{Actor, AuditAction, Permission};
 use crate::error::AppError;
 use crate::models::NewAuditEvent;
 pub use crate::models::{AuditEvent, AuditFilter};
+use crate::services::context::Services;
 
 /// Records `action` on `target` by `actor`, in the caller's transaction.
-pub(super) fn record(
+pub(in crate::services) fn record(
     conn: &mut PgConnection,
     at: OffsetDateTime,
     actor: &Actor,

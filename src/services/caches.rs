@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use moka::future::Cache;
 
-use super::snapshot::CampaignSnapshot;
 use crate::db::Db;
 use crate::db::changes::{Change, ChangeSink};
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::models::{Campaign, OrgSettings};
+use crate::services::snapshot::CampaignSnapshot;
 use crate::tokens::cache::TokenCache;
 
 pub struct Caches {

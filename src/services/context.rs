@@ -9,8 +9,6 @@ use diesel::connection::Connection as _;
 use time::OffsetDateTime;
 use tokio::sync::{Notify, Semaphore};
 
-use super::caches::Caches;
-use super::lead_writer::{LeadWriter, lead_writer};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::Keys;
@@ -18,6 +16,8 @@ use crate::db::Db;
 use crate::db::changes::{self, Change, ChangeSink};
 use crate::error::AppError;
 use crate::metrics::Metrics;
+use crate::services::caches::Caches;
+use crate::services::lead_writer::{LeadWriter, lead_writer};
 use crate::tokens::Verifier;
 
 /// What every service needs, shared by every request and background job.
@@ -25,7 +25,7 @@ use crate::tokens::Verifier;
 #[derive(Clone)]
 pub struct Services {
     pub settings: Arc<Settings>,
-    pub(super) db: Db,
+    pub(in crate::services) db: Db,
     pub keys: Arc<Keys>,
     pub clock: Clock,
     /// Wakes the outbox worker after a transaction queued mail.
@@ -35,13 +35,13 @@ pub struct Services {
     webhook_wake: Arc<Notify>,
     /// Bounds concurrent argon2 work, so a burst of sign-ins cannot take
     /// every blocking thread from token checks.
-    pub(super) password_slots: Arc<Semaphore>,
+    pub(in crate::services) password_slots: Arc<Semaphore>,
     /// Token verification, usage counting and failed-check limiting: the
     /// API's bearer extractor calls it directly.
     pub tokens: Arc<Verifier>,
-    pub(super) caches: Arc<Caches>,
+    pub(in crate::services) caches: Arc<Caches>,
     /// New leads that are one row each, written in groups.
-    pub(super) lead_writer: Arc<LeadWriter>,
+    pub(in crate::services) lead_writer: Arc<LeadWriter>,
     pub metrics: Arc<Metrics>,
     /// This process, among the instances sharing the database.
     pub instance_id: Arc<str>,
@@ -117,7 +117,7 @@ impl Services {
     /// Runs `f` with a pooled connection on the blocking pool, outside an
     /// explicit transaction: for reads, and for a single statement (which
     /// is a transaction of its own), one round trip instead of three.
-    pub(super) async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    pub(in crate::services) async fn run<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
@@ -130,7 +130,7 @@ impl Services {
     /// at all. The changes it published are applied to this instance's
     /// caches as soon as it commits, so the instance that makes a change is
     /// right at once; other instances hear of it through NOTIFY.
-    pub(super) async fn tx<T, F>(&self, f: F) -> Result<T, AppError>
+    pub(in crate::services) async fn tx<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut Tx<'_>) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
@@ -170,7 +170,7 @@ pub struct Tx<'c> {
 impl Tx<'_> {
     /// Publishes `change` to every instance (NOTIFY, delivered at commit)
     /// and notes it for this one.
-    pub(super) fn publish(&mut self, change: Change) -> Result<(), AppError> {
+    pub(in crate::services) fn publish(&mut self, change: Change) -> Result<(), AppError> {
         changes::notify(self.conn, &change)?;
         self.changes.push(change);
         Ok(())

@@ -3,9 +3,9 @@
 
 use subtle::ConstantTimeEq as _;
 
-use super::context::Services;
 use crate::error::AppError;
 use crate::models::{OrgSettings, OutboxMessage};
+use crate::services::context::Services;
 
 /// Whether this instance's master key is the database's: the first
 /// instance records its key's check value; every later one must match it,

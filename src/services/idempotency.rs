@@ -42,7 +42,7 @@ impl Idempotency {
 }
 
 /// What claiming a key found.
-pub(super) enum Claim {
+pub(in crate::services) enum Claim {
     /// The key is this request's: answer it, then [`record`] the answer.
     Ours(i64),
     /// An earlier request had it: its answer, to give again.
@@ -50,7 +50,11 @@ pub(super) enum Claim {
 }
 
 /// Claims the key in the caller's transaction (see the module comment).
-pub(super) fn claim(conn: &mut PgConnection, key: &Idempotency, now: OffsetDateTime) -> Result<Claim, AppError> {
+pub(in crate::services) fn claim(
+    conn: &mut PgConnection,
+    key: &Idempotency,
+    now: OffsetDateTime,
+) -> Result<Claim, AppError> {
     if let Some(id) = IdempotencyKey::claim(conn, &key.scope, &key.key, &key.request_hash, now, now - TTL)? {
         return Ok(Claim::Ours(id));
     }
@@ -67,12 +71,12 @@ pub(super) fn claim(conn: &mut PgConnection, key: &Idempotency, now: OffsetDateT
 }
 
 /// Keeps the answer of the request that claimed the key.
-pub(super) fn record(conn: &mut PgConnection, id: i64, status: u16, body: &Value) -> Result<(), AppError> {
+pub(in crate::services) fn record(conn: &mut PgConnection, id: i64, status: u16, body: &Value) -> Result<(), AppError> {
     IdempotencyKey::record(conn, id, i16::try_from(status).unwrap_or(200), body)?;
     Ok(())
 }
 
 /// Forgets keys older than a day (the sweeper).
-pub(super) fn prune(conn: &mut PgConnection, now: OffsetDateTime) -> Result<usize, AppError> {
+pub(in crate::services) fn prune(conn: &mut PgConnection, now: OffsetDateTime) -> Result<usize, AppError> {
     Ok(IdempotencyKey::prune(conn, now - TTL)?)
 }

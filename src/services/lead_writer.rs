@@ -1,6 +1,6 @@
 //! Group commit for new leads. A lead that is one row and nothing else
 //! (no links, no webhook event, no Idempotency-Key: see
-//! [`super::leads::plain`]) from intake or the leads API joins the inserts
+//! [`crate::services::leads::plain`]) from intake or the leads API joins the inserts
 //! of the moment: one multi-row `INSERT … RETURNING`, a transaction of its
 //! own, one commit for the batch. Each request is answered when that
 //! statement has committed, so every 201 is durable.

@@ -15,51 +15,27 @@
 //! returns them; rows that carry one (tokens, users) come back as views
 //! without it ([`TokenInfo`], [`accounts::UserInfo`]).
 
-pub mod account_tokens;
-pub mod accounts;
-pub mod api_doc;
-pub mod api_tokens;
-pub mod api_users;
-pub mod audit;
 mod caches;
-pub mod campaigns;
-pub mod catalog;
 mod context;
-pub mod dashboard;
-pub mod data;
-pub mod destinations;
-pub mod docs;
-pub mod files;
-pub mod filters;
+mod lead_writer;
+mod snapshot;
+
+pub mod audit;
 pub mod health;
 pub mod idempotency;
-pub mod imports;
-pub mod intake;
-mod lead_writer;
+
+pub mod accounts;
+pub mod campaigns;
+pub mod credentials;
+pub mod delivery;
+pub mod docs;
+pub mod events;
 pub mod leads;
-pub mod leaks;
-pub mod levels;
-mod lifecycle;
-pub mod outbox;
-pub mod passwords;
-pub mod personal_tokens;
-pub mod profile_token;
-pub mod public_data;
-pub mod relations;
-pub mod reveals;
-mod snapshot;
-pub mod structure;
-pub mod support;
-mod token_info;
-pub mod token_manage;
-pub mod token_policy;
-mod usage;
 pub mod users;
-pub mod webhooks;
 
 pub use context::{Parts, Services};
-pub use lifecycle::{RevokedBy, SweepReport, revoke_by_holder, sweep};
-pub use token_info::{NewToken, TokenInfo, TokenListing};
-pub use usage::{flush_usage, heartbeat};
+pub use credentials::lifecycle::{RevokedBy, SweepReport, revoke_by_holder, sweep};
+pub use credentials::token_info::{NewToken, TokenInfo, TokenListing};
+pub use credentials::usage::{flush_usage, heartbeat};
 
 pub use crate::models::TokenSearch;

@@ -100,7 +100,7 @@ pub struct CampaignSnapshot {
 }
 
 impl CampaignSnapshot {
-    pub(super) fn load(conn: &mut PgConnection, campaign: Campaign) -> QueryResult<Self> {
+    pub(in crate::services) fn load(conn: &mut PgConnection, campaign: Campaign) -> QueryResult<Self> {
         let id = campaign.id;
         let sources = Source::of_campaign(conn, id)?;
         let fields = Field::of_campaign(conn, id)?;
@@ -151,7 +151,7 @@ impl CampaignSnapshot {
         Ok(Self { campaign, sources, fields, selects, statuses, filters, relations, destinations })
     }
 
-    pub(super) fn load_id(conn: &mut PgConnection, id: i64) -> Result<Self, AppError> {
+    pub(in crate::services) fn load_id(conn: &mut PgConnection, id: i64) -> Result<Self, AppError> {
         let campaign = Campaign::find(conn, id)?;
         Ok(Self::load(conn, campaign)?)
     }

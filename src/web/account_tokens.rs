@@ -18,9 +18,9 @@ use super::session::{Console, Flash, Layout};
 use crate::domain::Permission;
 use crate::error::{AppError, FieldErrors};
 use crate::http::wants_json;
-use crate::services::account_tokens::{self, PrivateRow};
 use crate::services::accounts::UserInfo;
-use crate::services::catalog::Campaign;
+use crate::services::campaigns::catalog::Campaign;
+use crate::services::credentials::account_tokens::{self, PrivateRow};
 use crate::services::{NewToken, Services, TokenInfo, campaigns};
 
 #[derive(Template)]

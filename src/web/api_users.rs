@@ -16,7 +16,7 @@ use super::session::{Console, Flash, Layout};
 use crate::domain::Role;
 use crate::error::{AppError, FieldErrors};
 use crate::services::Services;
-use crate::services::api_users::{self, ApiUserInfo, NewApiUser};
+use crate::services::users::api_users::{self, ApiUserInfo, NewApiUser};
 
 #[derive(Template)]
 #[template(path = "users/api_user.html")]

@@ -12,7 +12,7 @@ use crate::domain::{Permission, TokenKind};
 use crate::error::AppError;
 use crate::services::Services;
 use crate::services::audit::AuditEvent;
-use crate::services::dashboard;
+use crate::services::credentials::dashboard;
 
 pub struct Count {
     pub label: &'static str,

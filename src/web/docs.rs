@@ -14,7 +14,7 @@ use super::session::{Layout, View};
 use crate::domain::FieldType;
 use crate::error::AppError;
 use crate::services::Services;
-use crate::services::catalog::{CampaignSnapshot, FilterSpec};
+use crate::services::campaigns::catalog::{CampaignSnapshot, FilterSpec};
 use crate::services::docs::{self, TokenDocs};
 
 #[derive(Template)]
@@ -163,7 +163,7 @@ struct ApiDocsPage {
 pub async fn api(svc: web::Data<Services>, view: View) -> Result<HttpResponse, AppError> {
     let base = svc.settings.public_url.clone();
     let mut tags: Vec<(&'static str, Vec<ApiOperation>)> = Vec::new();
-    for o in crate::services::api_doc::operations() {
+    for o in crate::services::docs::api_doc::operations() {
         let item = ApiOperation {
             id: o.id(),
             method: o.method,

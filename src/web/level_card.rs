@@ -19,7 +19,7 @@ use crate::domain::{Level, TokenStatus};
 use crate::error::AppError;
 use crate::http::wants_json;
 use crate::services::Services;
-use crate::services::levels::{self, LevelState};
+use crate::services::credentials::levels::{self, LevelState};
 
 /// One card as the page shows it.
 pub struct LevelCard {

@@ -15,8 +15,8 @@ use super::token_list::{ListedToken, PAGE, paginate};
 use crate::domain::{Level, TokenKind, TokenStatus};
 use crate::error::AppError;
 use crate::http::urlencode;
-use crate::services::catalog::Campaign;
-use crate::services::{Services, TokenSearch, levels};
+use crate::services::campaigns::catalog::Campaign;
+use crate::services::{Services, TokenSearch, credentials::levels};
 
 #[derive(Deserialize, Default, Clone)]
 pub struct ListQuery {

@@ -8,7 +8,7 @@ use super::page::render;
 use super::session::{Console, Layout};
 use crate::error::AppError;
 use crate::services::Services;
-use crate::services::outbox::{self, MailFile, OutboxMessage};
+use crate::services::delivery::outbox::{self, MailFile, OutboxMessage};
 
 #[derive(Template)]
 #[template(path = "outbox/list.html")]

@@ -14,8 +14,8 @@ use super::reveal;
 use super::session::{Console, CurrentUser, Flash, Layout};
 use crate::domain::TokenStatus;
 use crate::error::{AppError, FieldErrors};
-use crate::services::destinations::{self, DestinationInfo};
-use crate::services::{Services, TokenInfo, personal_tokens};
+use crate::services::delivery::destinations::{self, DestinationInfo};
+use crate::services::{Services, TokenInfo, credentials::personal_tokens};
 
 pub struct Row {
     pub id: i64,

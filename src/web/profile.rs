@@ -13,7 +13,7 @@ use super::page::{field_errors, redirect_with, render_status, session_cookie};
 use super::reveal;
 use super::session::{Console, CurrentUser, Flash, Layout};
 use crate::error::{AppError, FieldErrors};
-use crate::services::{Services, TokenInfo, accounts, profile_token};
+use crate::services::{Services, TokenInfo, accounts, credentials::profile_token};
 
 /// The API Token section as the page shows it.
 pub struct ApiTokenView {

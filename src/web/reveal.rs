@@ -1,5 +1,5 @@
 //! One-time results across a redirect: a POST that made a secret keeps it
-//! on the session (`services::reveals`) and answers 303; the page it
+//! on the session (`services::credentials::reveals`) and answers 303; the page it
 //! points to takes it once. A leaf: it imports no screen.
 
 use actix_web::HttpResponse;
@@ -9,7 +9,7 @@ use super::page::see_other;
 use super::session::CurrentUser;
 use crate::error::AppError;
 use crate::services::Services;
-use crate::services::reveals::{self, Revealed};
+use crate::services::credentials::reveals::{self, Revealed};
 
 /// Keeps `secret` for the page at `target` and redirects there.
 pub async fn redirect(

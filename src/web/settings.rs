@@ -13,8 +13,8 @@ use super::page::{checkbox, field_errors, redirect_with, render_status};
 use super::session::{Console, Flash, Layout};
 use crate::domain::{DestinationRules, Permission, TokenKind};
 use crate::error::{AppError, FieldErrors};
-use crate::services::token_policy::{self, TokenPolicy};
-use crate::services::{Services, TokenInfo, destinations, leaks};
+use crate::services::credentials::token_policy::{self, TokenPolicy};
+use crate::services::{Services, TokenInfo, credentials::leaks, delivery::destinations};
 
 /// One kind's row of the policy form, as typed.
 struct PolicyRow {

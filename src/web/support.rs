@@ -15,8 +15,8 @@ use super::token_list::{ListedToken, PAGE, paginate};
 use crate::domain::{Permission, TokenKind, TokenStatus};
 use crate::error::AppError;
 use crate::http::urlencode;
-use crate::services::catalog::{self, Campaign};
-use crate::services::support::{self, Checked};
+use crate::services::campaigns::catalog::{self, Campaign};
+use crate::services::credentials::support::{self, Checked};
 use crate::services::{Services, TokenInfo, TokenSearch};
 
 #[derive(Deserialize, Default, Clone)]

@@ -52,7 +52,11 @@ impl ListedToken {
             expires: t.expires_at.map(crate::clock::display_date),
             status: t.status(now),
             reason: t.reason().map(str::to_owned),
-            owner_switched_off: crate::services::support::owner_switched_off(t.kind, t.user_id, t.deactivated_by),
+            owner_switched_off: crate::services::credentials::support::owner_switched_off(
+                t.kind,
+                t.user_id,
+                t.deactivated_by,
+            ),
             retiring: t
                 .retiring_until
                 .filter(|_| t.status(now) == TokenStatus::Active)

@@ -20,7 +20,7 @@ use super::usage_chart::{self, Bar};
 use crate::domain::TokenStatus;
 use crate::error::{AppError, FieldErrors};
 use crate::services::Services;
-use crate::services::token_manage::{self, Changes, Detail, Usage};
+use crate::services::credentials::token_manage::{self, Changes, Detail, Usage};
 
 #[derive(Template)]
 #[template(path = "tokens/show.html")]

@@ -12,7 +12,7 @@ use super::session::{Console, Flash, Layout};
 use crate::domain::{Permission, Role, UserKind};
 use crate::error::{AppError, FieldErrors};
 use crate::services::accounts::UserInfo;
-use crate::services::api_users::{self, ApiUserInfo};
+use crate::services::users::api_users::{self, ApiUserInfo};
 use crate::services::{Services, users};
 
 #[derive(Template)]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::http::client_ip;
-use crate::services::{Services, public_data};
+use crate::services::{Services, campaigns::public_data};
 
 /// Seconds between the frame's refreshes.
 const REFRESH: u32 = 30;

@@ -4,7 +4,7 @@
 //! destination may not reach (checked at delivery time, after DNS, so a
 //! name that moved to a private address is caught), caps the answer it
 //! reads, and gives up after a timeout. What to deliver and what to record
-//! is the services' (`services::webhooks`), when the job's (`jobs::webhooks`).
+//! is the services' (`services::events::webhooks`), when the job's (`jobs::webhooks`).
 
 mod deliver;
 mod sign;

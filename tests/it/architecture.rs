@@ -212,7 +212,9 @@ fn paths_in(code: &str) -> Vec<Vec<String>> {
             let before = rest[..i].chars().last();
             let tail = &rest[i..];
             let len = tail.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).unwrap_or(tail.len());
-            if !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            // `pub(in crate::services)` is a visibility, not an import.
+            let visibility = rest[..i].ends_with("pub(in ");
+            if !visibility && !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
                 paths.push(tail[..len].split("::").filter(|s| !s.is_empty()).map(str::to_owned).collect());
             }
             rest = &tail[len.max(1)..];

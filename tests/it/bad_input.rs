@@ -71,7 +71,7 @@ async fn a_nul_character_is_refused_wherever_it_comes_and_nothing_is_written() {
     assert_refused("an option label", &a, Some("options[0].label"));
     let key = {
         let a = mgmt.get("/api/v1/tokens?kind=personal").await;
-        a.body["data"][0]["key"].as_str().unwrap().to_owned()
+        a.body["items"][0]["key"].as_str().unwrap().to_owned()
     };
     let a = mgmt.post(&format!("/api/v1/tokens/{key}/revoke"), json!({"reason": nul})).await;
     assert_refused("a revoke reason", &a, Some("reason"));

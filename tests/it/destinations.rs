@@ -84,7 +84,7 @@ async fn a_lead_from_intake_arrives_signed_and_later_changes_follow_in_order() {
     assert!(!verifies(first, "kw_whk_someone_else", app.clock.now().unix_timestamp()));
     let body = first.json();
     assert_eq!((body["type"].as_str(), body["campaign"].as_str()), (Some("lead.created"), Some("spring")));
-    assert_eq!(body["data"]["fields"]["email"], "ada@example.com");
+    assert_eq!(body["items"]["fields"]["email"], "ada@example.com");
     assert_eq!(body["id"], first.header("keyward-delivery"));
 
     // A status change: lead.updated, then lead.status_changed, in order.
@@ -264,7 +264,7 @@ async fn bad_destinations_are_refused_and_nothing_is_saved() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_checks_the_rules_again_and_does_not_follow_redirects() {
     let (app, api) = world(Options { env: fast(), ..Default::default() }).await;
-    keyward::services::destinations::set_rules(
+    keyward::services::delivery::destinations::set_rules(
         &app.state,
         root(),
         keyward::domain::DestinationRules { allow_private: true, allow_http: true },
@@ -272,9 +272,13 @@ async fn delivery_checks_the_rules_again_and_does_not_follow_redirects() {
     .await
     .unwrap();
     let (private_id, _) = destination(&api, "http://10.255.255.1:9/hook", &["lead.created"], None).await;
-    keyward::services::destinations::set_rules(&app.state, root(), keyward::domain::DestinationRules::default())
-        .await
-        .unwrap();
+    keyward::services::delivery::destinations::set_rules(
+        &app.state,
+        root(),
+        keyward::domain::DestinationRules::default(),
+    )
+    .await
+    .unwrap();
     let receiver = Receiver::start().await;
     receiver.answer_with(302);
     let (redirect_id, _) = destination(&api, &receiver.url(), &["lead.created"], None).await;
@@ -326,7 +330,7 @@ async fn a_destination_failing_for_three_days_is_paused_and_its_owner_mailed() {
     let before = receiver.received().len();
     api.post("/api/v1/campaigns/spring/leads", lead("SELECT_PARTNER", "b@example.com")).await;
     receiver.answer_with(200);
-    keyward::services::destinations::set_active(&app.state, root(), id, true).await.unwrap();
+    keyward::services::delivery::destinations::set_active(&app.state, root(), id, true).await.unwrap();
     let got = receiver.wait_for(before + 2, WAIT).await;
     let emails: Vec<Value> = got[before..].iter().map(|r| r.json()["data"]["fields"]["email"].clone()).collect();
     assert!(emails.contains(&json!("a@example.com")) && emails.contains(&json!("b@example.com")), "{emails:?}");

@@ -105,7 +105,7 @@ async fn files_go_up_with_write_come_down_with_read_and_stream_with_ranges() {
         Api::new(&w.app.base, Some(&reader)).get(&format!("/api/v1/campaigns/spring/leads/{}/files", w.inside)).await;
     assert_eq!(listed.status, StatusCode::OK);
     let names: Vec<&str> =
-        listed.body["files"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+        listed.body["items"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["scan of the form.png", "people.csv"]);
     let denied =
         Api::new(&w.app.base, Some(&writer)).get(&format!("/api/v1/campaigns/spring/leads/{}/files", w.inside)).await;

@@ -79,8 +79,8 @@ async fn a_partial_import_stores_the_good_rows_and_reports_the_bad_ones() {
     );
     assert_eq!(leads_in(&w.app), before + 3);
     let bob = w.admin.get("/api/v1/campaigns/spring/leads?status=sold").await;
-    assert_eq!(bob.body["data"][0]["fields"]["name"], "Bob");
-    assert_eq!(bob.body["data"][0]["select_field_values"]["select_partner"], "VENDOR_NORTH");
+    assert_eq!(bob.body["items"][0]["fields"]["name"], "Bob");
+    assert_eq!(bob.body["items"][0]["select_field_values"]["select_partner"], "VENDOR_NORTH");
 
     // Logged with the token's assigned user.
     let used: Vec<Value> = {
@@ -198,7 +198,7 @@ async fn ndjson_with_relations_upserts_by_a_field_and_retries_are_answered_once(
     assert_eq!((second["imported"].as_i64(), second["updated"].as_i64()), (Some(2), Some(2)), "{second}");
     assert_eq!(leads_in(&w.app), before + 2, "updated, not added");
     let listed = w.admin.get("/api/v1/campaigns/spring/leads").await;
-    let ada = listed.body["data"]
+    let ada = listed.body["items"]
         .as_array()
         .unwrap()
         .iter()

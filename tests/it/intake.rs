@@ -433,7 +433,11 @@ async fn the_management_api_follows_roles_and_reports_bad_input_per_field() {
         .await;
     assert!(bad.body["error"]["fields"]["slug"].is_string() && bad.body["error"]["fields"]["type"].is_string());
     let s = api.post("/api/v1/campaigns/partner-abc-eu/sources", json!({"name": "Partner ABC", "kind": "MP"})).await;
-    assert_eq!(s.body, json!({"id": s.body["id"], "slug": "partner-abc", "kind": "MP", "name": "Partner ABC"}));
+    assert_eq!(
+        s.body,
+        json!({"id": s.body["id"], "slug": "partner-abc", "kind": "MP", "name": "Partner ABC",
+               "tokens": {"form": false, "ping": false, "post": false}})
+    );
     let st = api
         .post("/api/v1/campaigns/partner-abc-eu/statuses", json!({"slug": "won", "label": "Won", "default": true}))
         .await;

@@ -56,7 +56,7 @@ pub(crate) fn lead(partner: &str, email: &str) -> Value {
 }
 
 fn ids(a: &Answer) -> Vec<i64> {
-    a.body["data"].as_array().unwrap().iter().map(|l| l["id"].as_i64().unwrap()).collect()
+    a.body["items"].as_array().unwrap().iter().map(|l| l["id"].as_i64().unwrap()).collect()
 }
 
 fn campaign_id(app: &TestApp) -> i64 {

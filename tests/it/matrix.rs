@@ -343,6 +343,7 @@ const API: &[Row] = &[
     r("DELETE", "/api/v1/tokens/{key}", Gate::UserToken),
     r("POST", "/api/v1/tokens/{key}/show", Gate::UserToken),
     r("POST", "/api/v1/tokens/{key}/active", SUPPORT).body(r#"{"active": true}"#),
+    r("GET", "/api/v1/campaigns/{c}/relations", CAMPAIGNS),
     r("DELETE", "/api/v1/campaigns/{c}/relations/{item}", CAMPAIGNS).with(&[("item", "nope")]),
     r("GET", "/api/v1/campaigns/{c}/imports", CAMPAIGNS),
     r("PUT", "/api/v1/settings/leak-action", ORG).body(r#"{"action": "x"}"#),

@@ -101,8 +101,8 @@ async fn only_fields_a_super_admin_marked_public_are_listed_and_never_personal_o
     let url = w.app.url(&format!("/api/public/v1/campaigns/spring/leads?token={}", w.public));
     let page: Value = api().get(&url).send().await.unwrap().json().await.unwrap();
     assert_eq!(page["fields"], json!([]));
-    assert_eq!(page["data"].as_array().unwrap().len(), 3);
-    assert_eq!(page["data"][0]["fields"], json!({}), "no field is public until a super admin says so");
+    assert_eq!(page["items"].as_array().unwrap().len(), 3);
+    assert_eq!(page["items"][0]["fields"], json!({}), "no field is public until a super admin says so");
 
     let field = |slug: &str| -> i64 {
         use keyward::schema::fields::dsl;
@@ -123,7 +123,7 @@ async fn only_fields_a_super_admin_marked_public_are_listed_and_never_personal_o
 
     let page: Value = api().get(&url).send().await.unwrap().json().await.unwrap();
     assert_eq!(page["fields"], json!(["name"]));
-    let names: Vec<Value> = page["data"].as_array().unwrap().iter().map(|l| l["fields"].clone()).collect();
+    let names: Vec<Value> = page["items"].as_array().unwrap().iter().map(|l| l["fields"].clone()).collect();
     assert!(names.contains(&json!({"name": "Bea <& Co>"})), "{names:?}");
     assert!(!page.to_string().contains("example.com"), "no email");
     let xml = api().get(format!("{url}&format=xml&limit=2")).send().await.unwrap().text().await.unwrap();

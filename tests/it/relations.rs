@@ -84,7 +84,7 @@ async fn leads_link_to_leads_by_id_and_read_their_links_back() {
     let read = api.get(&format!("/api/v1/campaigns/spring/leads/{second}")).await;
     assert_eq!(read.body["relations"], json!({"account": acme, "referrers": [first]}));
     let listed = api.get("/api/v1/campaigns/spring/leads").await;
-    let row = listed.body["data"].as_array().unwrap().iter().find(|l| l["id"] == second).unwrap().clone();
+    let row = listed.body["items"].as_array().unwrap().iter().find(|l| l["id"] == second).unwrap().clone();
     assert_eq!(row["relations"]["account"], acme);
 
     // PATCH replaces one relation's links, leaves the others.

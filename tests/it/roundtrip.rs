@@ -220,7 +220,7 @@ async fn whatever_a_lead_is_stored_with_reads_back_through_get_list_and_export()
     loop {
         let a = leads.get(&format!("/api/v1/campaigns/rt/leads?limit=100{cursor}")).await;
         assert_eq!(a.status, StatusCode::OK, "a leads page (seed {seed}): {:?}", a.body);
-        listed += a.body["data"].as_array().unwrap().len();
+        listed += a.body["items"].as_array().unwrap().len();
         match a.body["next_cursor"].as_str() {
             Some(next) => cursor = format!("&cursor={next}"),
             None => break,

@@ -63,14 +63,14 @@ async fn support_finds_tokens_by_key_owner_kind_and_status_and_sees_no_secret() 
     // The same through the API, cursor-paginated.
     let list = w.support_api.get("/api/v1/tokens?owner=mia&limit=1").await;
     assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
-    assert_eq!(list.body["data"][0]["key"], key.as_str());
-    assert_eq!(list.body["data"][0]["owner"], "mia@example.com");
+    assert_eq!(list.body["items"][0]["key"], key.as_str());
+    assert_eq!(list.body["items"][0]["owner"], "mia@example.com");
     assert!(!list.body.to_string().contains(&secret[15..]));
     let all = w.support_api.get("/api/v1/tokens?limit=2").await;
     let next = all.body["next_cursor"].as_str().unwrap().to_owned();
     let rest = w.support_api.get(&format!("/api/v1/tokens?limit=100&cursor={next}")).await;
-    let first: Vec<Value> = all.body["data"].as_array().unwrap().clone();
-    assert!(rest.body["data"].as_array().unwrap().iter().all(|t| !first.contains(t)));
+    let first: Vec<Value> = all.body["items"].as_array().unwrap().clone();
+    assert!(rest.body["items"].as_array().unwrap().iter().all(|t| !first.contains(t)));
     assert_eq!(w.support_api.get("/api/v1/tokens?kind=nope").await.status, StatusCode::BAD_REQUEST);
 }
 
@@ -396,7 +396,7 @@ async fn the_status_filter_and_the_status_rule_agree() {
     for status in ["active", "deactivated", "expired", "revoked"] {
         let answer = api.get(&format!("/api/v1/tokens?kind=personal&status={status}")).await;
         assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
-        let rows = answer.body["data"].as_array().unwrap().clone();
+        let rows = answer.body["items"].as_array().unwrap().clone();
         for row in &rows {
             assert_eq!(row["status"], status, "a row the {status} filter found says {}", row["status"]);
         }

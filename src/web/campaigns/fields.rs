@@ -10,8 +10,8 @@ use serde::Deserialize;
 use super::header::{Header, confirm_delete, require};
 use crate::domain::{FieldType, Permission};
 use crate::error::{AppError, FieldErrors};
-use crate::services::catalog::CampaignSnapshot;
-use crate::services::{Services, campaigns, public_data, structure};
+use crate::services::campaigns::catalog::CampaignSnapshot;
+use crate::services::{Services, campaigns, campaigns::public_data, campaigns::structure};
 use crate::web::page::{SwitchForm, checkbox, field_errors, redirect_with, refused, render_status};
 use crate::web::session::{Console, Flash, Layout};
 

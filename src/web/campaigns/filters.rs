@@ -8,8 +8,8 @@ use askama::Template;
 
 use super::header::{Header, require};
 use crate::error::{AppError, FieldErrors};
-use crate::services::catalog::{CampaignSnapshot, FilterSpec};
-use crate::services::filters::{self, ConditionInput, FilterInput};
+use crate::services::campaigns::catalog::{CampaignSnapshot, FilterSpec};
+use crate::services::campaigns::filters::{self, ConditionInput, FilterInput};
 use crate::services::{Services, campaigns};
 use crate::web::confirm::ConfirmPage;
 use crate::web::page::{field_errors, redirect_with, refused, render_status};

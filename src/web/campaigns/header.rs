@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 
 use crate::domain::{Actor, Permission};
 use crate::error::AppError;
-use crate::services::catalog::Campaign;
+use crate::services::campaigns::catalog::Campaign;
 use crate::web::confirm::ConfirmPage;
 use crate::web::session::Console;
 

@@ -7,7 +7,7 @@ use askama::Template;
 
 use super::header::{Header, require};
 use crate::error::AppError;
-use crate::services::imports::{self, ImportInfo};
+use crate::services::leads::imports::{self, ImportInfo};
 use crate::services::{Services, campaigns};
 use crate::web::page::render;
 use crate::web::session::{Console, Layout};

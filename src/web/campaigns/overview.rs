@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::header::{Header, require};
 use crate::domain::FileType;
 use crate::error::{AppError, FieldErrors};
-use crate::services::catalog::Campaign;
+use crate::services::campaigns::catalog::Campaign;
 use crate::services::{Services, campaigns};
 use crate::web::confirm::{ConfirmPage, confirmed};
 use crate::web::page::{checkbox, field_errors, redirect_with, refused, render_status};

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use super::header::{Header, confirm_delete, require};
 use crate::domain::OnDelete;
 use crate::error::{AppError, FieldErrors};
-use crate::services::catalog::{Campaign, CampaignSnapshot};
-use crate::services::{Services, campaigns, relations};
+use crate::services::campaigns::catalog::{Campaign, CampaignSnapshot};
+use crate::services::{Services, campaigns, campaigns::relations};
 use crate::web::page::{checkbox, field_errors, redirect_with, refused, render_status};
 use crate::web::session::{Console, Flash, Layout};
 

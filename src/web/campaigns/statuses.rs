@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::header::{Header, confirm_delete, require};
 use crate::error::{AppError, FieldErrors};
-use crate::services::catalog::CampaignSnapshot;
-use crate::services::{Services, campaigns, structure};
+use crate::services::campaigns::catalog::CampaignSnapshot;
+use crate::services::{Services, campaigns, campaigns::structure};
 use crate::web::page::{checkbox, field_errors, redirect_with, refused, render_status};
 use crate::web::session::{Console, Flash, Layout};
 

@@ -7,7 +7,7 @@ use super::header::{Header, require};
 use super::levels_page::LevelsPage;
 use crate::domain::Level;
 use crate::error::AppError;
-use crate::services::{Services, catalog, levels};
+use crate::services::{Services, campaigns::catalog, credentials::levels};
 use crate::web::grace::GraceForm;
 use crate::web::level_card::{self, LevelCard, Reveal, Shown};
 use crate::web::page::{SwitchForm, render};

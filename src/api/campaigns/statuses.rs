@@ -1,0 +1,77 @@
+//! `/api/v1/campaigns/{c}/statuses`: list, create, make one the default,
+//! delete.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::views::StatusView;
+use super::{no_such, structure_of};
+use crate::api::auth::Bearer;
+use crate::api::body::Json;
+use crate::api::view::{List, Paging, created, no_content, ok};
+use crate::error::{ApiError, AppError};
+use crate::services::campaigns::structure;
+use crate::services::{Services, campaigns};
+
+/// `GET /api/v1/campaigns/{c}/statuses`.
+pub async fn list(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    c: web::Path<String>,
+    paging: web::Query<Paging>,
+) -> Result<HttpResponse, ApiError> {
+    let snap = structure_of(&svc, &bearer, &c).await?;
+    let items = snap.statuses.iter().map(|s| (s.id, StatusView::from(s))).collect();
+    Ok(ok(&List::page(items, &paging)?))
+}
+
+/// `POST /api/v1/campaigns/{c}/statuses` `{slug, label, default?}`.
+pub async fn create(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    c: web::Path<String>,
+    body: Json<structure::NewStatus>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = bearer.acting()?;
+    let campaign = campaigns::resolve(&svc, &actor, &c).await?;
+    let s = structure::create_status(&svc, actor, campaign.id, body.into_inner()).await?;
+    Ok(created(&StatusView::from(&s)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusPatch {
+    default: bool,
+}
+
+/// `PATCH /api/v1/campaigns/{c}/statuses/{slug}` `{default: true}`: the
+/// status new leads get.
+pub async fn patch(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    path: web::Path<(String, String)>,
+    body: Json<StatusPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let (c, slug) = path.into_inner();
+    let snap = structure_of(&svc, &bearer, &c).await?;
+    let status = snap.status(&slug).ok_or_else(|| no_such("status", &slug, &snap))?;
+    if !body.default {
+        return Err(AppError::invalid("default", "Make another status the default instead.").into());
+    }
+    structure::set_default_status(&svc, bearer.acting()?, snap.campaign.id, status.id).await?;
+    Ok(ok(&StatusView { default: true, ..StatusView::from(status) }))
+}
+
+/// `DELETE /api/v1/campaigns/{c}/statuses/{slug}`: 204, or 409 while
+/// leads have it.
+pub async fn delete(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (c, slug) = path.into_inner();
+    let snap = structure_of(&svc, &bearer, &c).await?;
+    let id = snap.status(&slug).map(|s| s.id).ok_or_else(|| no_such("status", &slug, &snap))?;
+    structure::delete_status(&svc, bearer.acting()?, snap.campaign.id, id).await?;
+    Ok(no_content())
+}

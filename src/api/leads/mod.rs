@@ -1,0 +1,107 @@
+//! `/api/v1/campaigns/{c}/leads`: the leads API of a campaign, for
+//! campaign API tokens (scoped by their permissions and filter) and for
+//! admins' own tokens; lead intake (`intake`) and a lead's files
+//! (`files`).
+
+pub mod files;
+pub mod intake;
+pub mod views;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::api::auth::Bearer;
+use crate::api::body;
+use crate::api::view::{List, parse_cursor};
+use crate::error::{ApiError, AppError};
+use crate::services::Services;
+use crate::services::leads::{self, ListQuery};
+
+/// The document names every parameter: others are refused (400).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    cursor: Option<String>,
+    limit: Option<i64>,
+    status: Option<String>,
+    updated_since: Option<String>,
+}
+
+pub async fn list(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    path: web::Path<String>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    if params.cursor.as_deref() == Some("") {
+        return Err(AppError::bad_request("cursor is not one this API gave").into());
+    }
+    let after = parse_cursor(params.cursor.as_deref())?;
+    let updated_since = match params.updated_since.as_deref() {
+        Some(s) => Some(OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|_| {
+            AppError::bad_request("updated_since must be an RFC 3339 date-time, e.g. 2026-11-24T00:00:00Z")
+        })?),
+        None => None,
+    };
+    let query = ListQuery { status: params.status.clone(), updated_since, after, limit: params.limit.unwrap_or(100) };
+    let (items, next_cursor) = leads::list(&svc, &bearer.principal, &path, query).await?;
+    Ok(HttpResponse::Ok().json(List { items, next_cursor }))
+}
+
+pub async fn get(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (c, id) = path.into_inner();
+    Ok(HttpResponse::Ok().json(leads::get(&svc, &bearer.principal, &c, id).await?))
+}
+
+pub async fn create(
+    req: HttpRequest,
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    leads::require_write(&svc, &bearer.principal, &path).await?;
+    let key = body::idempotency_key(&req)?;
+    let body = body::json(&req, &body)?;
+    let (lead, replayed) = leads::create(&svc, &bearer.principal, &path, key, body).await?;
+    Ok(body::answer(201, &lead, replayed))
+}
+
+/// `DELETE …/leads/{id}`: Write; 204.
+pub async fn delete(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (c, id) = path.into_inner();
+    leads::delete(&svc, &bearer.principal, &c, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn update(
+    req: HttpRequest,
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    path: web::Path<(String, i64)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let (c, id) = path.into_inner();
+    leads::require_write(&svc, &bearer.principal, &c).await?;
+    let body = body::json(&req, &body)?;
+    Ok(HttpResponse::Ok().json(leads::update(&svc, &bearer.principal, &c, id, body).await?))
+}
+
+/// Fields, allowed values, schemas, statuses, selects, and this token's
+/// permissions and filter. Any token of the campaign may read it.
+pub async fn schema(
+    svc: web::Data<Services>,
+    bearer: Bearer,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(leads::schema(&svc, &bearer.principal, &path).await?))
+}

@@ -1,0 +1,141 @@
+//! The public data services (seed 004), for the account public token, which
+//! may come as `?token=` (it is public by design): lead counts and the list
+//! of public fields, in JSON or XML (`Accept: application/xml` or
+//! `?format=xml`), open to any origin (CORS) and cacheable (`ETag`,
+//! `Cache-Control`).
+
+pub mod stats;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+use crate::api::auth::bearer_token;
+use crate::error::{ApiError, AppError};
+use crate::http::client_ip;
+use crate::services::Services;
+use crate::services::campaigns::public_data;
+use crate::tokens::Principal;
+
+/// How long a browser or a CDN may keep an answer.
+const MAX_AGE: &str = "public, max-age=10";
+
+/// CORS for the public routes: any origin may read them.
+pub fn cors(res: &mut HttpResponse) {
+    let h = res.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, OPTIONS"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("Authorization, If-None-Match"));
+    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("ETag"));
+    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+}
+
+/// The CORS preflight of a public route.
+pub async fn preflight() -> HttpResponse {
+    let mut res = HttpResponse::NoContent().finish();
+    cors(&mut res);
+    res
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicQuery {
+    token: Option<String>,
+    format: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// The public token, from `?token=` or `Authorization`.
+async fn principal(req: &HttpRequest, svc: &Services, query: &PublicQuery) -> Result<Principal, AppError> {
+    let token = match query.token.clone().filter(|t| !t.is_empty()) {
+        Some(t) => t,
+        None => bearer_token(req)?,
+    };
+    svc.tokens.verify(&token, &client_ip(req)).await
+}
+
+/// Whether the client wants XML: `?format=xml`, or an `Accept` that names
+/// XML before (or without) JSON.
+fn wants_xml(req: &HttpRequest, query: &PublicQuery) -> Result<bool, AppError> {
+    match query.format.as_deref() {
+        Some("xml") => return Ok(true),
+        Some("json") => return Ok(false),
+        Some(other) => return Err(AppError::bad_request(format!("`{other}` is not a format: use json or xml"))),
+        None => {}
+    }
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let xml = accept.find("application/xml").or_else(|| accept.find("text/xml"));
+    let json = accept.find("application/json");
+    Ok(matches!((xml, json), (Some(x), Some(j)) if x < j) || (xml.is_some() && json.is_none()))
+}
+
+/// A cacheable answer: 304 when the client has it already.
+fn answer(req: &HttpRequest, body: String, content_type: &'static str) -> HttpResponse {
+    let digest = Sha256::digest(body.as_bytes());
+    let etag = format!("\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let current = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut res = if current { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    res.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, MAX_AGE))
+        .insert_header((header::VARY, "Accept, Authorization"));
+    if current { res.finish() } else { res.content_type(content_type).body(body) }
+}
+
+fn respond(req: &HttpRequest, result: Result<(Value, Option<String>), AppError>) -> HttpResponse {
+    let mut res = match result {
+        Ok((_, Some(xml))) => answer(req, xml, "application/xml; charset=utf-8"),
+        Ok((json, None)) => answer(req, json.to_string(), "application/json"),
+        Err(e) => actix_web::ResponseError::error_response(&ApiError(e)),
+    };
+    cors(&mut res);
+    res
+}
+
+/// `GET /api/public/v1/campaigns/{c}/counts`: `{total, by_status,
+/// by_source}`. Nothing personal.
+pub async fn counts(
+    req: HttpRequest,
+    svc: web::Data<Services>,
+    path: web::Path<String>,
+    query: web::Query<PublicQuery>,
+) -> HttpResponse {
+    let result = async {
+        let xml = wants_xml(&req, &query)?;
+        let p = principal(&req, &svc, &query).await?;
+        let counts = public_data::counts(&svc, &p, &path).await?;
+        let xml = xml.then(|| public_data::counts_xml(&counts));
+        Ok(((*counts).clone(), xml))
+    }
+    .await;
+    respond(&req, result)
+}
+
+/// `GET /api/public/v1/campaigns/{c}/leads`: the fields a super admin
+/// marked public, a page at a time (`?cursor=`, `?limit=` up to 100).
+pub async fn records(
+    req: HttpRequest,
+    svc: web::Data<Services>,
+    path: web::Path<String>,
+    query: web::Query<PublicQuery>,
+) -> HttpResponse {
+    let result = async {
+        let xml = wants_xml(&req, &query)?;
+        let after = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => Some(c.parse::<i64>().map_err(|_| AppError::bad_request("cursor is not one this API gave"))?),
+            None => None,
+        };
+        let p = principal(&req, &svc, &query).await?;
+        let page = public_data::records(&svc, &p, &path, after, query.limit.unwrap_or(50)).await?;
+        let xml = xml.then(|| public_data::records_xml(&page));
+        Ok((page, xml))
+    }
+    .await;
+    respond(&req, result)
+}
