@@ -428,3 +428,52 @@ fn the_checker_sees_what_it_should() {
     let source = load();
     assert!(source.edges["web::auth"].contains("services::accounts"), "web::auth uses services::accounts");
 }
+
+/// The areas of `services/`, top down: an area may import from its own
+/// modules, from the areas below it and from the ground floor (the files
+/// directly in `services/`), never from an area above.
+const SERVICE_AREAS: &[&str] =
+    &["leads", "docs", "delivery", "users", "credentials", "events", "campaigns", "accounts"];
+
+#[test]
+fn service_areas_import_only_areas_below_them() {
+    let source = load();
+    let area = |module: &str| -> Option<usize> {
+        let mut parts = module.split("::");
+        (parts.next() == Some("services")).then_some(())?;
+        let name = parts.next()?;
+        SERVICE_AREAS.iter().position(|a| *a == name)
+    };
+    let folders: Vec<String> = std::fs::read_dir(src().join("services"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for folder in &folders {
+        assert!(SERVICE_AREAS.contains(&folder.as_str()), "services/{folder}/ is an area missing from SERVICE_AREAS");
+    }
+    let mut wrong = Vec::new();
+    for (from, targets) in &source.edges {
+        let Some(af) = area(from) else {
+            // The ground floor imports no area.
+            if from.starts_with("services") && from != "services" {
+                for to in targets.iter().filter(|t| area(t).is_some()) {
+                    wrong.push(format!("{from} (ground floor) imports {to}"));
+                }
+            }
+            continue;
+        };
+        for to in targets {
+            if let Some(at) = area(to)
+                && at < af
+            {
+                wrong.push(format!(
+                    "{from} ({}) imports {to} ({}), an area above it",
+                    SERVICE_AREAS[af], SERVICE_AREAS[at]
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "service imports against the area order:\n{}", wrong.join("\n"));
+}

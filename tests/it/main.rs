@@ -40,5 +40,6 @@ mod receiver;
 mod relations;
 mod roundtrip;
 mod scale;
+mod strict_bodies;
 mod support;
 mod tokens;
