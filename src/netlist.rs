@@ -94,7 +94,9 @@ mod tests {
 
     #[test]
     fn allowlists_take_v4_and_v6_networks_and_single_addresses() {
-        let list = Allowlist::parse(&["203.0.113.0/24", "2001:db8::/32", "198.51.100.7", " "]).unwrap();
+        assert!(Allowlist::parse(&["203.0.113.0/24", " "]).is_err(), "an empty entry is not \"no limit\"");
+        assert_eq!(Allowlist::parse_text("203.0.113.0/24,\n\n 2001:db8::/32").unwrap().to_strings().len(), 2);
+        let list = Allowlist::parse(&["203.0.113.0/24", "2001:db8::/32", "198.51.100.7"]).unwrap();
         assert_eq!(list.to_strings(), ["203.0.113.0/24", "2001:db8::/32", "198.51.100.7/32"]);
         assert!(list.allows(Some("203.0.113.9".parse().unwrap())));
         assert!(list.allows(Some("::ffff:203.0.113.9".parse().unwrap())));

@@ -84,7 +84,7 @@ async fn a_lead_from_intake_arrives_signed_and_later_changes_follow_in_order() {
     assert!(!verifies(first, "kw_whk_someone_else", app.clock.now().unix_timestamp()));
     let body = first.json();
     assert_eq!((body["type"].as_str(), body["campaign"].as_str()), (Some("lead.created"), Some("spring")));
-    assert_eq!(body["items"]["fields"]["email"], "ada@example.com");
+    assert_eq!(body["data"]["fields"]["email"], "ada@example.com");
     assert_eq!(body["id"], first.header("keyward-delivery"));
 
     // A status change: lead.updated, then lead.status_changed, in order.
