@@ -97,6 +97,106 @@ impl std::fmt::Display for Cause {
     }
 }
 
+/// One row of the errors table: a code of the JSON error body, its
+/// status, what it means and what the caller should do.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCode {
+    pub code: &'static str,
+    pub status: u16,
+    pub meaning: &'static str,
+    pub what_to_do: &'static str,
+}
+
+const fn row(code: &'static str, status: u16, meaning: &'static str, what_to_do: &'static str) -> ErrorCode {
+    ErrorCode { code, status, meaning, what_to_do }
+}
+
+/// Every code an API error can carry (a test checks `AppError::code` and
+/// `TokenError::code` give no other); `/docs/api` and the OpenAPI
+/// document show this table.
+pub const ERROR_CODES: &[ErrorCode] = &[
+    row(
+        "bad_request",
+        400,
+        "The request could not be read: malformed JSON, a bad query parameter or cursor.",
+        "Fix the request as the message says; it changed nothing.",
+    ),
+    row(
+        "invalid_token",
+        401,
+        "No token, or one that is not a Keyward token or that Keyward does not know.",
+        "Send `Authorization: Bearer kw_…` with a token as it was shown (check for a missing or extra character).",
+    ),
+    row("token_revoked", 401, "The token was revoked.", "Ask for a new token; a revoked token never works again."),
+    row("token_deactivated", 401, "The token is switched off.", "Ask whoever manages it to switch it back on."),
+    row("token_expired", 401, "The token is past its expiry date.", "Create or ask for a new token."),
+    row(
+        "ip_not_allowed",
+        403,
+        "The token has an IP allowlist and this address is not on it.",
+        "Call from an allowed address, or change the token's allowlist.",
+    ),
+    row(
+        "forbidden",
+        403,
+        "Your role or token may not do this.",
+        "Use a token whose user has the role the endpoint names.",
+    ),
+    row(
+        "insufficient_scope",
+        403,
+        "The token is of a kind, or lacks a permission (read, write), that this needs.",
+        "Use a token of the kind the endpoint names.",
+    ),
+    row(
+        "csrf_failed",
+        403,
+        "A console form came from elsewhere or expired (console only).",
+        "Reload the page and try again.",
+    ),
+    row("not_found", 404, "Nothing here, or nothing this token may see.", "Check the path's ids and slugs."),
+    row("method_not_allowed", 405, "The path exists, not with this method.", "Use a method the `Allow` header names."),
+    row(
+        "conflict",
+        409,
+        "It clashes with what exists (a slug taken, a status still in use).",
+        "Change the request as the message says.",
+    ),
+    row("gone", 410, "It existed and is gone (an expired link or upload).", "Start again."),
+    row("payload_too_large", 413, "The body is over the limit.", "Send less (the message gives the limit)."),
+    row(
+        "unsupported_media_type",
+        415,
+        "The body's content type is not one this endpoint reads.",
+        "Send JSON with `Content-Type: application/json` (or the type the endpoint names).",
+    ),
+    row(
+        "range_not_satisfiable",
+        416,
+        "A `Range` outside the file.",
+        "Ask for a range within the size `Content-Range` gives.",
+    ),
+    row(
+        "validation_failed",
+        422,
+        "The body was read but some fields are wrong; `fields` names each.",
+        "Fix the fields named; nothing was changed.",
+    ),
+    row(
+        "rate_limited",
+        429,
+        "Too many requests (the token's own limit or the sign-in throttle).",
+        "Wait the seconds `Retry-After` gives, then retry.",
+    ),
+    row(
+        "internal_error",
+        500,
+        "Something failed on Keyward's side; `error_id` finds it in the log.",
+        "Retry later; report the `error_id` if it lasts.",
+    ),
+    row("unavailable", 503, "The database cannot be reached for a moment.", "Retry after a short wait."),
+];
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
@@ -447,6 +547,48 @@ mod tests {
         {
             let e = AppError::from_status(StatusCode::from_u16(status).unwrap());
             assert_eq!((e.status().as_u16(), e.code()), (status, code));
+        }
+    }
+
+    #[test]
+    fn every_code_is_in_the_errors_table_with_its_status() {
+        let token = [
+            TokenError::Missing,
+            TokenError::Malformed,
+            TokenError::Unknown,
+            TokenError::Revoked,
+            TokenError::Deactivated,
+            TokenError::Expired,
+            TokenError::IpNotAllowed,
+        ];
+        let mut errors: Vec<AppError> = token.into_iter().map(AppError::Token).collect();
+        errors.extend([
+            AppError::NotFound,
+            AppError::NoSuch("x".into()),
+            AppError::Gone("x".into()),
+            AppError::MethodNotAllowed,
+            AppError::SignInRequired { next: "/".into() },
+            AppError::forbidden("x"),
+            AppError::InsufficientScope("x".into()),
+            AppError::Csrf,
+            AppError::bad_request("x"),
+            AppError::invalid("f", "x"),
+            AppError::conflict("x"),
+            AppError::PayloadTooLarge { limit: None },
+            AppError::UnsupportedMediaType("x".into()),
+            AppError::RangeNotSatisfiable,
+            AppError::RateLimited { retry_after: 1 },
+            AppError::TokenRateLimited { retry_after: 1, policy: String::new(), state: String::new() },
+            AppError::unavailable(anyhow::anyhow!("x")),
+            AppError::internal(anyhow::anyhow!("x")),
+        ]);
+        for e in &errors {
+            let row = ERROR_CODES.iter().find(|r| r.code == e.code());
+            assert_eq!(row.map(|r| r.status), Some(e.status().as_u16()), "{} in the errors table", e.code());
+        }
+        let used: std::collections::BTreeSet<&str> = errors.iter().map(|e| e.code()).collect();
+        for r in ERROR_CODES {
+            assert!(used.contains(r.code), "{} is in the table but no error has it", r.code);
         }
     }
 }

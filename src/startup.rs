@@ -185,12 +185,16 @@ fn http_server(state: Services, listener: TcpListener) -> anyhow::Result<Server>
     let secure = state.settings.secure_cookies;
     let trust_proxy = web::Data::new(TrustProxy(state.settings.trust_proxy.clone()));
     let metrics = web::Data::from(state.metrics.clone());
+    // The API's document, built once from the route table: served as
+    // `/api/v1/openapi.json` and rendered as `/docs/api`.
+    let document = web::Data::new(api::document(&state.settings.public_url));
     let data = web::Data::new(state);
     let server = actix_web::HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(trust_proxy.clone())
             .app_data(metrics.clone())
+            .app_data(document.clone())
             .app_data(
                 web::FormConfig::default()
                     .limit(console::middleware::FORM_LIMIT)

@@ -1,17 +1,19 @@
 //! `GET /api/v1/audit`: the audit log, newest first, filtered by actor,
 //! action, target and date, a page at a time.
 
+use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::api::auth::Bearer;
+use crate::api::contract::{Resource, Who, doc, on, resource};
 use crate::api::view::{At, List, Paging, ok};
-use crate::domain::AuditId;
+use crate::domain::{AuditId, Permission};
 use crate::error::{ApiError, AppError};
 use crate::services::Services;
 use crate::services::audit::{self, AuditEvent, AuditFilter};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditEventView {
     pub id: AuditId,
     pub at: At,
@@ -38,7 +40,8 @@ impl From<AuditEvent> for AuditEventView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     cursor: Option<String>,
     limit: Option<i64>,
@@ -83,4 +86,18 @@ pub async fn list(
     };
     let (events, _) = audit::page(&svc, &actor, filter, before, limit + 1).await?;
     Ok(ok(&List::from_probe(events, limit, |e| e.id, AuditEventView::from)))
+}
+
+/// The audit log's route.
+pub fn routes() -> Vec<Resource> {
+    vec![resource(
+        "/v1/audit",
+        [on(
+            Method::GET,
+            list,
+            doc("Audit", "The audit log, newest first", Who::Role(Permission::ViewAudit))
+                .query::<AuditQuery>()
+                .answers::<List<AuditEventView>>(200),
+        )],
+    )]
 }

@@ -248,9 +248,14 @@ fn first_quoted(message: &str) -> Option<&str> {
     Some(&message[start..start + len]).filter(|s| !s.is_empty())
 }
 
-#[derive(Deserialize)]
-struct TokenParam {
-    token: Option<String>,
+/// The parameters of an RFC 7009 revocation or RFC 7662 introspection.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TokenParam {
+    /// The token value.
+    #[schema(min_length = 1)]
+    pub token: Option<String>,
+    /// Ignored: the token says what it is.
+    pub token_type_hint: Option<String>,
 }
 
 /// The `token` parameter of an RFC 7009 / 7662 request, sent as a form (as
@@ -275,7 +280,7 @@ pub fn token_param(req: &HttpRequest, body: &[u8]) -> Result<SecretString, AppEr
 mod tests {
     use super::*;
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Grace {

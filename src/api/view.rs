@@ -3,10 +3,15 @@
 //! token value shown once (`{key, token}`). A leaf: each resource's
 //! `views` module builds on these.
 
+use std::borrow::Cow;
+
 use actix_web::HttpResponse;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 use time::OffsetDateTime;
+use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::error::AppError;
 
@@ -41,6 +46,31 @@ impl<T> List<T> {
     }
 }
 
+impl<T: ToSchema> PartialSchema for List<T> {
+    fn schema() -> RefOr<Schema> {
+        let cursor = ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+            .description(Some("Send as `cursor` for the next page; null on the last page"));
+        ObjectBuilder::new()
+            .property("items", ArrayBuilder::new().items(RefOr::Ref(Ref::from_schema_name(T::name()))))
+            .required("items")
+            .property("next_cursor", cursor)
+            .required("next_cursor")
+            .into()
+    }
+}
+
+impl<T: ToSchema> ToSchema for List<T> {
+    fn name() -> Cow<'static, str> {
+        Cow::Owned(format!("{}List", T::name()))
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((T::name().into_owned(), T::schema()));
+        T::schemas(schemas);
+    }
+}
+
 /// Keeps `limit` rows; the next cursor if there were more.
 fn cut<R>(rows: &mut Vec<R>, limit: i64, id: impl Fn(&R) -> i64) -> Option<String> {
     let limit = usize::try_from(limit).unwrap_or(0);
@@ -51,7 +81,8 @@ fn cut<R>(rows: &mut Vec<R>, limit: i64, id: impl Fn(&R) -> i64) -> Option<Strin
 }
 
 /// `?cursor=&limit=` of a list.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
     pub cursor: Option<String>,
     pub limit: Option<i64>,
@@ -91,6 +122,18 @@ impl Serialize for At {
     }
 }
 
+impl PartialSchema for At {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .examples([serde_json::json!("2026-12-07T10:00:00Z")])
+            .into()
+    }
+}
+
+impl ToSchema for At {}
+
 impl From<OffsetDateTime> for At {
     fn from(t: OffsetDateTime) -> Self {
         Self(t)
@@ -103,7 +146,7 @@ pub fn at(t: Option<OffsetDateTime>) -> Option<At> {
 }
 
 /// A token's value, shown once, with its key.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Secret {
     pub key: String,
     pub token: String,

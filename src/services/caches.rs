@@ -23,7 +23,7 @@ pub struct Caches {
     pub catalog: CatalogCache,
     /// Public lead counts by campaign, kept a few seconds: widgets on busy
     /// pages ask often, and a count a few seconds old is still live.
-    pub counts: Cache<i64, Arc<serde_json::Value>>,
+    pub counts: Cache<i64, Arc<crate::services::campaigns::public_data::PublicCounts>>,
 }
 
 impl Caches {

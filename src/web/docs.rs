@@ -141,13 +141,13 @@ pub async fn openapi(
 /// One operation as `/docs/api` shows it.
 pub struct ApiOperation {
     pub id: String,
-    pub method: &'static str,
-    pub path: &'static str,
-    pub tag: &'static str,
-    pub summary: &'static str,
-    pub who: &'static str,
-    pub ok: u16,
-    pub query: &'static [(&'static str, &'static str)],
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub who: String,
+    pub ok: String,
+    /// Query parameters: name and what it is.
+    pub query: Vec<(String, String)>,
     pub curl: String,
 }
 
@@ -155,30 +155,48 @@ pub struct ApiOperation {
 #[template(path = "docs/api.html")]
 struct ApiDocsPage {
     layout: Layout,
-    tags: Vec<(&'static str, Vec<ApiOperation>)>,
+    /// Anchor, tag, operations.
+    tags: Vec<(String, String, Vec<ApiOperation>)>,
+    errors: &'static [crate::error::ErrorCode],
 }
 
-/// `/docs/api`: the management API, rendered on the server from its
-/// OpenAPI document's table, with an example request per operation.
-pub async fn api(svc: web::Data<Services>, view: View) -> Result<HttpResponse, AppError> {
-    let base = svc.settings.public_url.clone();
-    let mut tags: Vec<(&'static str, Vec<ApiOperation>)> = Vec::new();
-    for o in crate::services::docs::api_doc::operations() {
-        let item = ApiOperation {
-            id: o.id(),
-            method: o.method,
-            path: o.path,
-            tag: o.tag,
-            summary: o.summary,
-            who: o.who,
-            ok: o.ok,
-            query: o.query,
-            curl: o.curl(&base),
-        };
-        match tags.iter_mut().find(|(t, _)| *t == o.tag) {
-            Some((_, ops)) => ops.push(item),
-            None => tags.push((o.tag, vec![item])),
+/// `/docs/api`: the API, rendered on the server from its OpenAPI document
+/// (the one `/api/v1/openapi.json` serves), with a request per operation
+/// that runs as pasted once `KEYWARD_TOKEN` is set.
+pub async fn api(
+    svc: web::Data<Services>,
+    document: web::Data<utoipa::openapi::OpenApi>,
+    view: View,
+) -> Result<HttpResponse, AppError> {
+    let document = serde_json::to_value(&**document).map_err(AppError::internal)?;
+    let mut tags: Vec<(String, String, Vec<ApiOperation>)> = Vec::new();
+    for (path, item) in document["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            let tag = text(&op["tags"][0]);
+            let query = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "query")
+                .map(|p| (text(&p["name"]), text(&p["description"])))
+                .collect();
+            let ok = op["responses"].as_object().and_then(|r| r.keys().find(|k| *k != "default").cloned());
+            let item = ApiOperation {
+                id: text(&op["operationId"]),
+                method: method.to_uppercase(),
+                path: path.clone(),
+                summary: text(&op["summary"]),
+                who: text(&op["x-keyward-who"]),
+                ok: ok.unwrap_or_default(),
+                query,
+                curl: docs::curl(&svc.settings.public_url, &method.to_uppercase(), path, op),
+            };
+            match tags.iter_mut().find(|(_, t, _)| *t == tag) {
+                Some((_, _, ops)) => ops.push(item),
+                None => tags.push((tag.to_lowercase().replace(' ', "-"), tag, vec![item])),
+            }
         }
     }
-    render(&ApiDocsPage { layout: Layout::anonymous(view, "Keyward management API"), tags })
+    render(&ApiDocsPage { layout: Layout::anonymous(view, "Keyward API"), tags, errors: crate::error::ERROR_CODES })
 }

@@ -71,9 +71,11 @@ pub async fn page(
         let principal = svc.tokens.verify(&q.token, &client_ip(&req)).await?;
         let counts = public_data::counts(&svc, &principal, &campaign).await?;
         match q.status.as_deref().filter(|s| !s.is_empty()) {
-            None => Ok(counts["total"].as_i64().unwrap_or(0)),
-            Some(s) => counts["by_status"][s]
-                .as_i64()
+            None => Ok(counts.total),
+            Some(s) => counts
+                .by_status
+                .get(s)
+                .copied()
                 .ok_or_else(|| AppError::NoSuch(format!("`{s}` is not a status of this campaign"))),
         }
     }

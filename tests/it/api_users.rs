@@ -213,12 +213,12 @@ async fn campaigns_users_and_the_audit_log_are_listed_page_by_page() {
     assert_eq!(api.get("/api/v1/audit?from=yesterday").await.status, reqwest::StatusCode::BAD_REQUEST);
 }
 
-/// The management API's own OpenAPI 3.1 document validates; every
-/// operation in it is a route of the server (the role matrix then calls
-/// each one as every kind of principal), and `/docs/api` shows each with an
-/// example request.
+/// The API's OpenAPI 3.1 document validates and is whole: every route of
+/// the route table is in it with a role, a request schema where it takes a
+/// body and an answer schema where it answers one; every operation is a
+/// route of the server; `/docs/api` shows each with an example request.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_management_api_document_validates_and_names_real_routes() {
+async fn the_api_document_validates_and_names_every_route() {
     let app = crate::helpers::TestApp::spawn().await;
     let _admin = app.setup_admin().await;
     let doc: serde_json::Value =
@@ -230,28 +230,65 @@ async fn the_management_api_document_validates_and_names_real_routes() {
     for (path, item) in paths {
         for (method, op) in item.as_object().unwrap() {
             operations += 1;
+            let what = format!("{method} {path}");
+            assert!(op["operationId"].is_string() && op["summary"].is_string(), "{what}");
+            assert!(op["x-keyward-who"].as_str().is_some_and(|w| !w.is_empty()), "{what}: who may call it");
+            if let Some(content) = op["requestBody"]["content"].as_object() {
+                for (kind, body) in content {
+                    let schema = &body["schema"];
+                    let described = schema["$ref"].is_string() || schema["type"].is_string();
+                    assert!(described, "{what}: the {kind} body has a schema: {schema}");
+                    if kind.contains("json") || kind.contains("form") {
+                        assert!(!body["example"].is_null(), "{what}: the body has an example");
+                    }
+                }
+            }
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses["default"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Error",
+                "{what}"
+            );
+            for (status, answer) in responses.iter().filter(|(s, _)| *s != "default") {
+                if status != "204" {
+                    if let Some(content) = answer["content"].as_object() {
+                        assert!(content.values().all(|c| c["schema"].is_object()), "{what} {status}");
+                    }
+                }
+            }
             let concrete = path
                 .replace("{c}", "spring")
                 .replace("{s}", "web")
                 .replace("{m}", "form")
                 .replace("{id}", "1")
                 .replace("{did}", "1")
+                .replace("{file_id}", "1")
                 .replace("{item}", "x")
                 .replace("{option}", "x")
                 .replace("{key}", "kw_pat_AbCd1234");
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let res = crate::helpers::api().request(method.clone(), app.url(&concrete)).send().await.unwrap();
-            // Without a token every management route asks for one: a route
-            // that did not exist would be 404 or 405.
-            assert_eq!(res.status(), reqwest::StatusCode::UNAUTHORIZED, "{method} {path}");
-            assert!(op["operationId"].is_string() && op["summary"].is_string(), "{method} {path}");
+            let needs_token = op["security"].as_array().unwrap().iter().any(|r| r.get("bearer").is_some());
+            if needs_token {
+                // Without a token every such route asks for one: a route
+                // that did not exist would be 404 or 405.
+                assert_eq!(res.status(), reqwest::StatusCode::UNAUTHORIZED, "{what}");
+            } else {
+                assert_ne!(res.status(), reqwest::StatusCode::METHOD_NOT_ALLOWED, "{what}");
+            }
         }
     }
-    assert!(operations >= 40, "{operations} operations");
+    let table: usize = keyward::api::table().iter().map(|r| r.endpoints.iter().filter(|e| !e.doc.hidden).count()).sum();
+    assert_eq!(operations, table, "every route of the table is in the document");
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        assert!(schema.as_object().is_some_and(|s| !s.is_empty()), "schema {name} says something");
+    }
     let (status, page) = app.agent().page("/docs/api").await;
     assert_eq!(status, reqwest::StatusCode::OK);
     for (path, _) in paths {
         assert!(page.contains(&format!("<code>{path}</code>")), "/docs/api shows {path}");
+    }
+    for e in keyward::error::ERROR_CODES {
+        assert!(page.contains(&format!("<code>{}</code>", e.code)), "the errors table has {}", e.code);
     }
     assert!(page.contains("curl -X POST"));
 }

@@ -401,13 +401,9 @@ fn declared_routes() -> BTreeSet<(String, String)> {
             routes.insert((method, path.to_owned()));
         }
     }
-    let text = read("src/api/mod.rs");
-    for part in text.split("resource(").skip(1).map(str::trim_start).filter(|p| p.starts_with('"')) {
-        let path = &part[1..part[1..].find('"').unwrap() + 1];
-        let end = part.find("))").unwrap_or(part.len());
-        for method in part[..end].split("on(Method::").skip(1) {
-            let method = method.split(',').next().unwrap().trim().to_owned();
-            routes.insert((method, format!("/api{path}")));
+    for resource in keyward::api::table() {
+        for endpoint in &resource.endpoints {
+            routes.insert((endpoint.method.to_string(), format!("/api{}", resource.path)));
         }
     }
     routes

@@ -38,7 +38,7 @@ pub async fn create(
     Ok(created(&FieldView::from(&f)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldPatch {
     label: Option<String>,

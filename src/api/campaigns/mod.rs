@@ -12,12 +12,16 @@ pub mod sources;
 pub mod statuses;
 pub mod views;
 
+use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
+use serde_json::json;
 
 use super::auth::Bearer;
 use super::body::Json;
+use super::contract::{Resource, Who, doc, on, resource};
 use super::view::{List, Paging, created, ok};
+use crate::domain::Permission;
 use crate::error::{ApiError, AppError};
 use crate::services::campaigns::catalog::CampaignSnapshot;
 use crate::services::{Services, campaigns};
@@ -75,7 +79,7 @@ pub async fn get(svc: web::Data<Services>, bearer: Bearer, c: web::Path<String>)
     Ok(ok(&CampaignView::from(&snap.campaign)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignPatch {
     name: Option<String>,
@@ -108,4 +112,225 @@ pub async fn patch(
         after = campaigns::set_archived(&svc, actor, id, archived).await?;
     }
     Ok(ok(&CampaignView::from(&after)))
+}
+
+/// The routes of campaigns and their structure.
+pub fn routes() -> Vec<Resource> {
+    use crate::services::campaigns::{filters::FilterInput, relations::NewRelation, structure};
+    use views::{FieldView, FilterView, OptionView, RelationView, SelectView, SourceView, StatusView};
+    const TAG: &str = "Campaigns";
+    const WHO: Who = Who::Role(Permission::ManageCampaigns);
+    let partner_filter =
+        || json!({"name": "Partner ABC", "conditions": [{"select": "select_partner", "option": "PARTNER_ABC"}]});
+    vec![
+        resource(
+            "/v1/campaigns",
+            [
+                on(Method::GET, list, doc(TAG, "Campaigns", WHO).query::<Paging>().answers::<List<CampaignView>>(200)),
+                on(
+                    Method::POST,
+                    create,
+                    doc(TAG, "Create a campaign", WHO)
+                        .body::<campaigns::NewCampaign>(json!({"name": "Spring", "slug": "spring"}))
+                        .answers::<CampaignView>(201),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/campaigns/{c}",
+            [
+                on(Method::GET, get, doc(TAG, "One campaign, by slug or id", WHO).answers::<CampaignView>(200)),
+                on(
+                    Method::PATCH,
+                    patch,
+                    doc(TAG, "Rename, describe, archive or restore a campaign, or set its lead file types", WHO)
+                        .body::<CampaignPatch>(json!({"name": "Spring 2027", "archived": false, "file_types": ["application/pdf", "image/png"]}))
+                        .answers::<CampaignView>(200),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/campaigns/{c}/sources",
+            [
+                on(
+                    Method::GET,
+                    sources::list,
+                    doc(TAG, "A campaign's sources and which of their tokens are on", WHO)
+                        .query::<Paging>()
+                        .answers::<List<SourceView>>(200),
+                ),
+                on(
+                    Method::POST,
+                    sources::create,
+                    doc(TAG, "Add a source", WHO)
+                        .body::<campaigns::NewSource>(json!({"name": "Web", "kind": "CS", "slug": "web"}))
+                        .answers::<SourceView>(201),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/campaigns/{c}/sources/{s}",
+            [on(
+                Method::PATCH,
+                sources::patch,
+                doc(TAG, "Rename a source or change its kind", WHO)
+                    .body::<sources::SourcePatch>(json!({"name": "Web form"}))
+                    .answers::<SourceView>(200),
+            )],
+        ),
+        resource(
+            "/v1/campaigns/{c}/fields",
+            [
+                on(Method::GET, fields::list, doc(TAG, "A campaign's fields", WHO).query::<Paging>().answers::<List<FieldView>>(200)),
+                on(
+                    Method::POST,
+                    fields::create,
+                    doc(TAG, "Add a field", WHO)
+                        .body::<structure::NewField>(json!({"slug": "email", "label": "Email", "type": "email", "required": true}))
+                        .answers::<FieldView>(201),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/campaigns/{c}/fields/{item}",
+            [
+                on(
+                    Method::PATCH,
+                    fields::patch,
+                    doc(TAG, "Change a field's label or whether it is required or public", WHO)
+                        .body::<fields::FieldPatch>(json!({"label": "E-mail", "required": true}))
+                        .answers::<FieldView>(200),
+                ),
+                on(
+                    Method::DELETE,
+                    fields::delete,
+                    doc(TAG, "Delete a field, by slug (its values go with it)", WHO).answers_nothing(204),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/campaigns/{c}/selects",
+            [
+                on(
+                    Method::GET,
+                    selects::list,
+                    doc(TAG, "A campaign's select lists and their options", WHO).query::<Paging>().answers::<List<SelectView>>(200),
+                ),
+                on(
+                    Method::POST,
+                    selects::create,
+                    doc(TAG, "Add a select list with its options", WHO)
+                        .body::<structure::NewSelect>(json!({"slug": "select_partner", "label": "Lead source", "options": [{"slug": "PARTNER_ABC", "label": "Partner ABC"}]}))
+                        .answers::<SelectView>(201),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/campaigns/{c}/selects/{item}",
+            [on(Method::DELETE, selects::delete, doc(TAG, "Delete a select list, by slug", WHO).answers_nothing(204))],
+        ),
+        resource(
+            "/v1/campaigns/{c}/selects/{item}/options",
+            [on(
+                Method::POST,
+                selects::add_option,
+                doc(TAG, "Add an option to a select list", WHO)
+                    .body::<structure::NewOption>(json!({"slug": "VENDOR_NORTH", "label": "Vendor North"}))
+                    .answers::<OptionView>(201),
+            )],
+        ),
+        resource(
+            "/v1/campaigns/{c}/selects/{item}/options/{option}",
+            [on(
+                Method::DELETE,
+                selects::delete_option,
+                doc(TAG, "Remove an option from a select list", WHO).answers_nothing(204),
+            )],
+        ),
+        resource(
+            "/v1/campaigns/{c}/statuses",
+            [
+                on(Method::GET, statuses::list, doc(TAG, "A campaign's statuses", WHO).query::<Paging>().answers::<List<StatusView>>(200)),
+                on(
+                    Method::POST,
+                    statuses::create,
+                    doc(TAG, "Add a status", WHO)
+                        .body::<structure::NewStatus>(json!({"slug": "sold", "label": "Sold"}))
+                        .answers::<StatusView>(201),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/campaigns/{c}/statuses/{item}",
+            [
+                on(
+                    Method::PATCH,
+                    statuses::patch,
+                    doc(TAG, "Make a status the default of new leads", WHO)
+                        .body::<statuses::StatusPatch>(json!({"default": true}))
+                        .answers::<StatusView>(200),
+                ),
+                on(
+                    Method::DELETE,
+                    statuses::delete,
+                    doc(TAG, "Delete a status, by slug (refused while leads have it)", WHO).answers_nothing(204),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/campaigns/{c}/filters",
+            [
+                on(
+                    Method::GET,
+                    filters::list,
+                    doc(TAG, "A campaign's filters and their conditions", WHO).query::<Paging>().answers::<List<FilterView>>(200),
+                ),
+                on(
+                    Method::POST,
+                    filters::create,
+                    doc(TAG, "Add a filter (its conditions all hold)", WHO)
+                        .body::<FilterInput>(partner_filter())
+                        .answers::<FilterView>(201),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/campaigns/{c}/filters/{item}",
+            [
+                on(
+                    Method::PATCH,
+                    filters::patch,
+                    doc(TAG, "Rename a filter or change its conditions", WHO)
+                        .body::<FilterInput>(partner_filter())
+                        .answers::<FilterView>(200),
+                ),
+                on(
+                    Method::DELETE,
+                    filters::delete,
+                    doc(TAG, "Delete a filter, by id (refused while a live token uses it)", WHO).answers_nothing(204),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/campaigns/{c}/relations",
+            [
+                on(
+                    Method::GET,
+                    relations::list,
+                    doc(TAG, "A campaign's relations to other campaigns", WHO).query::<Paging>().answers::<List<RelationView>>(200),
+                ),
+                on(
+                    Method::POST,
+                    relations::create,
+                    doc(TAG, "Relate this campaign's leads to another's", WHO)
+                        .body::<NewRelation>(json!({"slug": "account", "label": "Account", "target_campaign": "accounts", "many": false, "required": false}))
+                        .answers::<RelationView>(201),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/campaigns/{c}/relations/{item}",
+            [on(Method::DELETE, relations::delete, doc(TAG, "Delete a relation, by slug", WHO).answers_nothing(204))],
+        ),
+    ]
 }

@@ -36,7 +36,7 @@ pub async fn create(
     Ok(created(&SourceView::from(&s)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourcePatch {
     name: Option<String>,

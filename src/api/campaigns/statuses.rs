@@ -38,7 +38,7 @@ pub async fn create(
     Ok(created(&StatusView::from(&s)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusPatch {
     default: bool,

@@ -10,7 +10,7 @@ use crate::domain::{
 };
 use crate::services::campaigns::catalog::{Campaign, Field, FilterSpec, RelationSpec, SelectSpec, Source, Status};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CampaignView {
     pub id: CampaignId,
     pub slug: String,
@@ -43,14 +43,14 @@ impl From<&Campaign> for CampaignView {
 }
 
 /// Which intake methods of a source require their own token.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SourceTokens {
     pub form: bool,
     pub ping: bool,
     pub post: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SourceView {
     pub id: SourceId,
     pub slug: String,
@@ -75,7 +75,7 @@ impl From<&Source> for SourceView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FieldView {
     pub id: FieldId,
     pub slug: String,
@@ -100,14 +100,14 @@ impl From<&Field> for FieldView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OptionView {
     pub id: OptionId,
     pub slug: String,
     pub label: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SelectView {
     pub id: SelectId,
     pub slug: String,
@@ -130,7 +130,7 @@ impl From<&SelectSpec> for SelectView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StatusView {
     pub id: StatusId,
     pub slug: String,
@@ -146,13 +146,13 @@ impl From<&Status> for StatusView {
 }
 
 /// `select = option`; a filter's conditions are ANDed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConditionView {
     pub select: String,
     pub option: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FilterView {
     pub id: FilterId,
     pub name: String,
@@ -173,7 +173,7 @@ impl From<&FilterSpec> for FilterView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RelationView {
     pub id: RelationId,
     pub slug: String,

@@ -17,9 +17,12 @@ use crate::http::client_ip;
 use crate::services::Services;
 use crate::services::leads::imports::{self, ImportParams, ImportSpool};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
+    /// The campaign, by slug or id.
+    #[param(example = "spring")]
     campaign: Option<String>,
     format: Option<String>,
     mode: Option<String>,
@@ -75,7 +78,8 @@ pub async fn import(
     Ok(res.json(ImportView::from(&started.info)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     format: Option<String>,

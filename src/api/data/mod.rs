@@ -6,21 +6,27 @@
 pub mod imports;
 pub mod views;
 
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::stream;
 use serde::Deserialize;
+use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::api::auth::Bearer;
 use crate::api::body::token_param;
-use crate::domain::LeadFormat;
+use crate::api::contract::{Resource, Who, doc, on, resource};
+use crate::api::view::List;
+use crate::domain::{LeadFormat, Permission, TokenKind};
 use crate::error::{ApiError, AppError};
 use crate::services::Services;
 use crate::services::leads::data;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
+    /// The campaign, by slug or id.
+    #[param(example = "spring")]
     campaign: Option<String>,
     format: Option<String>,
     updated_since: Option<String>,
@@ -86,4 +92,69 @@ pub async fn introspect(
     data::may_introspect(&bearer.principal)?;
     let presented = token_param(&req, &body)?;
     Ok(HttpResponse::Ok().json(data::introspect(&svc, &bearer.principal, &bearer.ip, presented).await?))
+}
+
+/// The routes of the private token's data: export, import, introspection.
+pub fn routes() -> Vec<Resource> {
+    use crate::services::leads::data::Introspection;
+    use views::ImportView;
+    const TAG: &str = "Data";
+    const PRIVATE: Who = Who::Kinds(&[TokenKind::AccountPrivate]);
+    vec![
+        resource(
+            "/v1/export/leads",
+            [on(
+                Method::GET,
+                export,
+                doc(TAG, "Every lead of a campaign, streamed as NDJSON (default) or CSV", PRIVATE)
+                    .query::<ExportQuery>()
+                    .answers_raw(200, "application/x-ndjson"),
+            )],
+        ),
+        resource(
+            "/v1/import/leads",
+            [on(
+                Method::POST,
+                imports::import,
+                doc(
+                    TAG,
+                    "Import leads from CSV or NDJSON: 200 with the result when small, else 202 to follow",
+                    PRIVATE,
+                )
+                .query::<imports::ImportQuery>()
+                .raw_body("text/csv")
+                .answers::<ImportView>(200)
+                .or(202),
+            )],
+        ),
+        resource(
+            "/v1/imports/{id}",
+            [on(
+                Method::GET,
+                imports::show,
+                doc(TAG, "An import: its state, counts and errors (?format=csv: the errors as CSV)", PRIVATE)
+                    .query::<imports::ReportQuery>()
+                    .answers::<ImportView>(200),
+            )],
+        ),
+        resource(
+            "/v1/campaigns/{c}/imports",
+            [on(
+                Method::GET,
+                imports::of_campaign,
+                doc("Campaigns", "The campaign's imports, newest first", Who::Role(Permission::ManageCampaigns))
+                    .answers::<List<ImportView>>(200),
+            )],
+        ),
+        resource(
+            "/v1/tokens/introspect",
+            [on(
+                Method::POST,
+                introspect,
+                doc(TAG, "RFC 7662: is this token active, and what may it do?", PRIVATE)
+                    .form::<crate::api::body::TokenParam>(json!({"token": "kw_cap_…"}))
+                    .answers::<Introspection>(200),
+            )],
+        ),
+    ]
 }

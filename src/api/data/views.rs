@@ -6,7 +6,7 @@ use crate::api::view::{At, at};
 use crate::domain::{ImportId, ImportMode, ImportState, LeadFormat};
 use crate::services::leads::imports::ImportInfo;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportView {
     pub id: ImportId,
     /// queued, running, done or failed.
@@ -23,6 +23,7 @@ pub struct ImportView {
     pub updated: i64,
     pub rejected: i64,
     /// `[{row, field, message}]`.
+    #[schema(value_type = Vec<Object>)]
     pub errors: serde_json::Value,
     /// Why the whole import failed, if it did.
     pub failure: Option<String>,

@@ -5,13 +5,16 @@
 
 pub mod views;
 
+use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
+use serde_json::json;
 
 use crate::api::auth::Bearer;
 use crate::api::body::Json;
+use crate::api::contract::{Resource, Who, doc, on, resource};
 use crate::api::view::{List, accepted, created, ok};
-use crate::domain::{DeliveryId, DestinationId, DestinationRules};
+use crate::domain::{DeliveryId, DestinationId, DestinationRules, Permission};
 use crate::error::ApiError;
 use crate::services::delivery::destinations::{self, NewDestinationInput};
 use crate::services::{Services, campaigns};
@@ -31,7 +34,7 @@ pub async fn create(
     Ok(created(&DestinationView::new(&d).with_secret(&token)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Active {
     active: bool,
@@ -94,4 +97,52 @@ pub async fn put_rules(
     let rules = DestinationRules { allow_private: body.allow_private, allow_http: body.allow_http };
     destinations::set_rules(&svc, bearer.acting()?, rules).await?;
     Ok(ok(&*body))
+}
+
+/// The routes of destinations and the destination rules.
+pub fn routes() -> Vec<Resource> {
+    const TAG: &str = "Destinations";
+    const WHO: Who = Who::Role(Permission::ManageCampaigns);
+    vec![
+        resource(
+            "/v1/campaigns/{c}/destinations",
+            [on(
+                Method::POST,
+                create,
+                doc(TAG, "Add a webhook destination (its signing secret is shown once)", WHO)
+                    .body::<NewDestinationInput>(json!({"name": "CRM", "url": "https://crm.example.com/hooks/keyward", "events": ["lead.created"]}))
+                    .answers::<DestinationView>(201),
+            )],
+        ),
+        resource(
+            "/v1/destinations/{id}",
+            [on(
+                Method::PATCH,
+                patch,
+                doc(TAG, "Pause or resume a destination", WHO).body::<Active>(json!({"active": false})).answers::<DestinationView>(200),
+            )],
+        ),
+        resource(
+            "/v1/destinations/{id}/deliveries",
+            [on(Method::GET, deliveries, doc(TAG, "A destination's delivery log", WHO).answers::<List<DeliveryView>>(200))],
+        ),
+        resource(
+            "/v1/destinations/{id}/deliveries/{did}/redeliver",
+            [on(Method::POST, redeliver, doc(TAG, "Deliver an event again", WHO).answers::<AcceptedView>(202))],
+        ),
+        resource(
+            "/v1/destinations/{id}/test",
+            [on(Method::POST, test, doc(TAG, "Send a test event", WHO).answers::<AcceptedView>(202))],
+        ),
+        resource(
+            "/v1/settings/destination-rules",
+            [on(
+                Method::PUT,
+                put_rules,
+                doc("Settings", "Where destinations may point beyond public HTTPS", Who::Role(Permission::ManageOrgTokens))
+                    .body::<RulesView>(json!({"allow_private": false, "allow_http": false}))
+                    .answers::<RulesView>(200),
+            )],
+        ),
+    ]
 }

@@ -7,7 +7,7 @@ use crate::domain::{DeliveryId, DestinationId, FilterId, LeadId};
 use crate::services::NewToken;
 use crate::services::delivery::destinations::{Attempt, DestinationInfo, WebhookEventRow};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DestinationView {
     pub id: DestinationId,
     /// The campaign's slug.
@@ -58,7 +58,7 @@ impl DestinationView {
 }
 
 /// One try at delivering an event.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TryView {
     pub attempt: i32,
     pub status_code: Option<i32>,
@@ -70,7 +70,7 @@ pub struct TryView {
 }
 
 /// An event of the delivery log, with its tries.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeliveryView {
     pub id: DeliveryId,
     /// The id the receiver sees (`Keyward-Delivery`).
@@ -117,7 +117,7 @@ impl DeliveryView {
 
 /// 202 to Redeliver (`redelivering`: the event) or a test (`delivery`:
 /// the test event's id).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AcceptedView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redelivering: Option<DeliveryId>,
@@ -126,7 +126,7 @@ pub struct AcceptedView {
 }
 
 /// Where destinations may point: `{allow_private, allow_http}`.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RulesView {
     pub allow_private: bool,

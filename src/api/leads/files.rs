@@ -15,7 +15,8 @@ use crate::http::{Download, download as answer_download};
 use crate::services::Services;
 use crate::services::leads::files::{self, Spool};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadParams {
     name: Option<String>,

@@ -7,19 +7,23 @@ pub mod files;
 pub mod intake;
 pub mod views;
 
+use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
+use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::api::auth::Bearer;
 use crate::api::body;
+use crate::api::contract::{Resource, Who, doc, on, resource};
 use crate::api::view::{List, parse_cursor};
 use crate::error::{ApiError, AppError};
 use crate::services::Services;
 use crate::services::leads::{self, ListQuery};
 
 /// The document names every parameter: others are refused (400).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     cursor: Option<String>,
@@ -104,4 +108,121 @@ pub async fn schema(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(leads::schema(&svc, &bearer.principal, &path).await?))
+}
+
+/// The routes of lead intake, the leads API and lead files.
+pub fn routes() -> Vec<Resource> {
+    use crate::services::leads::LeadJson;
+    use crate::services::leads::intake::PingAnswer;
+    use views::{FileView, LeadInput, PostedLead};
+    const TAG: &str = "Leads";
+    let lead =
+        || json!({"fields": {"email": "ada@example.com"}, "select_field_values": {"select_partner": "PARTNER_ABC"}});
+    vec![
+        resource(
+            "/v1/campaigns/{c}/sources/{s}/form",
+            [on(
+                Method::POST,
+                intake::form,
+                doc(TAG, "Submit a lead through a source's form (`Idempotency-Key` makes a retry safe)", Who::Intake)
+                    .body::<LeadInput>(lead())
+                    .answers::<LeadJson>(201),
+            )],
+        ),
+        resource(
+            "/v1/campaigns/{c}/sources/{s}/ping",
+            [on(
+                Method::POST,
+                intake::ping,
+                doc(TAG, "Ping: offer part of a lead; the answer's ping_id goes with the post", Who::Intake)
+                    .body::<LeadInput>(json!({"fields": {"email": "ada@example.com"}}))
+                    .answers::<PingAnswer>(200),
+            )],
+        ),
+        resource(
+            "/v1/campaigns/{c}/sources/{s}/post",
+            [on(
+                Method::POST,
+                intake::post,
+                doc(TAG, "Post the whole lead after its ping", Who::Intake)
+                    .body::<PostedLead>(json!({"ping_id": "p_…", "fields": {"email": "ada@example.com"}}))
+                    .answers::<LeadJson>(201),
+            )],
+        ),
+        resource(
+            "/v1/campaigns/{c}/leads",
+            [
+                on(
+                    Method::GET,
+                    list,
+                    doc(TAG, "The campaign's leads the token may read (its filter holds), oldest first", Who::Leads)
+                        .query::<ListParams>()
+                        .answers::<List<LeadJson>>(200),
+                ),
+                on(
+                    Method::POST,
+                    create,
+                    doc(TAG, "Create a lead (`Idempotency-Key` makes a retry safe)", Who::Leads)
+                        .body::<LeadInput>(lead())
+                        .answers::<LeadJson>(201),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/campaigns/{c}/leads/{id}",
+            [
+                on(Method::GET, get, doc(TAG, "One lead", Who::Leads).answers::<LeadJson>(200)),
+                on(
+                    Method::PATCH,
+                    update,
+                    doc(TAG, "Change a lead: only what is sent changes", Who::Leads)
+                        .body::<LeadInput>(json!({"status": "sold"}))
+                        .answers::<LeadJson>(200),
+                ),
+                on(Method::DELETE, delete, doc(TAG, "Delete a lead", Who::Leads).answers_nothing(204)),
+            ],
+        ),
+        resource(
+            "/v1/campaigns/{c}/schema",
+            [on(
+                Method::GET,
+                schema,
+                doc(
+                    TAG,
+                    "The campaign's fields, selects, statuses, and this token's permissions and filter",
+                    Who::Leads,
+                )
+                .answers::<views::SchemaDocument>(200),
+            )],
+        ),
+        resource(
+            "/v1/campaigns/{c}/leads/{id}/files",
+            [
+                on(Method::GET, files::list, doc(TAG, "A lead's files", Who::Leads).answers::<List<FileView>>(200)),
+                on(
+                    Method::POST,
+                    files::upload,
+                    doc(
+                        TAG,
+                        "Attach a file: the raw body with its Content-Type and `?name=`, or multipart field `file`",
+                        Who::Leads,
+                    )
+                    .query::<files::UploadParams>()
+                    .raw_body("application/octet-stream")
+                    .answers::<FileView>(201),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/campaigns/{c}/leads/{id}/files/{file_id}",
+            [
+                on(
+                    Method::GET,
+                    files::download,
+                    doc(TAG, "Download a file (ETag, ranges)", Who::Leads).answers_raw(200, "application/octet-stream"),
+                ),
+                on(Method::DELETE, files::delete, doc(TAG, "Delete a file", Who::Leads).answers_nothing(204)),
+            ],
+        ),
+    ]
 }

@@ -6,13 +6,15 @@
 
 pub mod stats;
 
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::api::auth::bearer_token;
+use crate::api::contract::{Resource, Who, doc, on, resource};
+use crate::domain::TokenKind;
 use crate::error::{ApiError, AppError};
 use crate::http::client_ip;
 use crate::services::Services;
@@ -39,7 +41,8 @@ pub async fn preflight() -> HttpResponse {
     res
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PublicQuery {
     token: Option<String>,
@@ -88,10 +91,12 @@ fn answer(req: &HttpRequest, body: String, content_type: &'static str) -> HttpRe
     if current { res.finish() } else { res.content_type(content_type).body(body) }
 }
 
-fn respond(req: &HttpRequest, result: Result<(Value, Option<String>), AppError>) -> HttpResponse {
-    let mut res = match result {
-        Ok((_, Some(xml))) => answer(req, xml, "application/xml; charset=utf-8"),
-        Ok((json, None)) => answer(req, json.to_string(), "application/json"),
+fn respond<T: serde::Serialize>(req: &HttpRequest, result: Result<(T, Option<String>), AppError>) -> HttpResponse {
+    let mut res = match result.and_then(|(view, xml)| match xml {
+        Some(xml) => Ok((xml, "application/xml; charset=utf-8")),
+        None => Ok((serde_json::to_string(&view).map_err(AppError::internal)?, "application/json")),
+    }) {
+        Ok((body, content_type)) => answer(req, body, content_type),
         Err(e) => actix_web::ResponseError::error_response(&ApiError(e)),
     };
     cors(&mut res);
@@ -138,4 +143,58 @@ pub async fn records(
     }
     .await;
     respond(&req, result)
+}
+
+/// The routes of the public token's data, each with its CORS preflight.
+pub fn routes() -> Vec<Resource> {
+    use crate::services::campaigns::public_data::{PublicCounts, PublicRecords};
+    use crate::services::leads::data::CampaignStats;
+    const TAG: &str = "Public data";
+    const WHO: Who = Who::Kinds(&[TokenKind::AccountPublic]);
+    let preflight = || on(Method::OPTIONS, preflight, doc(TAG, "CORS preflight", Who::Anyone).hidden());
+    vec![
+        resource(
+            "/public/v1/campaigns/{c}/stats",
+            [
+                on(
+                    Method::GET,
+                    stats::stats,
+                    doc(
+                        TAG,
+                        "Lead counts by status and by day over the last 30 days (token as Bearer or ?token=)",
+                        WHO,
+                    )
+                    .query::<stats::TokenQuery>()
+                    .answers::<CampaignStats>(200),
+                ),
+                preflight(),
+            ],
+        ),
+        resource(
+            "/public/v1/campaigns/{c}/counts",
+            [
+                on(
+                    Method::GET,
+                    counts,
+                    doc(TAG, "Lead counts by status and by source (JSON, or XML with ?format=xml)", WHO)
+                        .query::<PublicQuery>()
+                        .answers::<PublicCounts>(200),
+                ),
+                preflight(),
+            ],
+        ),
+        resource(
+            "/public/v1/campaigns/{c}/leads",
+            [
+                on(
+                    Method::GET,
+                    records,
+                    doc(TAG, "The leads' public fields, a page at a time (JSON, or XML with ?format=xml)", WHO)
+                        .query::<PublicQuery>()
+                        .answers::<PublicRecords>(200),
+                ),
+                preflight(),
+            ],
+        ),
+    ]
 }

@@ -12,7 +12,8 @@ use crate::http::client_ip;
 use crate::services::Services;
 use crate::services::leads::data;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TokenQuery {
     token: Option<String>,
 }

@@ -22,7 +22,7 @@ pub async fn delete_public(svc: web::Data<Services>, bearer: Bearer) -> Result<H
     Ok(no_content())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPrivate {
     #[serde(default)]

@@ -15,7 +15,7 @@ use crate::services::{Services, TokenInfo, campaigns};
 
 /// A campaign API token: its key and what it may do; `token` only in the
 /// answer that made it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiTokenView {
     pub id: TokenId,
     pub key: String,

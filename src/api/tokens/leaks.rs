@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::services::Services;
 use crate::services::credentials::leaks::{self, Found};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LeakItem {
     #[serde(default)]
     token: String,
@@ -27,7 +27,7 @@ pub struct LeakItem {
 }
 
 /// The verdict on one reported string.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VerdictView {
     /// SHA-256 of the reported string, hex.
     pub token_raw_hash: String,
@@ -58,7 +58,7 @@ pub async fn report(
 }
 
 /// `{action: "revoke" | "flag"}`.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeakAction {
     action: String,
@@ -74,7 +74,7 @@ pub async fn put_action(
     Ok(ok(&*body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Described {
     #[serde(default)]

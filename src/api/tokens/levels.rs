@@ -14,7 +14,7 @@ use crate::error::{ApiError, AppError};
 use crate::services::credentials::levels::{self, LevelState};
 use crate::services::{Services, campaigns};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Enabled {
     enabled: bool,
@@ -22,7 +22,7 @@ pub struct Enabled {
 
 /// A level's switch and its token: the value only while the level is on
 /// (and then its reveal is audit-logged like Show).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LevelView {
     pub enabled: bool,
     pub token: Option<String>,

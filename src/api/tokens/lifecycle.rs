@@ -32,7 +32,7 @@ where
 }
 
 /// `{per_second?, per_minute?}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateBody {
     #[serde(default)]
@@ -41,7 +41,7 @@ pub struct RateBody {
     pub per_minute: Option<i64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchBody {
     #[serde(default)]
@@ -79,7 +79,8 @@ pub async fn patch(
     Ok(ok(&TokenDetailView::new(&d, svc.now())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UsageQuery {
     days: Option<i64>,
@@ -107,7 +108,7 @@ pub async fn usage(
 /// `{grace_seconds}`: how long the old token keeps working (0 to 604800).
 /// A misspelt field is refused: taking it for "no grace" would stop the
 /// old token at once on every instance.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Regenerate {
     grace_seconds: i64,

@@ -14,21 +14,25 @@ pub mod policy;
 pub mod revocation;
 pub mod views;
 
+use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use secrecy::SecretString;
 use serde::Deserialize;
+use serde_json::json;
 
 use crate::api::auth::Bearer;
 use crate::api::body::Json;
+use crate::api::contract::{Resource, Who, doc, on, resource};
 use crate::api::view::{List, Secret, no_content, ok};
-use crate::domain::TokenStatus;
+use crate::domain::{Permission, TokenKind, TokenStatus};
 use crate::error::{ApiError, AppError};
 use crate::services::credentials::support::{self, Checked};
 use crate::services::credentials::token_manage;
 use crate::services::{Services, TokenSearch};
 use views::{CheckedView, TokenView};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TokenParams {
     kind: Option<String>,
     campaign: Option<String>,
@@ -80,7 +84,7 @@ pub async fn list(
 }
 
 /// `{reason}`: why a token is revoked or switched off; its owner is told.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reason {
     #[serde(default)]
@@ -124,7 +128,7 @@ pub async fn show(svc: web::Data<Services>, bearer: Bearer, key: web::Path<Strin
     Ok(ok(&Secret::new(key, &secret)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Switch {
     active: bool,
@@ -150,7 +154,7 @@ pub async fn set_active(
     Ok(ok(&view(&svc, &bearer, t.id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckBody {
     token: String,
@@ -189,4 +193,275 @@ pub async fn check(svc: web::Data<Services>, bearer: Bearer, body: Json<CheckBod
         },
     };
     Ok(ok(&answer))
+}
+
+/// The routes of tokens by key, level tokens, campaign API tokens, account
+/// tokens, leak reports and the token policy.
+pub fn routes() -> Vec<Resource> {
+    use views::{IssuedView, RegeneratedView, TokenDetailView, UsageView};
+    const TAG: &str = "Tokens";
+    const SETTINGS: &str = "Settings";
+    const CAMPAIGNS: &str = "Campaigns";
+    const SUPPORT: Who = Who::Role(Permission::SupportTokens);
+    const ORG: Who = Who::Role(Permission::ManageOrgTokens);
+    const MANAGE: Who = Who::Role(Permission::ManageCampaigns);
+    let enabled = || json!({"enabled": true});
+    vec![
+        resource(
+            "/v1/tokens",
+            [on(
+                Method::GET,
+                list,
+                doc(TAG, "Tokens of every kind, metadata only, newest first", SUPPORT)
+                    .query::<TokenParams>()
+                    .answers::<List<TokenView>>(200),
+            )],
+        ),
+        resource(
+            "/v1/tokens/check",
+            [on(
+                Method::POST,
+                check,
+                doc(TAG, "Which token is this pasted (possibly leaked) value? It is not stored", SUPPORT)
+                    .body::<CheckBody>(json!({"token": "kw_pat_…"}))
+                    .answers::<CheckedView>(200),
+            )],
+        ),
+        resource(
+            "/v1/tokens/revoke",
+            [on(
+                Method::POST,
+                revocation::revoke,
+                doc(TAG, "RFC 7009: revoke the token sent (the answer is 200 whether or not it was valid)", Who::Anyone)
+                    .form::<crate::api::body::TokenParam>(json!({"token": "kw_pat_…"}))
+                    .answers_nothing(200),
+            )],
+        ),
+        resource(
+            "/v1/tokens/leaked",
+            [on(
+                Method::POST,
+                leaks::report,
+                doc(TAG, "Report strings found in public (GitHub's secret-scanning shape)", Who::Kinds(&[TokenKind::Reporter]))
+                    .body_array::<leaks::LeakItem>(json!([{"token": "kw_pat_…", "url": "https://github.com/o/r/blob/main/.env", "source": "commit"}]))
+                    .answers_array::<leaks::VerdictView>(200),
+            )],
+        ),
+        resource(
+            "/v1/tokens/{key}",
+            [
+                on(
+                    Method::GET,
+                    lifecycle::get,
+                    doc(TAG, "One token: metadata, allowlist, rate limit, expiry, grace, leak reports", Who::AnyUser)
+                        .answers::<TokenDetailView>(200),
+                ),
+                on(
+                    Method::PATCH,
+                    lifecycle::patch,
+                    doc(TAG, "Change a token's allowlist, rate limit or expiry", Who::AnyUser)
+                        .body::<lifecycle::PatchBody>(json!({"allowed_ips": ["203.0.113.0/24"], "rate_limit": {"per_second": 10, "per_minute": 600}, "expires_at": "2027-06-30T00:00:00Z"}))
+                        .answers::<TokenDetailView>(200),
+                ),
+                on(Method::DELETE, delete, doc(TAG, "Revoke a token you manage", Who::AnyUser).answers_nothing(204)),
+            ],
+        ),
+        resource(
+            "/v1/tokens/{key}/show",
+            [on(
+                Method::POST,
+                show,
+                doc(TAG, "The value of a token that can be shown again (level, campaign API, public); audited", Who::AnyUser)
+                    .answers::<Secret>(200),
+            )],
+        ),
+        resource(
+            "/v1/tokens/{key}/active",
+            [on(
+                Method::POST,
+                set_active,
+                doc(TAG, "Switch a token off (with a reason its owner is told) or back on", SUPPORT)
+                    .body::<Switch>(json!({"active": false, "reason": "suspicious traffic"}))
+                    .answers::<TokenView>(200),
+            )],
+        ),
+        resource(
+            "/v1/tokens/{key}/revoke",
+            [on(
+                Method::POST,
+                revoke,
+                doc(TAG, "Revoke any token; its owner is told why", SUPPORT)
+                    .body::<Reason>(json!({"reason": "found in a public gist"}))
+                    .answers::<TokenView>(200),
+            )],
+        ),
+        resource(
+            "/v1/tokens/{key}/usage",
+            [on(
+                Method::GET,
+                lifecycle::usage,
+                doc(TAG, "Uses and refusals per day, and the last addresses", Who::AnyUser)
+                    .query::<lifecycle::UsageQuery>()
+                    .answers::<UsageView>(200),
+            )],
+        ),
+        resource(
+            "/v1/tokens/{key}/regenerate",
+            [on(
+                Method::POST,
+                lifecycle::regenerate,
+                doc(TAG, "Regenerate; the old token keeps working for the grace (none: it stops at once)", Who::AnyUser)
+                    .body::<lifecycle::Regenerate>(json!({"grace_seconds": 86400}))
+                    .answers::<RegeneratedView>(200),
+            )],
+        ),
+        resource(
+            "/v1/settings/token-policy",
+            [
+                on(Method::GET, policy::get, doc(SETTINGS, "The token policy per kind", ORG).answers::<policy::PolicyView>(200)),
+                on(
+                    Method::PUT,
+                    policy::put,
+                    doc(SETTINGS, "Set the policy of the kinds named", ORG)
+                        .body::<policy::PolicyBody>(json!({"kinds": {"personal": {"max_days": 90, "default_days": 30, "never_allowed": false, "retention_days": 7, "rate_limit": {"per_minute": 600}}}}))
+                        .answers::<policy::PolicyView>(200),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/settings/leak-action",
+            [on(
+                Method::PUT,
+                leaks::put_action,
+                doc(SETTINGS, "What a leak report does: revoke or flag", ORG)
+                    .body::<leaks::LeakAction>(json!({"action": "revoke"}))
+                    .answers::<leaks::LeakAction>(200),
+            )],
+        ),
+        resource(
+            "/v1/settings/reporters",
+            [on(
+                Method::POST,
+                leaks::create_reporter,
+                doc(SETTINGS, "Issue a leak reporter token (shown once)", ORG)
+                    .body::<leaks::Described>(json!({"description": "GitHub secret scanning"}))
+                    .answers::<IssuedView>(201),
+            )],
+        ),
+        resource(
+            "/v1/settings/account-tokens/public",
+            [
+                on(
+                    Method::POST,
+                    account::generate_public,
+                    doc(SETTINGS, "Generate or reset the account public token", ORG).answers::<Secret>(200),
+                ),
+                on(
+                    Method::DELETE,
+                    account::delete_public,
+                    doc(SETTINGS, "Delete the account public token", ORG).answers_nothing(204),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/settings/account-tokens/private",
+            [on(
+                Method::POST,
+                account::create_private,
+                doc(SETTINGS, "Create an account private token for a user (shown once)", ORG)
+                    .body::<account::NewPrivate>(json!({"user": "analyst@example.com", "description": "nightly export"}))
+                    .answers::<IssuedView>(201),
+            )],
+        ),
+        resource(
+            "/v1/settings/account-tokens/private/{key}/reset",
+            [on(
+                Method::POST,
+                account::reset_private,
+                doc(SETTINGS, "Reset a private token (the old value stops at once)", ORG).answers::<Secret>(200),
+            )],
+        ),
+        resource(
+            "/v1/settings/account-tokens/private/{key}",
+            [on(
+                Method::DELETE,
+                account::delete_private,
+                doc(SETTINGS, "Delete a private token", ORG).answers_nothing(204),
+            )],
+        ),
+        resource(
+            "/v1/settings/global-token",
+            [on(
+                Method::PUT,
+                levels::put_global,
+                doc(SETTINGS, "Turn Global Token Authentication on or off", ORG)
+                    .body::<levels::Enabled>(enabled())
+                    .answers::<levels::LevelView>(200),
+            )],
+        ),
+        resource(
+            "/v1/settings/global-token/regenerate",
+            [on(
+                Method::POST,
+                levels::regenerate_global,
+                doc(SETTINGS, "Regenerate the global token (the old one stops at once)", ORG).answers::<Secret>(200),
+            )],
+        ),
+        resource(
+            "/v1/campaigns/{c}/token",
+            [on(
+                Method::PUT,
+                levels::put_campaign,
+                doc(CAMPAIGNS, "Turn the campaign's token authentication on or off", MANAGE)
+                    .body::<levels::Enabled>(enabled())
+                    .answers::<levels::LevelView>(200),
+            )],
+        ),
+        resource(
+            "/v1/campaigns/{c}/token/regenerate",
+            [on(
+                Method::POST,
+                levels::regenerate_campaign,
+                doc(CAMPAIGNS, "Regenerate the campaign token (the old one stops at once)", MANAGE).answers::<Secret>(200),
+            )],
+        ),
+        resource(
+            "/v1/campaigns/{c}/sources/{s}/tokens/{m}",
+            [on(
+                Method::PUT,
+                levels::put_source,
+                doc(CAMPAIGNS, "Turn a source's form, ping or post token on or off", MANAGE)
+                    .body::<levels::Enabled>(enabled())
+                    .answers::<levels::LevelView>(200),
+            )],
+        ),
+        resource(
+            "/v1/campaigns/{c}/sources/{s}/tokens/{m}/regenerate",
+            [on(
+                Method::POST,
+                levels::regenerate_source,
+                doc(CAMPAIGNS, "Regenerate a source token (the old one stops at once)", MANAGE).answers::<Secret>(200),
+            )],
+        ),
+        resource(
+            "/v1/campaigns/{c}/api-tokens",
+            [on(
+                Method::POST,
+                api_tokens::create,
+                doc(CAMPAIGNS, "Create a campaign API token (its value is in the answer)", MANAGE)
+                    .body::<crate::services::credentials::api_tokens::NewApiToken>(json!({"name": "Partner ABC", "read": true, "write": false}))
+                    .answers::<api_tokens::ApiTokenView>(201),
+            )],
+        ),
+        resource(
+            "/v1/campaigns/{c}/api-tokens/{id}",
+            [on(
+                Method::PUT,
+                api_tokens::update,
+                doc(CAMPAIGNS, "Change a campaign API token's permissions or filter", MANAGE)
+                    .body::<crate::services::credentials::api_tokens::ApiTokenAccess>(json!({"read": true, "write": true}))
+                    .answers::<api_tokens::ApiTokenView>(200),
+            )],
+        ),
+    ]
 }

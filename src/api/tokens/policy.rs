@@ -17,13 +17,13 @@ use crate::services::Services;
 use crate::services::credentials::token_policy::{self, TokenPolicy};
 
 /// A default rate limit of a kind (`null`: none).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PolicyRateView {
     pub per_second: Option<i32>,
     pub per_minute: Option<i32>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KindPolicyView {
     pub max_days: Option<i32>,
     pub default_days: Option<i32>,
@@ -33,7 +33,7 @@ pub struct KindPolicyView {
 }
 
 /// `{kinds: {kind: {...}}}`, every kind.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PolicyView {
     pub kinds: BTreeMap<&'static str, KindPolicyView>,
 }
@@ -61,13 +61,13 @@ pub async fn get(svc: web::Data<Services>, bearer: Bearer) -> Result<HttpRespons
     Ok(ok(&current(&svc).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyBody {
     kinds: BTreeMap<String, KindPolicyBody>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KindPolicyBody {
     #[serde(default)]

@@ -11,7 +11,7 @@ use crate::services::TokenListing;
 use crate::services::credentials::token_manage::Detail;
 
 /// A token's metadata: what every list and action on tokens answers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenView {
     pub id: TokenId,
     /// The token's public key (prefix and first characters); never the secret.
@@ -70,7 +70,7 @@ impl TokenView {
 }
 
 /// Requests a token may make (`null`: no limit of its own).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RateView {
     pub per_second: Option<u32>,
     pub per_minute: Option<u32>,
@@ -83,7 +83,7 @@ impl From<RateLimit> for RateView {
 }
 
 /// A leak report of a token.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LeakView {
     pub reported_at: At,
     pub url: String,
@@ -93,7 +93,7 @@ pub struct LeakView {
 
 /// One token with its lifecycle settings: `GET` and `PATCH
 /// /api/v1/tokens/{key}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenDetailView {
     #[serde(flatten)]
     pub token: TokenView,
@@ -130,7 +130,7 @@ impl TokenDetailView {
 
 /// A regenerated token: the new value, shown once, and until when the old
 /// one works (`null`: it stopped now).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RegeneratedView {
     pub key: String,
     pub token: String,
@@ -139,7 +139,7 @@ pub struct RegeneratedView {
 }
 
 /// A token made for someone, shown once: `{id, key, token, expires_at}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IssuedView {
     pub id: TokenId,
     pub key: String,
@@ -159,7 +159,7 @@ impl IssuedView {
 }
 
 /// What `POST /api/v1/tokens/check` knows of a pasted token.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CheckedView {
     pub known: bool,
     pub well_formed: bool,
@@ -172,7 +172,7 @@ pub struct CheckedView {
 }
 
 /// A token's uses and refusals per day, and the addresses it came from.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UsageView {
     pub days: Vec<UsageDay>,
     pub ips: Vec<UsageIp>,
@@ -180,7 +180,7 @@ pub struct UsageView {
     pub refused: std::collections::BTreeMap<String, i64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UsageDay {
     pub date: String,
     pub uses: i64,
@@ -188,7 +188,7 @@ pub struct UsageDay {
     pub refused: std::collections::BTreeMap<String, i64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UsageIp {
     pub ip: String,
     pub last_seen: At,

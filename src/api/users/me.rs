@@ -16,7 +16,7 @@ use crate::services::accounts;
 use crate::services::credentials::personal_tokens;
 
 /// The token a request to `/api/v1/me` came with.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MeTokenView {
     pub kind: TokenKind,
     pub key: String,
@@ -24,7 +24,7 @@ pub struct MeTokenView {
     pub expires_at: Option<At>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MeView {
     pub id: UserId,
     pub email: String,
@@ -48,7 +48,7 @@ pub async fn show(bearer: Bearer) -> Result<HttpResponse, ApiError> {
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MePatch {
     name: String,

@@ -8,14 +8,17 @@ pub mod me;
 pub mod outbox;
 pub mod views;
 
+use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use crate::api::auth::Bearer;
 use crate::api::body::Json;
+use crate::api::contract::{Resource, Who, doc, on, resource};
 use crate::api::tokens::Reason;
 use crate::api::view::{List, Paging, accepted, created, ok};
-use crate::domain::{Role, UserId};
+use crate::domain::{Permission, Role, UserId};
 use crate::error::{ApiError, AppError};
 use crate::services::users::{self, UserChanges};
 use crate::services::{Services, credentials::support};
@@ -47,7 +50,7 @@ pub async fn get(svc: web::Data<Services>, bearer: Bearer, id: web::Path<UserId>
     Ok(ok(&UserView::from(&u)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     email: String,
@@ -62,7 +65,7 @@ pub async fn create(svc: web::Data<Services>, bearer: Bearer, body: Json<NewUser
     Ok(created(&UserView::from(&user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Changes {
     role: Option<String>,
@@ -98,7 +101,7 @@ pub async fn resend_invitation(
 }
 
 /// How many tokens were revoked.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RevokedView {
     pub revoked: usize,
 }
@@ -113,4 +116,127 @@ pub async fn revoke_tokens(
 ) -> Result<HttpResponse, ApiError> {
     let revoked = support::revoke_all_of_user(&svc, bearer.acting()?, id.into_inner().get(), &body.reason).await?;
     Ok(ok(&RevokedView { revoked: revoked.len() }))
+}
+
+/// The routes of users, the token's own user and the outbox.
+pub fn routes() -> Vec<Resource> {
+    use crate::api::tokens::leaks::Described;
+    use crate::api::tokens::views::IssuedView;
+    const TAG: &str = "Users";
+    const USERS: Who = Who::Role(Permission::ManageUsers);
+    vec![
+        resource(
+            "/v1/me",
+            [
+                on(
+                    Method::GET,
+                    me::show,
+                    doc(TAG, "Who the token acts as, and the token itself", Who::AnyUser).answers::<me::MeView>(200),
+                ),
+                on(
+                    Method::PATCH,
+                    me::patch,
+                    doc(TAG, "Change your display name", Who::AnyUser)
+                        .body::<me::MePatch>(json!({"name": "Ada"}))
+                        .answers_nothing(204),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/me/tokens",
+            [on(
+                Method::POST,
+                me::create_token,
+                doc(TAG, "Create a personal token for yourself (shown once)", Who::AnyUser)
+                    .body::<Described>(json!({"description": "CI deploys", "expires_in_days": 90}))
+                    .answers::<IssuedView>(201),
+            )],
+        ),
+        resource(
+            "/v1/users",
+            [
+                on(
+                    Method::GET,
+                    list,
+                    doc(TAG, "Users, people and API users", USERS).query::<Paging>().answers::<List<UserView>>(200),
+                ),
+                on(
+                    Method::POST,
+                    create,
+                    doc(TAG, "Invite a user (the invitation is mailed)", USERS)
+                        .body::<NewUser>(json!({"email": "sam@example.com", "role": "member"}))
+                        .answers::<UserView>(201),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/users/{id}",
+            [
+                on(Method::GET, get, doc(TAG, "One user", USERS).answers::<UserView>(200)),
+                on(
+                    Method::PATCH,
+                    update,
+                    doc(TAG, "Change a user's role, switch them off or on, or their API token option", USERS)
+                        .body::<Changes>(json!({"role": "support", "active": true, "api_token_allowed": true}))
+                        .answers::<UserView>(200),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/users/{id}/invitation",
+            [on(
+                Method::POST,
+                resend_invitation,
+                doc(TAG, "Send a user a new invitation link", USERS).answers::<UserView>(202),
+            )],
+        ),
+        resource(
+            "/v1/users/{id}/tokens/revoke",
+            [on(
+                Method::POST,
+                revoke_tokens,
+                doc(
+                    TAG,
+                    "Revoke every token a user owns or is assigned (one email)",
+                    Who::Role(Permission::SupportTokens),
+                )
+                .body::<Reason>(json!({"reason": "left the company"}))
+                .answers::<RevokedView>(200),
+            )],
+        ),
+        resource(
+            "/v1/api-users",
+            [
+                on(Method::GET, api_users::list, doc(TAG, "API users", USERS).answers::<List<views::ApiUserView>>(200)),
+                on(
+                    Method::POST,
+                    api_users::create,
+                    doc(TAG, "Create an API user", USERS)
+                        .body::<crate::services::users::api_users::NewApiUser>(
+                            json!({"name": "CRM sync", "role": "admin"}),
+                        )
+                        .answers::<views::ApiUserView>(201),
+                ),
+            ],
+        ),
+        resource(
+            "/v1/api-users/{id}/tokens",
+            [on(
+                Method::POST,
+                api_users::issue_token,
+                doc(TAG, "Issue a personal token to an API user (shown once)", USERS)
+                    .body::<Described>(json!({"description": "nightly sync"}))
+                    .answers::<IssuedView>(201),
+            )],
+        ),
+        resource(
+            "/v1/outbox",
+            [on(
+                Method::GET,
+                outbox::show,
+                doc("Settings", "The mail queue: what was sent, what waits and why", USERS)
+                    .answers::<outbox::OutboxView>(200),
+            )],
+        ),
+    ]
 }

@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::services::Services;
 use crate::services::delivery::outbox;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MailView {
     pub id: MailId,
     pub to: String,
@@ -26,7 +26,7 @@ pub struct MailView {
 }
 
 /// The list envelope, with where the mail goes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OutboxView {
     /// Mail goes to an SMTP relay (and no files are written).
     pub smtp: bool,

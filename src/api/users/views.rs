@@ -8,7 +8,7 @@ use crate::domain::{Role, UserId, UserKind};
 use crate::services::accounts::UserInfo;
 use crate::services::users::api_users::ApiUserInfo;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: UserId,
     pub email: String,
@@ -46,7 +46,7 @@ impl From<&UserInfo> for UserView {
 }
 
 /// An API user: a user that only tokens act as.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiUserView {
     /// A user id: `PATCH /api/v1/users/{id}` changes or deactivates it.
     pub id: UserId,

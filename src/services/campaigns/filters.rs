@@ -15,13 +15,13 @@ use crate::services::campaigns::catalog::{Campaign, CampaignSnapshot, Filter};
 use crate::services::context::Services;
 
 /// A condition by slugs, as the API and forms give it.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ConditionInput {
     pub select: String,
     pub option: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct FilterInput {
     #[serde(default)]
     pub name: String,

@@ -58,7 +58,7 @@ pub(in crate::services) fn campaign_for_update(conn: &mut PgConnection, id: i64)
 
 // ------------------------------------------------------------ campaigns
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NewCampaign {
     #[serde(default)]
     pub name: String,
@@ -190,7 +190,7 @@ pub async fn set_archived(svc: &Services, actor: Actor, id: i64, archived: bool)
 
 // -------------------------------------------------------------- sources
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NewSource {
     #[serde(default)]
     pub name: String,

@@ -5,6 +5,7 @@
 //! seconds per campaign, so that a widget on a busy page costs the
 //! database one query per campaign every few seconds.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -29,9 +30,42 @@ fn require_public(principal: &Principal) -> Result<(), AppError> {
     }
 }
 
-/// `{campaign, total, by_status: {slug: n}, by_source: {slug: n}}`; leads
-/// that came through the API (no source) count under `api`.
-pub async fn counts(svc: &Services, principal: &Principal, campaign: &str) -> Result<Arc<Value>, AppError> {
+/// A campaign's lead counts for the public token. Leads that came through
+/// the API (no source) count under the source `api`.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PublicCounts {
+    pub campaign: String,
+    pub name: String,
+    pub total: i64,
+    /// Status slug → leads, every status of the campaign.
+    pub by_status: BTreeMap<String, i64>,
+    /// Source slug → leads, every source and `api`.
+    pub by_source: BTreeMap<String, i64>,
+}
+
+/// One page of the public list: only the fields marked public.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PublicRecords {
+    pub campaign: String,
+    /// The slugs of the public fields.
+    pub fields: Vec<String>,
+    pub items: Vec<PublicRecord>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PublicRecord {
+    pub id: i64,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    pub status: String,
+    /// Public field slug → value.
+    #[schema(value_type = Object)]
+    pub fields: Map<String, Value>,
+}
+
+/// The campaign's counts by status and by source.
+pub async fn counts(svc: &Services, principal: &Principal, campaign: &str) -> Result<Arc<PublicCounts>, AppError> {
     require_public(principal)?;
     let snap = crate::services::campaigns::catalog::snapshot(svc, campaign).await?;
     let id = snap.campaign.id;
@@ -41,39 +75,38 @@ pub async fn counts(svc: &Services, principal: &Principal, campaign: &str) -> Re
     let (by_status, by_source) =
         svc.run(move |conn| Ok((Lead::counts_by_status(conn, id)?, Lead::counts_by_source(conn, id)?))).await?;
     let total: i64 = by_status.iter().map(|(_, n)| n).sum();
-    let mut statuses = Map::new();
-    for s in &snap.statuses {
-        let n = by_status.iter().find(|(slug, _)| *slug == s.slug).map_or(0, |(_, n)| *n);
-        statuses.insert(s.slug.clone(), json!(n));
-    }
-    let mut sources = Map::new();
-    for s in &snap.sources {
-        let n = by_source.iter().find(|(id, _)| *id == Some(s.id)).map_or(0, |(_, n)| *n);
-        sources.insert(s.slug.clone(), json!(n));
-    }
+    let statuses = snap
+        .statuses
+        .iter()
+        .map(|s| (s.slug.clone(), by_status.iter().find(|(slug, _)| *slug == s.slug).map_or(0, |(_, n)| *n)))
+        .collect();
+    let mut sources: BTreeMap<String, i64> = snap
+        .sources
+        .iter()
+        .map(|s| (s.slug.clone(), by_source.iter().find(|(id, _)| *id == Some(s.id)).map_or(0, |(_, n)| *n)))
+        .collect();
     let api = by_source.iter().find(|(id, _)| id.is_none()).map_or(0, |(_, n)| *n);
-    sources.insert("api".into(), json!(api));
-    let counts = Arc::new(json!({
-        "campaign": snap.campaign.slug,
-        "name": snap.campaign.name,
-        "total": total,
-        "by_status": statuses,
-        "by_source": sources,
-    }));
+    sources.insert("api".into(), api);
+    let counts = Arc::new(PublicCounts {
+        campaign: snap.campaign.slug.clone(),
+        name: snap.campaign.name.clone(),
+        total,
+        by_status: statuses,
+        by_source: sources,
+    });
     svc.caches.counts.insert(id, counts.clone()).await;
     Ok(counts)
 }
 
 /// One page of a campaign's leads, oldest first, each with only the fields
-/// marked public: `{campaign, fields: [slugs], data: [{id, created_at,
-/// status, fields}], next_cursor}`.
+/// marked public.
 pub async fn records(
     svc: &Services,
     principal: &Principal,
     campaign: &str,
     after: Option<i64>,
     limit: i64,
-) -> Result<Value, AppError> {
+) -> Result<PublicRecords, AppError> {
     require_public(principal)?;
     if !(1..=PAGE_MAX).contains(&limit) {
         return Err(AppError::bad_request(format!("limit must be from 1 to {PAGE_MAX}")));
@@ -82,19 +115,20 @@ pub async fn records(
     let public: Vec<String> = public_fields(&snap).map(|f| f.slug.clone()).collect();
     let id = snap.campaign.id;
     let mut rows = svc.run(move |conn| Ok(Lead::public_page(conn, id, after, limit + 1)?)).await?;
-    let next = (rows.len() as i64 > limit).then(|| {
+    let next_cursor = (rows.len() as i64 > limit).then(|| {
         rows.truncate(limit as usize);
         rows.last().map(|r| r.0.to_string()).unwrap_or_default()
     });
-    let data: Vec<Value> = rows
+    let items = rows
         .into_iter()
-        .map(|(id, created_at, status, fields)| {
-            let shown: Map<String, Value> =
-                public.iter().filter_map(|slug| fields.get(slug).map(|v| (slug.clone(), v.clone()))).collect();
-            json!({"id": id, "created_at": crate::clock::rfc3339(created_at), "status": status, "fields": shown})
+        .map(|(id, created_at, status, fields)| PublicRecord {
+            id,
+            created_at: crate::clock::rfc3339(created_at),
+            status,
+            fields: public.iter().filter_map(|slug| fields.get(slug).map(|v| (slug.clone(), v.clone()))).collect(),
         })
         .collect();
-    Ok(json!({"campaign": snap.campaign.slug, "fields": public, "items": data, "next_cursor": next}))
+    Ok(PublicRecords { campaign: snap.campaign.slug.clone(), fields: public, items, next_cursor })
 }
 
 /// The fields whose values the public list shows.
@@ -148,16 +182,14 @@ pub async fn set_field_public(
 }
 
 /// Counts as XML (the seed's data services speak XML too).
-pub fn counts_xml(counts: &Value) -> String {
+pub fn counts_xml(counts: &PublicCounts) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    out.push_str(&format!(
-        "<counts campaign=\"{}\" total=\"{}\">\n",
-        xml(counts["campaign"].as_str().unwrap_or_default()),
-        counts["total"]
-    ));
-    for (group, element) in [("by_status", "status"), ("by_source", "source")] {
+    out.push_str(&format!("<counts campaign=\"{}\" total=\"{}\">\n", xml(&counts.campaign), counts.total));
+    for (group, element, values) in
+        [("by_status", "status", &counts.by_status), ("by_source", "source", &counts.by_source)]
+    {
         out.push_str(&format!("  <{group}>\n"));
-        for (slug, n) in counts[group].as_object().into_iter().flatten() {
+        for (slug, n) in values {
             out.push_str(&format!("    <{element} slug=\"{}\">{n}</{element}>\n", xml(slug)));
         }
         out.push_str(&format!("  </{group}>\n"));
@@ -167,18 +199,18 @@ pub fn counts_xml(counts: &Value) -> String {
 }
 
 /// The public list as XML.
-pub fn records_xml(page: &Value) -> String {
+pub fn records_xml(page: &PublicRecords) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let next = page["next_cursor"].as_str().map(|c| format!(" next_cursor=\"{}\"", xml(c))).unwrap_or_default();
-    out.push_str(&format!("<leads campaign=\"{}\"{next}>\n", xml(page["campaign"].as_str().unwrap_or_default())));
-    for lead in page["items"].as_array().into_iter().flatten() {
+    let next = page.next_cursor.as_deref().map(|c| format!(" next_cursor=\"{}\"", xml(c))).unwrap_or_default();
+    out.push_str(&format!("<leads campaign=\"{}\"{next}>\n", xml(&page.campaign)));
+    for lead in &page.items {
         out.push_str(&format!(
             "  <lead id=\"{}\" created_at=\"{}\" status=\"{}\">\n",
-            lead["id"],
-            xml(lead["created_at"].as_str().unwrap_or_default()),
-            xml(lead["status"].as_str().unwrap_or_default())
+            lead.id,
+            xml(&lead.created_at),
+            xml(&lead.status)
         ));
-        for (slug, value) in lead["fields"].as_object().into_iter().flatten() {
+        for (slug, value) in &lead.fields {
             let text = match value {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
@@ -218,7 +250,13 @@ mod tests {
     fn xml_escapes_what_it_must_and_drops_what_it_cannot_carry() {
         assert_eq!(xml("a<b & \"c\" 'd'>"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;");
         assert_eq!(xml("x\u{1}y\nz"), "xy\nz");
-        let counts = json!({"campaign": "s&p", "total": 3, "by_status": {"new": 3}, "by_source": {"api": 3}});
+        let counts = PublicCounts {
+            campaign: "s&p".into(),
+            name: "S&P".into(),
+            total: 3,
+            by_status: BTreeMap::from([("new".into(), 3)]),
+            by_source: BTreeMap::from([("api".into(), 3)]),
+        };
         let doc = counts_xml(&counts);
         assert!(doc.contains("<counts campaign=\"s&amp;p\" total=\"3\">"), "{doc}");
         assert!(doc.contains("<status slug=\"new\">3</status>"), "{doc}");

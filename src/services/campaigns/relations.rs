@@ -17,7 +17,7 @@ use crate::services::campaigns::{campaign_for_update, changed, check_name, ident
 use crate::services::context::Services;
 
 /// What creating a relation takes (the console form and the API body).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRelation {
     #[serde(default)]

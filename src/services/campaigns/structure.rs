@@ -15,7 +15,7 @@ use crate::services::campaigns::catalog::{Field, Select, SelectOption, Status};
 use crate::services::campaigns::{campaign_for_update, changed, check_name, ident, is_unique_violation};
 use crate::services::context::Services;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NewField {
     #[serde(default)]
     pub slug: String,
@@ -116,7 +116,7 @@ pub async fn delete_field(svc: &Services, actor: Actor, campaign_id: i64, field_
 
 // --------------------------------------------------------------- selects
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NewOption {
     #[serde(default)]
     pub slug: String,
@@ -124,7 +124,7 @@ pub struct NewOption {
     pub label: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NewSelect {
     #[serde(default)]
     pub slug: String,
@@ -286,7 +286,7 @@ pub async fn delete_select(svc: &Services, actor: Actor, campaign_id: i64, selec
 
 // -------------------------------------------------------------- statuses
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NewStatus {
     #[serde(default)]
     pub slug: String,

@@ -17,7 +17,7 @@ use crate::services::credentials::lifecycle::{RevokedBy, issue_audited, revoke_w
 use crate::services::credentials::token_info::{NewToken, TokenInfo};
 use crate::tokens::{TokenSpec, reveal};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NewApiToken {
     #[serde(default)]
     pub name: String,
@@ -26,7 +26,7 @@ pub struct NewApiToken {
 }
 
 /// What an API token may do: set at creation, editable after.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ApiTokenAccess {
     #[serde(default)]
     pub read: bool,

@@ -29,7 +29,7 @@ pub const OVERLAP_MAX: Duration = Duration::days(7);
 const NAME_MAX: usize = 200;
 
 /// What creating a destination takes (the console form and the API body).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDestinationInput {
     #[serde(default)]

@@ -5,6 +5,8 @@
 
 pub mod api_doc;
 
+pub use api_doc::curl;
+
 use serde_json::{Map, Value, json};
 
 use crate::domain::{FieldType, FileType, IntakeMethod, Level, LevelSwitches, NUMBER_MAX, TokenStatus};

@@ -46,8 +46,27 @@ pub fn may_introspect(principal: &Principal) -> Result<(), AppError> {
     require(principal, TokenKind::AccountPrivate, "introspection")
 }
 
+/// A campaign's lead counts: by status, and by day over the last 30 days.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CampaignStats {
+    pub campaign: String,
+    pub total: i64,
+    /// Status slug → leads.
+    pub by_status: std::collections::BTreeMap<String, i64>,
+    /// The last 30 days, oldest first.
+    pub by_day: Vec<DayCount>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DayCount {
+    /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    pub date: String,
+    pub count: i64,
+}
+
 /// Lead counts by status and by day over the last 30 days. Nothing personal.
-pub async fn stats(svc: &Services, principal: &Principal, campaign: &str) -> Result<Value, AppError> {
+pub async fn stats(svc: &Services, principal: &Principal, campaign: &str) -> Result<CampaignStats, AppError> {
     require(principal, TokenKind::AccountPublic, "the public data services")?;
     let snap = crate::services::campaigns::catalog::snapshot(svc, campaign).await?;
     let since = (svc.now() - Duration::days(29)).date();
@@ -57,22 +76,20 @@ pub async fn stats(svc: &Services, principal: &Principal, campaign: &str) -> Res
             Ok((Lead::counts_by_status(conn, campaign_id)?, Lead::counts_by_day(conn, campaign_id, since)?))
         })
         .await?;
-    let days: Vec<Value> = (0..30)
+    let by_day = (0..30)
         .map(|i| {
             let day = since + Duration::days(i);
-            let n = by_day.iter().find(|(d, _)| *d == day).map_or(0, |(_, n)| *n);
-            json!({"date": day.to_string(), "count": n})
+            let count = by_day.iter().find(|(d, _)| *d == day).map_or(0, |(_, n)| *n);
+            DayCount { date: day.to_string(), count }
         })
         .collect();
     let total: i64 = by_status.iter().map(|(_, n)| n).sum();
-    let by_status: serde_json::Map<String, Value> =
-        by_status.into_iter().map(|(status, n)| (status, json!(n))).collect();
-    Ok(json!({
-        "campaign": snap.campaign.slug,
-        "total": total,
-        "by_status": by_status,
-        "by_day": days,
-    }))
+    Ok(CampaignStats {
+        campaign: snap.campaign.slug.clone(),
+        total,
+        by_status: by_status.into_iter().collect(),
+        by_day,
+    })
 }
 
 /// An export under way: what it reads, and how it writes it.
@@ -217,42 +234,58 @@ pub async fn introspect(
     caller: &Principal,
     ip: &str,
     presented: SecretString,
-) -> Result<Value, AppError> {
+) -> Result<Introspection, AppError> {
     may_introspect(caller)?;
     let found = match svc.tokens.inspect(presented.expose_secret()).await {
         Ok(p) => Some(p),
         Err(AppError::Token(_)) => None,
         Err(e) => return Err(e),
     };
-    let (answer, introspected) = match found {
-        None => (json!({"active": false}), Value::Null),
-        Some(p) => {
-            let mut answer = json!({
-                "active": true,
-                "token_type": p.kind,
-                "scope": scope(&p),
-                "iat": p.issued_at.unix_timestamp(),
-                "key": p.display_key(),
-            });
-            if let Some(exp) = p.expires_at {
-                answer["exp"] = json!(exp.unix_timestamp());
-            }
-            if let Some(u) = &p.user {
-                answer["sub"] = json!(u.email);
-                answer["username"] = json!(u.email);
-            }
-            if let Some(c) = p.campaign_id {
-                answer["campaign_id"] = json!(c);
-            }
-            if let Some(s) = p.source_id {
-                answer["source_id"] = json!(s);
-            }
-            if let Some(f) = p.filter_id {
-                answer["filter_id"] = json!(f);
-            }
-            (answer, json!(p.display_key()))
-        }
+    let answer = match found {
+        None => Introspection::default(),
+        Some(p) => Introspection {
+            active: true,
+            token_type: Some(p.kind),
+            scope: Some(scope(&p)),
+            iat: Some(p.issued_at.unix_timestamp()),
+            exp: p.expires_at.map(|e| e.unix_timestamp()),
+            key: Some(p.display_key()),
+            sub: p.user.as_ref().map(|u| u.email.clone()),
+            username: p.user.as_ref().map(|u| u.email.clone()),
+            campaign_id: p.campaign_id,
+            source_id: p.source_id,
+            filter_id: p.filter_id,
+        },
     };
-    log_private_use(svc, caller, ip, "introspect", json!({"introspected": introspected})).await?;
+    log_private_use(svc, caller, ip, "introspect", json!({"introspected": answer.key})).await?;
     Ok(answer)
+}
+
+/// RFC 7662's answer: `{"active": false}` alone for anything not currently
+/// valid; the rest only for an active token.
+#[derive(Debug, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct Introspection {
+    pub active: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<TokenKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Issued at, in seconds since 1970.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// Expires at, in seconds since 1970.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter_id: Option<i64>,
 }

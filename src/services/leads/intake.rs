@@ -115,6 +115,15 @@ type Work = Box<dyn FnOnce(&mut diesel::PgConnection) -> Result<(u16, Value), Ap
 /// Validates and stores a submission the caller has authorized (`token`:
 /// the id of the token it carried, if any). With an Idempotency-Key, the
 /// same request again answers the first answer and stores nothing.
+/// What a ping answers: the id its post must carry, and until when.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PingAnswer {
+    pub ping_id: String,
+    pub accepted: bool,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+}
+
 pub async fn submit(
     svc: &Services,
     decision: Decision,
@@ -149,14 +158,12 @@ pub async fn submit(
             let ttl = time::Duration::try_from(svc.settings.ping_ttl).unwrap_or(time::Duration::minutes(10));
             Box::new(move |conn| {
                 let ping = record_ping(conn, &snap, &source, &data, now, ttl)?;
-                Ok((
-                    200,
-                    json!({
-                        "ping_id": ping.public_id,
-                        "accepted": true,
-                        "expires_at": crate::clock::rfc3339(ping.expires_at),
-                    }),
-                ))
+                let answer = PingAnswer {
+                    ping_id: ping.public_id,
+                    accepted: true,
+                    expires_at: crate::clock::rfc3339(ping.expires_at),
+                };
+                Ok((200, serde_json::to_value(answer).map_err(AppError::internal)?))
             })
         }
         IntakeMethod::Post => {

@@ -338,33 +338,62 @@ pub(in crate::services) fn links_of(
     Ok(by_lead)
 }
 
-/// A lead as the API shows it, with its links when the campaign has
-/// relations (`links`: this lead's).
-pub fn lead_json(lead: &Lead, snap: &CampaignSnapshot, links: &[LeadLink]) -> Value {
-    let mut json = json!({
-        "id": lead.id,
-        "status": lead.status,
-        "fields": lead.fields,
-        "select_field_values": lead.selects,
-        "source": lead.source_id.and_then(|id| snap.source(id)).map(|s| s.slug.clone()),
-        "created_at": crate::clock::rfc3339(lead.created_at),
-        "updated_at": crate::clock::rfc3339(lead.updated_at),
-    });
-    if !snap.relations.is_empty() {
-        json["relations"] = relations_json(snap, links);
+/// A lead as the API shows it: its fields and select values are those of
+/// its campaign (the campaign's document names them); `relations` is there
+/// when the campaign has relations.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct LeadJson {
+    pub id: crate::domain::LeadId,
+    /// The status's slug.
+    pub status: String,
+    /// Field slug → value.
+    #[schema(value_type = Object)]
+    pub fields: Value,
+    /// Select slug → option slug.
+    #[schema(value_type = Object)]
+    pub select_field_values: Value,
+    /// The source's slug; null for a lead made through the leads API.
+    pub source: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    /// Relation slug → the related lead's id (or null), or a list of ids
+    /// for a relation to many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relations: Option<Map<String, Value>>,
+}
+
+impl LeadJson {
+    /// A lead with its links (`links`: this lead's).
+    pub fn new(lead: &Lead, snap: &CampaignSnapshot, links: &[LeadLink]) -> Self {
+        Self {
+            id: crate::domain::LeadId(lead.id),
+            status: lead.status.clone(),
+            fields: lead.fields.clone(),
+            select_field_values: lead.selects.clone(),
+            source: lead.source_id.and_then(|id| snap.source(id)).map(|s| s.slug.clone()),
+            created_at: crate::clock::rfc3339(lead.created_at),
+            updated_at: crate::clock::rfc3339(lead.updated_at),
+            relations: (!snap.relations.is_empty()).then(|| relations_json(snap, links)),
+        }
     }
-    json
+}
+
+/// A lead as the API shows it, as JSON.
+pub fn lead_json(lead: &Lead, snap: &CampaignSnapshot, links: &[LeadLink]) -> Value {
+    serde_json::to_value(LeadJson::new(lead, snap, links)).unwrap_or_default()
 }
 
 /// `{slug: id or null}` for relations to one lead, `{slug: [ids]}` for many.
-fn relations_json(snap: &CampaignSnapshot, links: &[LeadLink]) -> Value {
+fn relations_json(snap: &CampaignSnapshot, links: &[LeadLink]) -> Map<String, Value> {
     let mut out = Map::new();
     for spec in &snap.relations {
         let ids: Vec<i64> = links.iter().filter(|l| l.relation_id == spec.relation.id).map(|l| l.target_id).collect();
         let value = if spec.relation.many { json!(ids) } else { ids.first().map_or(Value::Null, |id| json!(id)) };
         out.insert(spec.relation.slug.clone(), value);
     }
-    Value::Object(out)
+    out
 }
 
 /// A lead as the API shows it, reading its links first.

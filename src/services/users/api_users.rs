@@ -22,7 +22,7 @@ use crate::services::credentials::token_info::{NewToken, TokenInfo};
 const NAME_MAX: usize = 80;
 
 /// What creating an API user takes (the console form and the API body).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiUser {
     #[serde(default)]
