@@ -295,7 +295,10 @@ fn path_parameter(name: &str) -> (Schema, &'static str) {
         "s" => (string(None), "a source of the campaign, by slug or id"),
         "m" => (
             Schema::Object(
-                ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["form", "ping", "post"])).build(),
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(crate::domain::IntakeMethod::ALL.iter().map(|m| m.as_str())))
+                    .build(),
             ),
             "an intake method",
         ),
@@ -400,6 +403,7 @@ fn operation(path: &str, e: &Endpoint, schemas: &mut Schemas) -> utoipa::openapi
                 .parameter_in(ParameterIn::Path)
                 .required(Required::True)
                 .description(Some(description))
+                .example(Some(json!(crate::services::docs::api_doc::example_value(name))))
                 .schema(Some(schema)),
         );
     }

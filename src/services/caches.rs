@@ -23,7 +23,7 @@ pub struct Caches {
     pub catalog: CatalogCache,
     /// Public lead counts by campaign, kept a few seconds: widgets on busy
     /// pages ask often, and a count a few seconds old is still live.
-    pub counts: Cache<i64, Arc<crate::services::campaigns::public_data::PublicCounts>>,
+    pub counts: Cache<i64, Arc<PublicCounts>>,
 }
 
 impl Caches {
@@ -168,4 +168,17 @@ impl CatalogCache {
         self.slugs.invalidate_all();
         self.global.store(0, Ordering::Release);
     }
+}
+
+/// A campaign's lead counts for the public token. Leads that came through
+/// the API (no source) count under the source `api`.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct PublicCounts {
+    pub campaign: String,
+    pub name: String,
+    pub total: i64,
+    /// Status slug → leads, every status of the campaign.
+    pub by_status: std::collections::BTreeMap<String, i64>,
+    /// Source slug → leads, every source and `api`.
+    pub by_source: std::collections::BTreeMap<String, i64>,
 }

@@ -477,3 +477,19 @@ fn service_areas_import_only_areas_below_them() {
     }
     assert!(wrong.is_empty(), "service imports against the area order:\n{}", wrong.join("\n"));
 }
+
+/// A file is read whole by whoever changes it: none over 700 lines.
+#[test]
+fn no_source_file_is_over_700_lines() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let lines = std::fs::read_to_string(f).unwrap().lines().count();
+            (lines > 700).then(|| format!("{} ({lines} lines)", f.display()))
+        })
+        .collect();
+    assert!(files.len() > 100, "the checker read the source: {} files", files.len());
+    assert!(long.is_empty(), "files over 700 lines: {long:?}");
+}

@@ -30,18 +30,7 @@ fn require_public(principal: &Principal) -> Result<(), AppError> {
     }
 }
 
-/// A campaign's lead counts for the public token. Leads that came through
-/// the API (no source) count under the source `api`.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct PublicCounts {
-    pub campaign: String,
-    pub name: String,
-    pub total: i64,
-    /// Status slug → leads, every status of the campaign.
-    pub by_status: BTreeMap<String, i64>,
-    /// Source slug → leads, every source and `api`.
-    pub by_source: BTreeMap<String, i64>,
-}
+pub use crate::services::caches::PublicCounts;
 
 /// One page of the public list: only the fields marked public.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
