@@ -160,7 +160,8 @@ impl Doc {
         self
     }
 
-    /// Takes a body that is not JSON (a file, a CSV).
+    /// Takes a body that is not JSON (a file, a CSV), in `content_type`
+    /// or, where the query says what it is, as bare bytes.
     pub fn raw_body(mut self, content_type: &'static str) -> Self {
         self.body = Some(Payload { content_type, schema: None, collect: collect_nothing });
         self
@@ -418,15 +419,21 @@ fn operation(path: &str, e: &Endpoint, schemas: &mut Schemas) -> utoipa::openapi
             ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::Custom("binary".into()))).into()
         });
         let content = ContentBuilder::new().schema(Some(schema)).example(d.example.clone()).build();
-        op = op.request_body(Some(
-            RequestBodyBuilder::new().required(Some(Required::True)).content(body.content_type, content).build(),
-        ));
+        let mut request =
+            RequestBodyBuilder::new().required(Some(Required::True)).content(body.content_type, content.clone());
+        if body.schema.is_none() && body.content_type != "application/octet-stream" {
+            // The query names the format: bare bytes are read the same.
+            request = request.content("application/octet-stream", content);
+        }
+        op = op.request_body(Some(request.build()));
     }
     let mut ok = ResponseBuilder::new().description(status_text(d.status));
     if let Some(answer) = &d.answer {
         (answer.collect)(schemas);
-        let schema =
-            answer.schema.map(|s| s()).unwrap_or_else(|| ObjectBuilder::new().schema_type(Type::String).into());
+        let schema = answer.schema.map(|s| s()).unwrap_or_else(|| {
+            let kind = if answer.content_type.ends_with("/json") { Type::Object } else { Type::String };
+            ObjectBuilder::new().schema_type(kind).into()
+        });
         ok = ok.content(answer.content_type, ContentBuilder::new().schema(Some(schema)).build());
     }
     let error = || {

@@ -249,10 +249,8 @@ async fn the_api_document_validates_and_names_every_route() {
                 "{what}"
             );
             for (status, answer) in responses.iter().filter(|(s, _)| *s != "default") {
-                if status != "204" {
-                    if let Some(content) = answer["content"].as_object() {
-                        assert!(content.values().all(|c| c["schema"].is_object()), "{what} {status}");
-                    }
+                if let Some(content) = answer["content"].as_object().filter(|_| status != "204") {
+                    assert!(content.values().all(|c| c["schema"].is_object()), "{what} {status}");
                 }
             }
             let concrete = path
