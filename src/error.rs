@@ -228,6 +228,9 @@ pub enum AppError {
     PayloadTooLarge { limit: Option<usize> },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// RFC 7009: a token of a kind its holder may not revoke.
+    #[error("{0}")]
+    UnsupportedTokenType(String),
     /// A `Range` outside the file (the answer's `Content-Range` gives its size).
     #[error("the requested range is outside the file")]
     RangeNotSatisfiable,
@@ -309,6 +312,7 @@ impl AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedTokenType(_) => StatusCode::BAD_REQUEST,
             Self::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::RateLimited { .. } | Self::TokenRateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -332,6 +336,7 @@ impl AppError {
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::UnsupportedTokenType(_) => "unsupported_token_type",
             Self::RangeNotSatisfiable => "range_not_satisfiable",
             Self::RateLimited { .. } | Self::TokenRateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
@@ -576,6 +581,7 @@ mod tests {
             AppError::conflict("x"),
             AppError::PayloadTooLarge { limit: None },
             AppError::UnsupportedMediaType("x".into()),
+            AppError::UnsupportedTokenType("x".into()),
             AppError::RangeNotSatisfiable,
             AppError::RateLimited { retry_after: 1 },
             AppError::TokenRateLimited { retry_after: 1, policy: String::new(), state: String::new() },

@@ -42,6 +42,7 @@ impl From<AuditEvent> for AuditEventView {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     cursor: Option<String>,
     limit: Option<i64>,

@@ -95,6 +95,8 @@ pub struct Doc {
     pub status: u16,
     /// Another success status with the same answer (an import queued).
     also: Option<u16>,
+    /// An error answered in another shape than `Error` (RFC 7009's).
+    refusal: Option<(u16, Payload)>,
     answer: Option<Payload>,
     query: Option<fn() -> Vec<utoipa::openapi::path::Parameter>>,
     /// Left out of the document (a CORS preflight).
@@ -111,6 +113,7 @@ pub fn doc(tag: &'static str, summary: &'static str, who: Who) -> Doc {
         body: None,
         status: 200,
         also: None,
+        refusal: None,
         answer: None,
         query: None,
         hidden: false,
@@ -187,6 +190,15 @@ impl Doc {
     pub fn answers_raw(mut self, status: u16, content_type: &'static str) -> Self {
         self.status = status;
         self.answer = Some(Payload { content_type, schema: None, collect: collect_nothing });
+        self
+    }
+
+    /// Refuses with `status` and a `T` instead of the usual `Error`.
+    pub fn refuses<T: ToSchema>(mut self, status: u16) -> Self {
+        self.refusal = Some((
+            status,
+            Payload { content_type: "application/json", schema: Some(reference::<T>), collect: collect::<T> },
+        ));
         self
     }
 
@@ -287,13 +299,16 @@ fn path_parameter(name: &str) -> (Schema, &'static str) {
                 .build(),
         )
     };
-    let string = |pattern: Option<&str>| {
-        Schema::Object(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).pattern(pattern).build())
-    };
+    // Slugs and ids are letters, digits, `-` and `_`; a key is its kind's
+    // prefix and letters and digits. (A pattern also lets a fuzzer make a
+    // value that is not one.)
+    const SLUG: &str = "^[A-Za-z0-9_-]{1,100}$";
+    let string =
+        |pattern: &str| Schema::Object(ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern)).build());
     match name {
         "id" | "did" | "file_id" => (integer(), "an id this API gave"),
-        "c" => (string(None), "a campaign, by slug or id"),
-        "s" => (string(None), "a source of the campaign, by slug or id"),
+        "c" => (string(SLUG), "a campaign, by slug or id"),
+        "s" => (string(SLUG), "a source of the campaign, by slug or id"),
         "m" => (
             Schema::Object(
                 ObjectBuilder::new()
@@ -303,9 +318,11 @@ fn path_parameter(name: &str) -> (Schema, &'static str) {
             ),
             "an intake method",
         ),
-        "key" => (string(None), "a token's key (its first characters, as lists show them)"),
-        "option" => (string(None), "an option's slug"),
-        _ => (string(None), "a slug or id"),
+        "key" => {
+            (string("^kw_[a-z]{3}_[A-Za-z0-9]{1,64}$"), "a token's key (its first characters, as lists show them)")
+        }
+        "option" => (string(SLUG), "an option's slug"),
+        _ => (string(SLUG), "a slug or id"),
     }
 }
 
@@ -447,6 +464,17 @@ fn operation(path: &str, e: &Endpoint, schemas: &mut Schemas) -> utoipa::openapi
         let mut other = ok.clone();
         other.description = status_text(also).to_owned();
         op = op.response(also.to_string(), other);
+    }
+    if let Some((status, refusal)) = &d.refusal {
+        (refusal.collect)(schemas);
+        let schema = refusal.schema.map(|s| s()).unwrap_or_else(|| ObjectBuilder::new().into());
+        // The status's other errors keep the usual shape.
+        let schema = utoipa::openapi::schema::OneOfBuilder::new().item(schema).item(Ref::from_schema_name("Error"));
+        let answer = ResponseBuilder::new()
+            .description("Refused: this operation's own error, or the usual one")
+            .content(refusal.content_type, ContentBuilder::new().schema(Some(schema)).build())
+            .build();
+        op = op.response(status.to_string(), answer);
     }
     op = op.response(d.status.to_string(), ok).response("default", error());
     op = if d.who.needs_token() {

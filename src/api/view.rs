@@ -83,6 +83,7 @@ fn cut<R>(rows: &mut Vec<R>, limit: i64, id: impl Fn(&R) -> i64) -> Option<Strin
 /// `?cursor=&limit=` of a list.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct Paging {
     pub cursor: Option<String>,
     pub limit: Option<i64>,
@@ -104,9 +105,10 @@ impl Paging {
     }
 }
 
-/// A cursor this API gave (an id), or none.
+/// A cursor this API gave (an id), or none. An empty `cursor=` is not
+/// one: the first page is asked for without it.
 pub fn parse_cursor(cursor: Option<&str>) -> Result<Option<i64>, AppError> {
-    match cursor.filter(|c| !c.is_empty()) {
+    match cursor {
         Some(c) => c.parse().map(Some).map_err(|_| AppError::bad_request("cursor is not one this API gave")),
         None => Ok(None),
     }

@@ -98,6 +98,14 @@ impl TokenKind {
         matches!(self, Self::Global | Self::Campaign) || self.intake_method().is_some()
     }
 
+    /// Kinds whose one value many hold: the intake level tokens (given to
+    /// every partner who sends, or embedded in a page's form) and the
+    /// account public token (embedded in widgets). No single holder may
+    /// revoke such a token for everyone (RFC 7009 refuses it).
+    pub fn is_shared(self) -> bool {
+        self.is_level() || self == Self::AccountPublic
+    }
+
     /// Kinds whose token is replaced in place by Regenerate (the old one may
     /// keep working for a grace period).
     pub fn regenerable(self) -> bool {

@@ -98,15 +98,15 @@ pub async fn page(
     let compact = serde_json::to_string(&create).unwrap_or_default();
     let page = DocsPage {
         layout: Layout::anonymous(view, format!("{} — API documentation", snap.campaign.name)),
-        curl_list: format!("curl -H \"Authorization: Bearer $TOKEN\" \\\n  \"{base}/leads?limit=100\""),
+        curl_list: format!("curl -H \"Authorization: Bearer $KEYWARD_TOKEN\" \\\n  \"{base}/leads?limit=100\""),
         curl_create: format!(
-            "curl -X POST -H \"Authorization: Bearer $TOKEN\" -H \"Content-Type: application/json\" \\\n  -d '{compact}' \\\n  \"{base}/leads\""
+            "curl -X POST -H \"Authorization: Bearer $KEYWARD_TOKEN\" -H \"Content-Type: application/json\" \\\n  -d '{compact}' \\\n  \"{base}/leads\""
         ),
         curl_update: format!(
-            "curl -X PATCH -H \"Authorization: Bearer $TOKEN\" -H \"Content-Type: application/json\" \\\n  -d '{{\"status\": \"{status_example}\"}}' \\\n  \"{base}/leads/1\""
+            "curl -X PATCH -H \"Authorization: Bearer $KEYWARD_TOKEN\" -H \"Content-Type: application/json\" \\\n  -d '{{\"status\": \"{status_example}\"}}' \\\n  \"{base}/leads/1\""
         ),
         curl_intake: format!(
-            "curl -X POST -H \"Authorization: Bearer $TOKEN\" -H \"Content-Type: application/json\" \\\n  -d '{compact}' \\\n  \"{base}/sources/{}/form\"",
+            "curl -X POST -H \"Authorization: Bearer $KEYWARD_TOKEN\" -H \"Content-Type: application/json\" \\\n  -d '{compact}' \\\n  \"{base}/sources/{}/form\"",
             snap.sources.first().map_or("{source}", |s| s.slug.as_str())
         ),
         verify_py: docs::WEBHOOK_VERIFY_PY,

@@ -445,6 +445,61 @@ async fn whoever_holds_a_token_can_revoke_it_rfc_7009() {
     assert_eq!(app.audit_actions().iter().filter(|a| *a == "token.revoked").count(), 1);
 }
 
+/// A token many hold (the global, campaign and source intake tokens, the
+/// account public token) cannot be revoked by one of its holders: RFC
+/// 7009's `unsupported_token_type`, and the token keeps working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_token_cannot_be_revoked_by_one_holder() {
+    use diesel::prelude::*;
+    use keyward::schema::tokens;
+
+    let app = TestApp::spawn().await;
+    let admin = app.setup_admin().await;
+    let admin_api = app.admin_api(&admin).await;
+    let a = admin_api.post("/api/v1/campaigns", serde_json::json!({"name": "Spring", "slug": "spring"})).await;
+    assert_eq!(a.status, StatusCode::CREATED);
+    let a = admin_api
+        .post("/api/v1/campaigns/spring/sources", serde_json::json!({"name": "Web", "kind": "CS", "slug": "web"}))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED);
+    let on = serde_json::json!({"enabled": true});
+    let mut shared = Vec::new();
+    for path in [
+        "/api/v1/settings/global-token",
+        "/api/v1/campaigns/spring/token",
+        "/api/v1/campaigns/spring/sources/web/tokens/form",
+    ] {
+        let a = admin_api.put(path, on.clone()).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}: {}", a.body);
+        shared.push(a.body["token"].as_str().expect("the level token's value").to_owned());
+    }
+    let a = admin_api.post("/api/v1/settings/account-tokens/public", serde_json::json!({})).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    shared.push(a.body["token"].as_str().unwrap().to_owned());
+
+    let revoke = app.url("/api/v1/tokens/revoke");
+    for token in &shared {
+        let res = api().post(&revoke).form(&[("token", token.as_str())]).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{}", &token[..7]);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"], "unsupported_token_type", "RFC 7009's own shape: {body}");
+    }
+    // Nothing was revoked, at the source of truth.
+    let revoked: i64 =
+        tokens::table.filter(tokens::revoked_at.is_not_null()).count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(revoked, 0);
+    assert!(!app.audit_actions().iter().any(|a| a == "token.revoked"));
+    // The form token still takes a lead.
+    let res = api()
+        .post(app.url("/api/v1/campaigns/spring/sources/web/form"))
+        .bearer_auth(&shared[2])
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.status(), StatusCode::UNAUTHORIZED, "the form token still works");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_a_log_line_the_audit_log_or_an_email() {
     let app = TestApp::spawn().await;

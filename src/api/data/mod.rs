@@ -24,6 +24,7 @@ use crate::services::leads::data;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// The campaign, by slug or id.
     #[param(example = "spring")]

@@ -14,6 +14,7 @@ use crate::services::leads::data;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct TokenQuery {
     token: Option<String>,
 }

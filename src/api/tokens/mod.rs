@@ -33,6 +33,7 @@ use views::{CheckedView, TokenView};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct TokenParams {
     kind: Option<String>,
     campaign: Option<String>,
@@ -232,9 +233,10 @@ pub fn routes() -> Vec<Resource> {
             [on(
                 Method::POST,
                 revocation::revoke,
-                doc(TAG, "RFC 7009: revoke the token sent (the answer is 200 whether or not it was valid)", Who::Anyone)
+                doc(TAG, "RFC 7009: revoke the token sent (200 whether or not it was valid; a shared intake or public token is refused)", Who::Anyone)
                     .form::<crate::api::body::TokenParam>(json!({"token": "kw_pat_…"}))
-                    .answers_nothing(200),
+                    .answers_nothing(200)
+                    .refuses::<revocation::OAuthError>(400),
             )],
         ),
         resource(

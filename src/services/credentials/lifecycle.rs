@@ -246,12 +246,21 @@ pub(in crate::services) fn expire(
     crate::services::events::webhooks::token_event(tx, &gone, WebhookEvent::TokenRevoked, now)
 }
 
-/// RFC 7009: whoever holds a token may revoke it. Unknown, malformed and
+/// RFC 7009: whoever holds a token may revoke it, unless many hold it (an
+/// intake level token, the account public token): those answer
+/// `unsupported_token_type`, decided by the prefix alone, so the answer
+/// tells nothing about whether the token is valid. Unknown, malformed and
 /// already revoked tokens are not an error (the answer is the same).
 pub async fn revoke_by_holder(svc: &Services, presented: SecretString, ip: String) -> Result<(), AppError> {
     let Ok(parsed) = format::parse(presented.expose_secret()) else {
         return Ok(());
     };
+    if parsed.kind.is_shared() {
+        return Err(AppError::UnsupportedTokenType(format!(
+            "this {} token is shared by everyone who uses it, so its holder may not revoke it: an admin regenerates it or turns it off",
+            parsed.kind.label().to_lowercase()
+        )));
+    }
     let digest = svc.keys.token_digest(parsed.token);
     let now = svc.now();
     let settings = svc.settings.clone();
