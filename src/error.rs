@@ -122,6 +122,12 @@ pub const ERROR_CODES: &[ErrorCode] = &[
         "Fix the request as the message says; it changed nothing.",
     ),
     row(
+        "unsupported_token_type",
+        400,
+        "RFC 7009: this kind of token is shared (an intake or public token), so no one holder may revoke it.",
+        "Ask an admin to regenerate it or turn it off in the console.",
+    ),
+    row(
         "invalid_token",
         401,
         "No token, or one that is not a Keyward token or that Keyward does not know.",
