@@ -44,10 +44,15 @@ impl From<AuditEvent> for AuditEventView {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
+    /// the next_cursor of the previous page
     cursor: Option<String>,
+    /// 1 to 500 items (default 100)
     limit: Option<i64>,
+    /// part of who acted
     actor: Option<String>,
+    /// an action (user.invited) or a group (user)
     action: Option<String>,
+    /// part of the target
     target: Option<String>,
     /// `2026-11-30`: entries on or after that day.
     from: Option<String>,

@@ -49,23 +49,29 @@ pub enum Who {
 impl Who {
     /// The sentence the docs page and the document show.
     pub fn describe(self) -> String {
+        let roles = |p: Permission| {
+            let roles: Vec<&str> = Role::ALL.iter().filter(|r| r.allows(p)).map(|r| r.label()).collect();
+            roles.join(", ")
+        };
+        let (personal, profile) = (TokenKind::Personal.prefix(), TokenKind::Profile.prefix());
         match self {
             Who::Anyone => "anyone; no token".to_owned(),
-            Who::AnyUser => "any personal or profile token (kw_pat_, kw_usr_); the token decides what it sees".to_owned(),
-            Who::Role(p) => {
-                let roles: Vec<&str> = Role::ALL.iter().filter(|r| r.allows(p)).map(|r| r.label()).collect();
-                format!("a personal or profile token of: {}", roles.join(", "))
+            Who::AnyUser => {
+                format!("any personal or profile token ({personal}, {profile}); the token decides what it sees")
             }
+            Who::Role(p) => format!("a personal or profile token of: {}", roles(p)),
             Who::Kinds(kinds) => {
                 let kinds: Vec<String> = kinds.iter().map(|k| format!("{} ({})", k.label(), k.prefix())).collect();
                 format!("a token of kind: {}", kinds.join(", "))
             }
-            Who::Leads => {
-                "the campaign's API token (kw_cap_; read to read, write to change), or a personal or profile token of: Super admin, Admin".to_owned()
-            }
-            Who::Intake => {
-                "the source's token for this method when it is on (or the campaign's or the global token when on); no token when none is on".to_owned()
-            }
+            Who::Leads => format!(
+                "the campaign's API token ({}; read to read, write to change), or a personal or profile token of: {}",
+                TokenKind::CampaignApi.prefix(),
+                roles(Permission::ManageCampaigns)
+            ),
+            Who::Intake => "the source's token for this method when it is on (or the campaign's or the global token \
+                            when on); no token when none is on"
+                .to_owned(),
         }
     }
 

@@ -85,7 +85,9 @@ fn cut<R>(rows: &mut Vec<R>, limit: i64, id: impl Fn(&R) -> i64) -> Option<Strin
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Paging {
+    /// the next_cursor of the previous page
     pub cursor: Option<String>,
+    /// 1 to 500 items (default 100)
     pub limit: Option<i64>,
 }
 

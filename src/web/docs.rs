@@ -168,9 +168,10 @@ pub async fn api(
     document: web::Data<utoipa::openapi::OpenApi>,
     view: View,
 ) -> Result<HttpResponse, AppError> {
-    let document = serde_json::to_value(&**document).map_err(AppError::internal)?;
     let mut tags: Vec<(String, String, Vec<ApiOperation>)> = Vec::new();
-    for (path, item) in document["paths"].as_object().into_iter().flatten() {
+    // In the route table's order (a JSON map would sort the paths).
+    for (path, item) in &document.paths.paths {
+        let item = serde_json::to_value(item).map_err(AppError::internal)?;
         for (method, op) in item.as_object().into_iter().flatten() {
             let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
             let tag = text(&op["tags"][0]);

@@ -24,8 +24,11 @@ pub struct ImportQuery {
     /// The campaign, by slug or id.
     #[param(example = "spring")]
     campaign: Option<String>,
+    /// csv (default) or ndjson
     format: Option<String>,
+    /// all_or_nothing (default) or partial
     mode: Option<String>,
+    /// a field whose value finds the lead to update
     upsert: Option<String>,
 }
 
@@ -82,6 +85,7 @@ pub async fn import(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
+    /// json (default) or csv (the errors)
     format: Option<String>,
 }
 

@@ -29,7 +29,9 @@ pub struct ExportQuery {
     /// The campaign, by slug or id.
     #[param(example = "spring")]
     campaign: Option<String>,
+    /// ndjson (default) or csv
     format: Option<String>,
+    /// RFC 3339: only leads changed since then
     updated_since: Option<String>,
 }
 

@@ -19,6 +19,7 @@ use crate::services::leads::files::{self, Spool};
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadParams {
+    /// the file's name, for a raw body
     name: Option<String>,
 }
 

@@ -26,9 +26,13 @@ use crate::services::leads::{self, ListQuery};
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
+    /// the next_cursor of the previous page
     cursor: Option<String>,
+    /// 1 to 500 items (default 100)
     limit: Option<i64>,
+    /// only leads with this status slug
     status: Option<String>,
+    /// RFC 3339: only leads changed since then
     updated_since: Option<String>,
 }
 

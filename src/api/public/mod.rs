@@ -45,9 +45,13 @@ pub async fn preflight() -> HttpResponse {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PublicQuery {
+    /// the account public token, if not sent as Bearer
     token: Option<String>,
+    /// json (default) or xml
     format: Option<String>,
+    /// the next_cursor of the previous page
     cursor: Option<String>,
+    /// 1 to 100 (default 50)
     limit: Option<i64>,
 }
 

@@ -16,6 +16,7 @@ use crate::services::leads::data;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TokenQuery {
+    /// the account public token, if not sent as Bearer
     token: Option<String>,
 }
 

@@ -83,6 +83,7 @@ pub async fn patch(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UsageQuery {
+    /// 1 to 90 (default 90)
     days: Option<i64>,
 }
 

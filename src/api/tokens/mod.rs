@@ -35,12 +35,19 @@ use views::{CheckedView, TokenView};
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TokenParams {
+    /// a token kind (personal, campaign_api, …)
     kind: Option<String>,
+    /// a campaign, by slug or id
     campaign: Option<String>,
+    /// part of the owner's email
     owner: Option<String>,
+    /// active, deactivated, expired or revoked
     status: Option<String>,
+    /// the start of a token's key
     key: Option<String>,
+    /// the next_cursor of the previous page
     cursor: Option<String>,
+    /// 1 to 500 items (default 100)
     limit: Option<i64>,
 }
 
