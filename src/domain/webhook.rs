@@ -78,7 +78,7 @@ impl DestinationUrl {
         if METADATA_HOSTS.contains(&host.as_str()) {
             return Err(format!("`{host}` is a cloud metadata service"));
         }
-        let port = url.port_or_known_default().ok_or("must name a port")?;
+        let port = url.port_or_known_default().filter(|p| *p != 0).ok_or("must name a port from 1 to 65535")?;
         let literal = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
         if let Some(ip) = literal {
             check_address(ip, rules)?;
@@ -157,6 +157,7 @@ mod tests {
             ("https://[fd00::1]/", "private"),
             ("https://[::ffff:169.254.169.254]/", "link-local"),
             ("https://0.0.0.0/", "not a host address"),
+            ("https://example.com:0/", "port from 1 to 65535"),
         ] {
             let e = DestinationUrl::parse(url, STRICT).unwrap_err();
             assert!(e.contains(says), "{url}: {e}");
