@@ -198,9 +198,15 @@ async fn an_allowlist_refuses_other_addresses_with_and_without_a_trusted_proxy()
     })
     .await;
     assert!(audited, "the refused addresses are in the audit log");
-    // And counted among the token's refusals.
-    let usage = mgmt.get(&format!("/api/v1/tokens/{key}/usage?days=1")).await;
-    assert!(usage.body["refused"]["ip_not_allowed"].as_i64().unwrap() >= 3, "{:?}", usage.body);
+    // And counted among the token's refusals (each instance writes its
+    // counts in batches: wait for both, within a deadline).
+    let path = format!("/api/v1/tokens/{key}/usage?days=1");
+    let counted = eventually(Duration::from_secs(10), || async {
+        let usage = mgmt.get(&path).await;
+        usage.body["refused"]["ip_not_allowed"].as_i64().unwrap_or(0) >= 3
+    })
+    .await;
+    assert!(counted, "three refusals counted: {:?}", mgmt.get(&path).await.body);
 }
 
 #[derive(QueryableByName)]
