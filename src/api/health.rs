@@ -2,7 +2,7 @@
 //! `/healthz` (the database answers), `/metrics` (Prometheus text).
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::services::{Services, health};
@@ -17,7 +17,13 @@ pub async fn livez() -> HttpResponse {
 /// the cause, which goes to the log) while it does not.
 pub async fn healthz(svc: web::Data<Services>) -> Result<HttpResponse, ApiError> {
     health::ready(&svc).await?;
-    Ok(HttpResponse::Ok().json(json!({"status": "ok"})))
+    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+}
+
+/// `/healthz`'s answer.
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
 }
 
 /// `GET /metrics`: Prometheus text. Expose it to the scraper only.

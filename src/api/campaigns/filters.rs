@@ -3,10 +3,10 @@
 use actix_web::{HttpResponse, web};
 
 use super::views::FilterView;
-use super::{filter_id, no_such, structure_of};
+use super::{filter_id, no_such, page_of, structure_of};
 use crate::api::auth::Bearer;
 use crate::api::body::Json;
-use crate::api::view::{List, Paging, created, no_content, ok};
+use crate::api::view::{Paging, created, no_content, ok};
 use crate::error::ApiError;
 use crate::services::Services;
 use crate::services::campaigns::filters::{self, FilterInput};
@@ -25,9 +25,10 @@ pub async fn list(
     c: web::Path<String>,
     paging: web::Query<Paging>,
 ) -> Result<HttpResponse, ApiError> {
-    let snap = structure_of(&svc, &bearer, &c).await?;
-    let items = snap.filters.iter().map(|f| (f.filter.id, FilterView::from(f))).collect();
-    Ok(ok(&List::page(items, &paging)?))
+    page_of(&svc, &bearer, &c, &paging, |snap| {
+        snap.filters.iter().map(|f| (f.filter.id, FilterView::from(f))).collect()
+    })
+    .await
 }
 
 /// `POST /api/v1/campaigns/{c}/filters` `{name, conditions: [{select, option}]}`.

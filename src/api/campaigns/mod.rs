@@ -39,6 +39,30 @@ pub(super) async fn structure_of(
     campaigns::structure(svc, &actor, c.id).await
 }
 
+/// One page of a part of a campaign's structure (`part` gives each item
+/// with its id): every list of a campaign's parts.
+pub(super) async fn page_of<T: serde::Serialize>(
+    svc: &Services,
+    bearer: &Bearer,
+    reference: &str,
+    paging: &Paging,
+    part: impl FnOnce(&CampaignSnapshot) -> Vec<(i64, T)>,
+) -> Result<HttpResponse, ApiError> {
+    let snap = structure_of(svc, bearer, reference).await?;
+    Ok(ok(&List::page(part(&snap), paging)?))
+}
+
+/// The acting user and the campaign's id, for a change to its structure.
+pub(super) async fn acting_in(
+    svc: &Services,
+    bearer: &Bearer,
+    reference: &str,
+) -> Result<(crate::domain::Actor, i64), AppError> {
+    let actor = bearer.acting()?;
+    let campaign = campaigns::resolve(svc, &actor, reference).await?;
+    Ok((actor, campaign.id))
+}
+
 /// "campaign `spring` has no field `x`".
 pub(super) fn no_such(what: &str, item: &str, snap: &CampaignSnapshot) -> AppError {
     AppError::NoSuch(format!("campaign `{}` has no {what} `{item}`", snap.campaign.slug))

@@ -3,13 +3,13 @@
 use actix_web::{HttpResponse, web};
 
 use super::views::RelationView;
-use super::{no_such, structure_of};
+use super::{acting_in, no_such, page_of, structure_of};
 use crate::api::auth::Bearer;
 use crate::api::body::Json;
-use crate::api::view::{List, Paging, created, no_content, ok};
+use crate::api::view::{Paging, created, no_content};
 use crate::error::ApiError;
+use crate::services::Services;
 use crate::services::campaigns::relations::{self, NewRelation};
-use crate::services::{Services, campaigns};
 
 /// `GET /api/v1/campaigns/{c}/relations`.
 pub async fn list(
@@ -18,9 +18,10 @@ pub async fn list(
     c: web::Path<String>,
     paging: web::Query<Paging>,
 ) -> Result<HttpResponse, ApiError> {
-    let snap = structure_of(&svc, &bearer, &c).await?;
-    let items = snap.relations.iter().map(|r| (r.relation.id, RelationView::from(r))).collect();
-    Ok(ok(&List::page(items, &paging)?))
+    page_of(&svc, &bearer, &c, &paging, |snap| {
+        snap.relations.iter().map(|r| (r.relation.id, RelationView::from(r))).collect()
+    })
+    .await
 }
 
 /// `POST /api/v1/campaigns/{c}/relations` `{slug, label, target_campaign, many, required, on_delete?}`.
@@ -30,9 +31,8 @@ pub async fn create(
     c: web::Path<String>,
     body: Json<NewRelation>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = bearer.acting()?;
-    let campaign = campaigns::resolve(&svc, &actor, &c).await?;
-    let r = relations::create(&svc, actor, campaign.id, body.into_inner()).await?;
+    let (actor, campaign_id) = acting_in(&svc, &bearer, &c).await?;
+    let r = relations::create(&svc, actor, campaign_id, body.into_inner()).await?;
     Ok(created(&RelationView::from(&r)))
 }
 

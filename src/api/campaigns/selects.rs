@@ -4,15 +4,15 @@
 use actix_web::{HttpResponse, web};
 
 use super::views::{OptionView, SelectView};
-use super::{no_such, structure_of};
+use super::{acting_in, no_such, page_of, structure_of};
 use crate::api::auth::Bearer;
 use crate::api::body::Json;
-use crate::api::view::{List, Paging, created, no_content, ok};
+use crate::api::view::{Paging, created, no_content};
 use crate::domain::OptionId;
 use crate::error::ApiError;
+use crate::services::Services;
 use crate::services::campaigns::catalog::{CampaignSnapshot, SelectSpec};
 use crate::services::campaigns::structure::{self, NewOption};
-use crate::services::{Services, campaigns};
 
 fn select<'a>(snap: &'a CampaignSnapshot, slug: &str) -> Result<&'a SelectSpec, ApiError> {
     Ok(snap.select(slug).ok_or_else(|| no_such("select", slug, snap))?)
@@ -25,9 +25,10 @@ pub async fn list(
     c: web::Path<String>,
     paging: web::Query<Paging>,
 ) -> Result<HttpResponse, ApiError> {
-    let snap = structure_of(&svc, &bearer, &c).await?;
-    let items = snap.selects.iter().map(|s| (s.select.id, SelectView::from(s))).collect();
-    Ok(ok(&List::page(items, &paging)?))
+    page_of(&svc, &bearer, &c, &paging, |snap| {
+        snap.selects.iter().map(|s| (s.select.id, SelectView::from(s))).collect()
+    })
+    .await
 }
 
 /// `POST /api/v1/campaigns/{c}/selects` `{slug, label, options: [{slug, label}]}`.
@@ -37,9 +38,8 @@ pub async fn create(
     c: web::Path<String>,
     body: Json<structure::NewSelect>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = bearer.acting()?;
-    let campaign = campaigns::resolve(&svc, &actor, &c).await?;
-    let s = structure::create_select(&svc, actor, campaign.id, body.into_inner()).await?;
+    let (actor, campaign_id) = acting_in(&svc, &bearer, &c).await?;
+    let s = structure::create_select(&svc, actor, campaign_id, body.into_inner()).await?;
     let after = structure_of(&svc, &bearer, &c).await?;
     Ok(created(&SelectView::from(select(&after, &s.slug)?)))
 }

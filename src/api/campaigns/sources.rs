@@ -4,10 +4,10 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::views::SourceView;
-use super::{no_such, structure_of};
+use super::{acting_in, no_such, page_of, structure_of};
 use crate::api::auth::Bearer;
 use crate::api::body::Json;
-use crate::api::view::{List, Paging, created, ok};
+use crate::api::view::{Paging, created, ok};
 use crate::error::ApiError;
 use crate::services::{Services, campaigns};
 
@@ -18,9 +18,7 @@ pub async fn list(
     c: web::Path<String>,
     paging: web::Query<Paging>,
 ) -> Result<HttpResponse, ApiError> {
-    let snap = structure_of(&svc, &bearer, &c).await?;
-    let items = snap.sources.iter().map(|s| (s.id, SourceView::from(s))).collect();
-    Ok(ok(&List::page(items, &paging)?))
+    page_of(&svc, &bearer, &c, &paging, |snap| snap.sources.iter().map(|s| (s.id, SourceView::from(s))).collect()).await
 }
 
 /// `POST /api/v1/campaigns/{c}/sources` `{name, kind, slug?}`.
@@ -30,9 +28,8 @@ pub async fn create(
     c: web::Path<String>,
     body: Json<campaigns::NewSource>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = bearer.acting()?;
-    let campaign = campaigns::resolve(&svc, &actor, &c).await?;
-    let s = campaigns::create_source(&svc, actor, campaign.id, body.into_inner()).await?;
+    let (actor, campaign_id) = acting_in(&svc, &bearer, &c).await?;
+    let s = campaigns::create_source(&svc, actor, campaign_id, body.into_inner()).await?;
     Ok(created(&SourceView::from(&s)))
 }
 

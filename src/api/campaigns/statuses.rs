@@ -5,13 +5,13 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::views::StatusView;
-use super::{no_such, structure_of};
+use super::{acting_in, no_such, page_of, structure_of};
 use crate::api::auth::Bearer;
 use crate::api::body::Json;
-use crate::api::view::{List, Paging, created, no_content, ok};
+use crate::api::view::{Paging, created, no_content, ok};
 use crate::error::{ApiError, AppError};
+use crate::services::Services;
 use crate::services::campaigns::structure;
-use crate::services::{Services, campaigns};
 
 /// `GET /api/v1/campaigns/{c}/statuses`.
 pub async fn list(
@@ -20,9 +20,8 @@ pub async fn list(
     c: web::Path<String>,
     paging: web::Query<Paging>,
 ) -> Result<HttpResponse, ApiError> {
-    let snap = structure_of(&svc, &bearer, &c).await?;
-    let items = snap.statuses.iter().map(|s| (s.id, StatusView::from(s))).collect();
-    Ok(ok(&List::page(items, &paging)?))
+    page_of(&svc, &bearer, &c, &paging, |snap| snap.statuses.iter().map(|s| (s.id, StatusView::from(s))).collect())
+        .await
 }
 
 /// `POST /api/v1/campaigns/{c}/statuses` `{slug, label, default?}`.
@@ -32,9 +31,8 @@ pub async fn create(
     c: web::Path<String>,
     body: Json<structure::NewStatus>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = bearer.acting()?;
-    let campaign = campaigns::resolve(&svc, &actor, &c).await?;
-    let s = structure::create_status(&svc, actor, campaign.id, body.into_inner()).await?;
+    let (actor, campaign_id) = acting_in(&svc, &bearer, &c).await?;
+    let s = structure::create_status(&svc, actor, campaign_id, body.into_inner()).await?;
     Ok(created(&StatusView::from(&s)))
 }
 
