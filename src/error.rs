@@ -203,6 +203,31 @@ pub const ERROR_CODES: &[ErrorCode] = &[
     row("unavailable", 503, "The database cannot be reached for a moment.", "Retry after a short wait."),
 ];
 
+/// The schema of the error every failing operation answers (both
+/// OpenAPI documents name it `Error`).
+pub fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let codes: Vec<&str> = ERROR_CODES.iter().map(|e| e.code).collect();
+    let detail = ObjectBuilder::new()
+        .property("code", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(codes)))
+        .required("code")
+        .property("message", ObjectBuilder::new().schema_type(Type::String))
+        .required("message")
+        .property(
+            "fields",
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .additional_properties(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .description(Some("validation_failed: a message per field")),
+        )
+        .property("error_id", ObjectBuilder::new().schema_type(Type::String));
+    ObjectBuilder::new()
+        .property("error", detail)
+        .required("error")
+        .description(Some("Every error: a code from the errors table, and a sentence to show."))
+        .into()
+}
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]

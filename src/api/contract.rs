@@ -332,29 +332,6 @@ fn path_parameter(name: &str) -> (Schema, &'static str) {
     }
 }
 
-/// The error every failing operation answers.
-fn error_schema() -> RefOr<Schema> {
-    let codes: Vec<&str> = crate::error::ERROR_CODES.iter().map(|e| e.code).collect();
-    let detail = ObjectBuilder::new()
-        .property("code", ObjectBuilder::new().schema_type(Type::String).enum_values(Some(codes)))
-        .required("code")
-        .property("message", ObjectBuilder::new().schema_type(Type::String))
-        .required("message")
-        .property(
-            "fields",
-            ObjectBuilder::new()
-                .schema_type(Type::Object)
-                .additional_properties(Some(ObjectBuilder::new().schema_type(Type::String)))
-                .description(Some("validation_failed: a message per field")),
-        )
-        .property("error_id", ObjectBuilder::new().schema_type(Type::String));
-    ObjectBuilder::new()
-        .property("error", detail)
-        .required("error")
-        .description(Some("Every error: a code from the errors table, and a sentence to show."))
-        .into()
-}
-
 /// The management API's OpenAPI 3.1 document, from the route table.
 pub fn document(table: &[Resource], server: &str) -> OpenApi {
     let mut schemas: Schemas = Vec::new();
@@ -374,7 +351,7 @@ pub fn document(table: &[Resource], server: &str) -> OpenApi {
             paths = paths.path(path, item);
         }
     }
-    let mut components = ComponentsBuilder::new().schema("Error", error_schema()).security_scheme(
+    let mut components = ComponentsBuilder::new().schema("Error", crate::error::schema()).security_scheme(
         "bearer",
         SecurityScheme::Http(
             HttpBuilder::new()

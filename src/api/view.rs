@@ -7,12 +7,12 @@ use std::borrow::Cow;
 
 use actix_web::HttpResponse;
 use secrecy::{ExposeSecret as _, SecretString};
-use serde::{Deserialize, Serialize, Serializer};
-use time::OffsetDateTime;
-use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
+pub use crate::domain::{At, at};
 use crate::error::AppError;
 
 /// Every list of the API: one page of `items`, and the cursor of the next
@@ -114,39 +114,6 @@ pub fn parse_cursor(cursor: Option<&str>) -> Result<Option<i64>, AppError> {
         Some(c) => c.parse().map(Some).map_err(|_| AppError::bad_request("cursor is not one this API gave")),
         None => Ok(None),
     }
-}
-
-/// A moment, answered in RFC 3339 (`2026-12-07T10:00:00Z`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct At(pub OffsetDateTime);
-
-impl Serialize for At {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::clock::rfc3339(self.0))
-    }
-}
-
-impl PartialSchema for At {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-            .examples([serde_json::json!("2026-12-07T10:00:00Z")])
-            .into()
-    }
-}
-
-impl ToSchema for At {}
-
-impl From<OffsetDateTime> for At {
-    fn from(t: OffsetDateTime) -> Self {
-        Self(t)
-    }
-}
-
-/// `Option<OffsetDateTime>` → `Option<At>`.
-pub fn at(t: Option<OffsetDateTime>) -> Option<At> {
-    t.map(At)
 }
 
 /// A token's value, shown once, with its key.

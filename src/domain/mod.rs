@@ -5,6 +5,7 @@
 //! levels, the actor, audit actions. Imports nothing above `error`.
 
 mod actor;
+mod at;
 mod audit;
 mod email;
 mod file_type;
@@ -20,6 +21,7 @@ mod token_status;
 mod webhook;
 
 pub use actor::Actor;
+pub use at::{At, at};
 pub use audit::AuditAction;
 pub use email::EmailAddress;
 pub use file_type::{FileType, SNIFF_LEN, Sniffer};

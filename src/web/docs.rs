@@ -7,15 +7,21 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::page::render;
 use super::session::{Layout, View};
-use crate::domain::FieldType;
+use crate::domain::IntakeMethod;
 use crate::error::AppError;
 use crate::services::Services;
-use crate::services::campaigns::catalog::{CampaignSnapshot, FilterSpec};
+use crate::services::campaigns::catalog::CampaignSnapshot;
 use crate::services::docs::{self, TokenDocs};
+use crate::services::leads::document::{self, LeadShape};
+
+/// The shell variable the examples read a campaign API token from, and
+/// the one the intake example reads its level's token from.
+const TOKEN_VAR: &str = "KEYWARD_TOKEN";
+const INTAKE_VAR: &str = "KEYWARD_INTAKE_TOKEN";
 
 #[derive(Template)]
 #[template(path = "docs/campaign.html")]
@@ -33,7 +39,10 @@ struct DocsPage {
     curl_list: String,
     curl_create: String,
     curl_update: String,
-    curl_intake: String,
+    curl_upload: String,
+    /// The first source's form example, and the level whose token it takes
+    /// (its name and prefix), if any.
+    intake: Option<(String, Option<(&'static str, &'static str)>)>,
     verify_py: &'static str,
     verify_js: &'static str,
 }
@@ -43,36 +52,7 @@ pub struct DocsQuery {
     key: Option<String>,
 }
 
-fn example_value(t: FieldType) -> Value {
-    match t {
-        FieldType::Text => json!("Jane Doe"),
-        FieldType::Email => json!("jane@example.com"),
-        FieldType::Phone => json!("+1 555 0100"),
-        FieldType::Number => json!(42),
-        FieldType::Date => json!("2026-01-31"),
-    }
-}
-
-/// An example lead to create: every field, and the filter's select values
-/// (or each select's first option).
-fn example(snap: &CampaignSnapshot, filter: Option<&FilterSpec>) -> Value {
-    let fields: Map<String, Value> =
-        snap.fields.iter().map(|f| (f.slug.clone(), example_value(f.field_type))).collect();
-    let selects: Map<String, Value> = snap
-        .selects
-        .iter()
-        .filter_map(|s| {
-            let fixed = filter
-                .and_then(|f| f.conditions.iter().find(|c| c.select_id == s.select.id))
-                .map(|c| c.option_slug.clone());
-            let value = fixed.or_else(|| s.options.first().map(|o| o.slug.clone()))?;
-            Some((s.select.slug.clone(), Value::String(value)))
-        })
-        .collect();
-    json!({"fields": fields, "select_field_values": selects})
-}
-
-fn pretty(v: &Value) -> String {
+fn pretty(v: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
@@ -83,36 +63,42 @@ pub async fn page(
     query: web::Query<DocsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let public_id = path.into_inner();
-    let docs::PublicDocs { snap, token, unknown_key, .. } =
+    let docs::PublicDocs { snap, token, unknown_key, global_enabled } =
         docs::public(&svc, public_id.clone(), query.key.clone()).await?;
     let filter = token.as_ref().and_then(|t| t.filter.as_ref());
-    let base = format!("{}/api/v1/campaigns/{}", svc.settings.public_url, snap.campaign.slug);
-    let create = example(&snap, filter);
+    let public_url = &svc.settings.public_url;
+    let base = format!("{public_url}/api/v1/campaigns/{}", snap.campaign.slug);
+    // Every example is written from the campaign's own document.
+    let document = serde_json::to_value(document::openapi(&snap, public_url, filter, global_enabled))
+        .map_err(AppError::internal)?;
+    let example = |path: &str, method: &str, var: &str| {
+        let path = format!("/api/v1/campaigns/{}{path}", snap.campaign.slug);
+        let op = &document["paths"][&path][method.to_lowercase()];
+        docs::api_doc::curl_with(public_url, method, &path, op, var)
+    };
+    let intake = snap.sources.first().map(|s| {
+        let path = format!("/sources/{}/form", s.slug);
+        let level = document::intake_level(&snap, s, IntakeMethod::Form, global_enabled);
+        (example(&path, "POST", INTAKE_VAR), level.map(|l| (l.name(), l.kind().prefix())))
+    });
+    let create = document::example_lead(&snap, filter);
     let mut lead = create.clone();
-    lead["id"] = json!(1);
+    lead["id"] = json!(42);
     lead["status"] = json!(snap.default_status().map(|s| s.slug.clone()).unwrap_or_default());
     lead["source"] = Value::Null;
     lead["created_at"] = json!("2026-11-24T12:00:00Z");
     lead["updated_at"] = json!("2026-11-24T12:00:00Z");
-    let status_example = snap.statuses.last().map(|s| s.slug.clone()).unwrap_or_default();
-    let compact = serde_json::to_string(&create).unwrap_or_default();
     let page = DocsPage {
         layout: Layout::anonymous(view, format!("{} — API documentation", snap.campaign.name)),
-        curl_list: format!("curl -H \"Authorization: Bearer $KEYWARD_TOKEN\" \\\n  \"{base}/leads?limit=100\""),
-        curl_create: format!(
-            "curl -X POST -H \"Authorization: Bearer $KEYWARD_TOKEN\" -H \"Content-Type: application/json\" \\\n  -d '{compact}' \\\n  \"{base}/leads\""
-        ),
-        curl_update: format!(
-            "curl -X PATCH -H \"Authorization: Bearer $KEYWARD_TOKEN\" -H \"Content-Type: application/json\" \\\n  -d '{{\"status\": \"{status_example}\"}}' \\\n  \"{base}/leads/1\""
-        ),
-        curl_intake: format!(
-            "curl -X POST -H \"Authorization: Bearer $KEYWARD_TOKEN\" -H \"Content-Type: application/json\" \\\n  -d '{compact}' \\\n  \"{base}/sources/{}/form\"",
-            snap.sources.first().map_or("{source}", |s| s.slug.as_str())
-        ),
+        curl_list: example("/leads", "GET", TOKEN_VAR),
+        curl_create: example("/leads", "POST", TOKEN_VAR),
+        curl_update: example("/leads/{id}", "PATCH", TOKEN_VAR),
+        curl_upload: example("/leads/{id}/files", "POST", TOKEN_VAR),
+        intake,
         verify_py: docs::WEBHOOK_VERIFY_PY,
         verify_js: docs::WEBHOOK_VERIFY_JS,
-        create_schema: pretty(&docs::lead_input_schema(&snap, filter, true)),
-        update_schema: pretty(&docs::lead_input_schema(&snap, filter, false)),
+        create_schema: pretty(&document::lead_input_schema(&snap, filter, LeadShape::Create).build()),
+        update_schema: pretty(&document::lead_input_schema(&snap, filter, LeadShape::Update).build()),
         example_create: pretty(&create),
         example_lead: pretty(&lead),
         openapi_url: format!(
@@ -134,7 +120,7 @@ pub async fn openapi(
 ) -> Result<HttpResponse, AppError> {
     let d = docs::public(&svc, path.into_inner(), query.key.clone()).await?;
     let filter = d.token.as_ref().and_then(|t| t.filter.as_ref());
-    let doc = docs::openapi(&d.snap, &svc.settings.public_url, filter, d.global_enabled);
+    let doc = document::openapi(&d.snap, &svc.settings.public_url, filter, d.global_enabled);
     Ok(HttpResponse::Ok().content_type("application/json").body(pretty(&doc)))
 }
 

@@ -111,7 +111,8 @@ pub async fn schema(
     bearer: Bearer,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(leads::schema(&svc, &bearer.principal, &path).await?))
+    let structure = leads::schema(&svc, &bearer.principal, &path).await?;
+    Ok(HttpResponse::Ok().json(views::SchemaView::new(&structure)))
 }
 
 /// The routes of lead intake, the leads API and lead files.
@@ -196,7 +197,7 @@ pub fn routes() -> Vec<Resource> {
                     "The campaign's fields, selects, statuses, and this token's permissions and filter",
                     Who::Leads,
                 )
-                .answers::<views::SchemaDocument>(200),
+                .answers::<views::SchemaView>(200),
             )],
         ),
         resource(

@@ -1,37 +1,16 @@
-//! A lead's file as the API answers it. (A lead itself is the shape of its
-//! campaign: `services::leads` builds it from the campaign's fields.)
+//! A lead as the API takes it, and a lead's file as it answers it. (A lead
+//! itself is the shape of its campaign: `services::leads` builds it from
+//! the campaign's fields, and its file view with it.)
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::view::At;
-use crate::domain::{FileId, LeadId};
-use crate::services::leads::files::FileInfo;
+use utoipa::openapi::schema::Object;
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct FileView {
-    pub id: FileId,
-    pub lead_id: LeadId,
-    pub name: String,
-    pub size: u64,
-    pub content_type: String,
-    /// The content's SHA-256, in hex; also the download's `ETag`.
-    pub sha256: String,
-    pub created_at: At,
-}
-
-impl From<&FileInfo> for FileView {
-    fn from(f: &FileInfo) -> Self {
-        Self {
-            id: FileId(f.id),
-            lead_id: LeadId(f.lead_id),
-            name: f.name.clone(),
-            size: f.size,
-            content_type: f.content_type.clone(),
-            sha256: f.sha256.clone(),
-            created_at: At(f.created_at),
-        }
-    }
-}
+use crate::api::campaigns::views::{FieldView, FilterView, RelationView, SelectView, SourceView, StatusView};
+use crate::domain::CampaignId;
+use crate::services::leads::CampaignStructure;
+use crate::services::leads::document::{LeadShape, lead_input_schema};
+pub use crate::services::leads::files::FileView;
 
 /// A lead to create or change: the campaign's fields and select values by
 /// slug, its status and relations (the campaign's document names each).
@@ -68,41 +47,71 @@ pub struct PostedLead {
 }
 
 /// `GET /api/v1/campaigns/{c}/schema`: the campaign's structure as the
-/// token sees it, with the JSON Schemas of a lead to create and to change
-/// (the campaign's own document spells each field out).
-pub struct SchemaDocument;
-
-impl utoipa::PartialSchema for SchemaDocument {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
-        let object = || ObjectBuilder::new().schema_type(Type::Object);
-        let list = || ArrayBuilder::new().items(object());
-        ObjectBuilder::new()
-            .property("campaign", object())
-            .required("campaign")
-            .property(
-                "token",
-                ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::Object, Type::Null])),
-            )
-            .property("fields", list())
-            .required("fields")
-            .property("selects", list())
-            .required("selects")
-            .property("statuses", list())
-            .required("statuses")
-            .property("sources", list())
-            .required("sources")
-            .property("relations", list())
-            .required("relations")
-            .property("file_types", ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)))
-            .required("file_types")
-            .property("create_schema", object())
-            .required("create_schema")
-            .property("update_schema", object())
-            .required("update_schema")
-            .into()
-    }
+/// token sees it, each part in the view the management API answers it in,
+/// with the JSON Schemas of a lead to create and to change (narrowed by the
+/// token's filter).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SchemaView {
+    pub campaign: CampaignRef,
+    /// The presenting token's rights.
+    pub token: Option<TokenRights>,
+    pub fields: Vec<FieldView>,
+    pub selects: Vec<SelectView>,
+    pub statuses: Vec<StatusView>,
+    pub sources: Vec<SourceView>,
+    pub relations: Vec<RelationView>,
+    /// Content types accepted as lead files.
+    pub file_types: Vec<String>,
+    /// A lead to create, as a JSON Schema.
+    #[schema(value_type = Object)]
+    pub create_schema: Object,
+    /// A change to a lead, as a JSON Schema.
+    #[schema(value_type = Object)]
+    pub update_schema: Object,
 }
 
-impl utoipa::ToSchema for SchemaDocument {}
+/// Which campaign.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CampaignRef {
+    pub id: CampaignId,
+    pub slug: String,
+    pub name: String,
+}
+
+/// What a campaign API token may do there.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenRights {
+    pub key: String,
+    pub read: bool,
+    pub write: bool,
+    /// The filter every lead it reads or writes must match.
+    pub filter: Option<FilterView>,
+}
+
+impl SchemaView {
+    pub fn new(s: &CampaignStructure) -> Self {
+        let snap = &s.snap;
+        let filter = s.access.filter.as_ref();
+        Self {
+            campaign: CampaignRef {
+                id: CampaignId(snap.campaign.id),
+                slug: snap.campaign.slug.clone(),
+                name: snap.campaign.name.clone(),
+            },
+            token: Some(TokenRights {
+                key: s.key.clone(),
+                read: s.access.read,
+                write: s.access.write,
+                filter: filter.map(FilterView::from),
+            }),
+            fields: snap.fields.iter().map(FieldView::from).collect(),
+            selects: snap.selects.iter().map(SelectView::from).collect(),
+            statuses: snap.statuses.iter().map(StatusView::from).collect(),
+            sources: snap.sources.iter().map(SourceView::from).collect(),
+            relations: snap.relations.iter().map(RelationView::from).collect(),
+            file_types: snap.campaign.file_types().into_iter().map(str::to_owned).collect(),
+            create_schema: lead_input_schema(snap, filter, LeadShape::Create).build(),
+            update_schema: lead_input_schema(snap, filter, LeadShape::Update).build(),
+        }
+    }
+}

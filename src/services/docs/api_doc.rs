@@ -33,8 +33,28 @@ pub fn example_path(path: &str) -> String {
         .join("/")
 }
 
-/// A `curl` command for one operation of the document.
+/// The file an example sends as bytes of this content type.
+pub fn example_file(content_type: &str) -> &'static str {
+    match content_type.split(';').next().unwrap_or_default().trim() {
+        "text/csv" => "leads.csv",
+        "application/x-ndjson" | "application/json" => "leads.json",
+        "image/png" => "photo.png",
+        "image/jpeg" => "photo.jpg",
+        "image/gif" => "photo.gif",
+        "image/webp" => "photo.webp",
+        "text/plain" => "notes.txt",
+        _ => "contract.pdf",
+    }
+}
+
+/// A `curl` command for one operation of the document, reading the token
+/// from `$KEYWARD_TOKEN`.
 pub fn curl(base: &str, method: &str, path: &str, op: &Value) -> String {
+    curl_with(base, method, path, op, "KEYWARD_TOKEN")
+}
+
+/// The same, reading the token from the shell variable `var`.
+pub fn curl_with(base: &str, method: &str, path: &str, op: &Value, var: &str) -> String {
     let mut url = format!("{base}{}", example_path(path));
     let query: Vec<String> = op["parameters"]
         .as_array()
@@ -48,14 +68,15 @@ pub fn curl(base: &str, method: &str, path: &str, op: &Value) -> String {
     }
     let mut line = format!("curl -X {method} \"{url}\"");
     if op["security"].as_array().is_none_or(|s| s.iter().any(|r| r.get("bearer").is_some())) {
-        line.push_str(" \\\n  -H \"Authorization: Bearer $KEYWARD_TOKEN\"");
+        line.push_str(&format!(" \\\n  -H \"Authorization: Bearer ${var}\""));
     }
     let content = op["requestBody"]["content"].as_object().and_then(|c| c.iter().next());
     if let Some((content_type, body)) = content {
         let example = &body["example"];
         line.push_str(&format!(" \\\n  -H \"Content-Type: {content_type}\""));
+        let bytes = body["schema"]["format"] == "binary";
         match content_type.as_str() {
-            "application/json" => line.push_str(&format!(" \\\n  -d '{example}'")),
+            "application/json" if !bytes => line.push_str(&format!(" \\\n  -d '{example}'")),
             "application/x-www-form-urlencoded" => {
                 for (name, value) in example.as_object().into_iter().flatten() {
                     line.push_str(&format!(
@@ -64,10 +85,7 @@ pub fn curl(base: &str, method: &str, path: &str, op: &Value) -> String {
                     ));
                 }
             }
-            other => {
-                let file = if other.starts_with("text/csv") { "leads.csv" } else { "contract.pdf" };
-                line.push_str(&format!(" \\\n  --data-binary @{file}"));
-            }
+            other => line.push_str(&format!(" \\\n  --data-binary @{}", example_file(other))),
         }
     }
     line

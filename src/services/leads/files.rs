@@ -15,12 +15,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::Stream;
-use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 use tokio::io::AsyncWriteExt as _;
 
-use crate::domain::{Actor, FileType, Permission, Sniffer};
+use crate::domain::{Actor, At, FileId, FileType, LeadId, Permission, Sniffer};
 use crate::error::AppError;
 use crate::models::lead_file::{CHUNK_BYTES, LeadFile, NewLeadFile};
 use crate::services::campaigns::catalog::CampaignSnapshot;
@@ -57,18 +56,34 @@ impl From<LeadFile> for FileInfo {
     }
 }
 
-impl FileInfo {
-    pub fn json(&self) -> Value {
-        json!({
-            "id": self.id,
-            "name": self.name,
-            "size": self.size,
-            "content_type": self.content_type,
-            "sha256": self.sha256,
-            "created_at": crate::clock::rfc3339(self.created_at),
-        })
-    }
+/// A stored file as the API answers it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct FileView {
+    pub id: FileId,
+    pub lead_id: LeadId,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    /// The content's SHA-256, in hex; also the download's `ETag`.
+    pub sha256: String,
+    pub created_at: At,
+}
 
+impl From<&FileInfo> for FileView {
+    fn from(f: &FileInfo) -> Self {
+        Self {
+            id: FileId(f.id),
+            lead_id: LeadId(f.lead_id),
+            name: f.name.clone(),
+            size: f.size,
+            content_type: f.content_type.clone(),
+            sha256: f.sha256.clone(),
+            created_at: At(f.created_at),
+        }
+    }
+}
+
+impl FileInfo {
     /// A strong validator: the content's digest.
     pub fn etag(&self) -> String {
         format!("\"{}\"", self.sha256)

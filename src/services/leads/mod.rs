@@ -4,6 +4,7 @@
 
 mod access;
 pub mod data;
+pub mod document;
 pub mod files;
 pub mod imports;
 pub mod intake;
@@ -13,14 +14,14 @@ mod validate;
 
 pub use access::LeadAccess;
 pub(in crate::services) use links::{link, links_of};
-pub use record::{LeadJson, lead_json};
+pub use record::{LeadJson, LeadWritten, lead_json};
 pub(in crate::services) use record::{insert_lead, lead_json_read, lead_row, plain};
 pub use validate::{LeadData, Mode, validate};
 
 use std::sync::Arc;
 
 use diesel::PgConnection;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::domain::{Actor, Permission, WebhookEvent};
@@ -307,7 +308,7 @@ fn answer_to_writer(
     if access.read {
         lead_json_read(conn, lead, snap)
     } else {
-        Ok(json!({"id": lead.id, "updated_at": crate::clock::rfc3339(lead.updated_at)}))
+        Ok(serde_json::to_value(record::LeadWritten::new(lead)).map_err(AppError::internal)?)
     }
 }
 
@@ -396,10 +397,17 @@ fn merge(target: &mut Map<String, Value>, requested: Option<&Value>, checked: &M
     }
 }
 
-/// Fields, allowed values, schemas, statuses, selects, and the presenting
-/// token's permissions and filter. Any token of the campaign may read it.
-pub async fn schema(svc: &Services, principal: &Principal, campaign: &str) -> Result<Value, AppError> {
+/// A campaign's structure as a token of it sees it.
+pub struct CampaignStructure {
+    pub snap: std::sync::Arc<CampaignSnapshot>,
+    pub access: LeadAccess,
+    /// The presenting token's key.
+    pub key: String,
+}
+
+/// Fields, allowed values, statuses, selects, and the presenting token's
+/// permissions and filter. Any token of the campaign may read it.
+pub async fn schema(svc: &Services, principal: &Principal, campaign: &str) -> Result<CampaignStructure, AppError> {
     let (snap, access) = scope(svc, principal, campaign).await?;
-    let key = principal.display_key();
-    Ok(crate::services::docs::schema_document(&snap, Some((&key, access.read, access.write, access.filter.as_ref()))))
+    Ok(CampaignStructure { snap, access, key: principal.display_key() })
 }

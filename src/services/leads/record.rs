@@ -30,10 +30,8 @@ pub struct LeadJson {
     pub select_field_values: Value,
     /// The source's slug; null for a lead made through the leads API.
     pub source: Option<String>,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
+    pub created_at: crate::domain::At,
+    pub updated_at: crate::domain::At,
     /// Relation slug → the related lead's id (or null), or a list of ids
     /// for a relation to many.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,10 +47,25 @@ impl LeadJson {
             fields: lead.fields.clone(),
             select_field_values: lead.selects.clone(),
             source: lead.source_id.and_then(|id| snap.source(id)).map(|s| s.slug.clone()),
-            created_at: crate::clock::rfc3339(lead.created_at),
-            updated_at: crate::clock::rfc3339(lead.updated_at),
+            created_at: crate::domain::At(lead.created_at),
+            updated_at: crate::domain::At(lead.updated_at),
             relations: (!snap.relations.is_empty()).then(|| relations_json(snap, links)),
         }
+    }
+}
+
+/// What a change answers to a token that may not read: which lead, and
+/// when it changed (it must not read what it did not send).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadWritten {
+    pub id: crate::domain::LeadId,
+    pub updated_at: crate::domain::At,
+}
+
+impl LeadWritten {
+    pub fn new(lead: &Lead) -> Self {
+        Self { id: crate::domain::LeadId(lead.id), updated_at: crate::domain::At(lead.updated_at) }
     }
 }
 
