@@ -295,6 +295,11 @@ pub fn operation_id(method: &Method, path: &str) -> String {
         .to_owned()
 }
 
+/// An example value as JSON: a number when it is one.
+fn example_of(value: &str) -> Value {
+    value.parse::<i64>().map_or_else(|_| json!(value), |n| json!(n))
+}
+
 /// A path parameter's schema, by the name the table gives it.
 fn path_parameter(name: &str) -> (Schema, &'static str) {
     let integer = || {
@@ -404,7 +409,11 @@ fn operation(path: &str, e: &Endpoint, schemas: &mut Schemas) -> utoipa::openapi
                 .parameter_in(ParameterIn::Path)
                 .required(Required::True)
                 .description(Some(description))
-                .example(Some(json!(crate::services::docs::api_doc::example_value(name))))
+                .example(Some(example_of(crate::services::docs::api_doc::example_value_in(
+                    e.method.as_str(),
+                    path,
+                    name,
+                ))))
                 .schema(Some(schema)),
         );
     }
@@ -460,10 +469,13 @@ fn operation(path: &str, e: &Endpoint, schemas: &mut Schemas) -> utoipa::openapi
         op = op.response(status.to_string(), answer);
     }
     op = op.response(d.status.to_string(), ok).response("default", error());
-    op = if d.who.needs_token() {
-        op.security(SecurityRequirement::new("bearer", Vec::<String>::new()))
-    } else {
-        op.securities(Some([SecurityRequirement::default()]))
+    let bearer = || SecurityRequirement::new("bearer", Vec::<String>::new());
+    op = match d.who {
+        // A token when a level of intake authentication is on; none when
+        // none is (one sent then is not looked at).
+        Who::Intake => op.securities(Some([SecurityRequirement::default(), bearer()])),
+        who if who.needs_token() => op.security(bearer()),
+        _ => op.securities(Some([SecurityRequirement::default()])),
     };
     let mut op = op.build();
     let mut extensions = utoipa::openapi::extensions::Extensions::default();

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::page::render;
 use super::session::{Layout, View};
-use crate::domain::IntakeMethod;
+use crate::domain::{IntakeMethod, TokenKind};
 use crate::error::AppError;
 use crate::services::Services;
 use crate::services::campaigns::catalog::CampaignSnapshot;
@@ -36,13 +36,15 @@ struct DocsPage {
     update_schema: String,
     example_create: String,
     example_lead: String,
-    curl_list: String,
-    curl_create: String,
-    curl_update: String,
-    curl_upload: String,
+    /// The prefix of a campaign API token.
+    api_prefix: &'static str,
+    curl_list: Example,
+    curl_create: Example,
+    curl_update: Example,
+    curl_upload: Example,
     /// The first source's form example, and the level whose token it takes
     /// (its name and prefix), if any.
-    intake: Option<(String, Option<(&'static str, &'static str)>)>,
+    intake: Option<(Example, Option<(&'static str, &'static str)>)>,
     verify_py: &'static str,
     verify_js: &'static str,
 }
@@ -50,6 +52,33 @@ struct DocsPage {
 #[derive(Deserialize)]
 pub struct DocsQuery {
     key: Option<String>,
+}
+
+/// A shell example of an operation, and the statuses it answers when it
+/// works (the page marks both, and the suite runs it as pasted).
+pub struct Example {
+    pub curl: String,
+    /// Space-separated: `200 202`.
+    pub answers: String,
+}
+
+impl Example {
+    /// The example of one operation of an OpenAPI document (as JSON).
+    fn of(base: &str, method: &str, path: &str, op: &Value, var: &str) -> Self {
+        let answers: Vec<&str> = op["responses"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(status, _)| status.as_str())
+            .filter(|s| s.starts_with('2'))
+            .collect();
+        Self { curl: docs::api_doc::curl_with(base, method, path, op, var), answers: answers.join(" ") }
+    }
+
+    /// "200 or 202".
+    pub fn answers_text(&self) -> String {
+        self.answers.replace(' ', " or ")
+    }
 }
 
 fn pretty(v: &impl serde::Serialize) -> String {
@@ -74,7 +103,7 @@ pub async fn page(
     let example = |path: &str, method: &str, var: &str| {
         let path = format!("/api/v1/campaigns/{}{path}", snap.campaign.slug);
         let op = &document["paths"][&path][method.to_lowercase()];
-        docs::api_doc::curl_with(public_url, method, &path, op, var)
+        Example::of(public_url, method, &path, op, var)
     };
     let intake = snap.sources.first().map(|s| {
         let path = format!("/sources/{}/form", s.slug);
@@ -90,6 +119,7 @@ pub async fn page(
     lead["updated_at"] = json!("2026-11-24T12:00:00Z");
     let page = DocsPage {
         layout: Layout::anonymous(view, format!("{} — API documentation", snap.campaign.name)),
+        api_prefix: TokenKind::CampaignApi.prefix(),
         curl_list: example("/leads", "GET", TOKEN_VAR),
         curl_create: example("/leads", "POST", TOKEN_VAR),
         curl_update: example("/leads/{id}", "PATCH", TOKEN_VAR),
@@ -131,10 +161,9 @@ pub struct ApiOperation {
     pub path: String,
     pub summary: String,
     pub who: String,
-    pub ok: String,
     /// Query parameters: name and what it is.
     pub query: Vec<(String, String)>,
-    pub curl: String,
+    pub example: Example,
 }
 
 #[derive(Template)]
@@ -168,16 +197,14 @@ pub async fn api(
                 .filter(|p| p["in"] == "query")
                 .map(|p| (text(&p["name"]), text(&p["description"])))
                 .collect();
-            let ok = op["responses"].as_object().and_then(|r| r.keys().find(|k| *k != "default").cloned());
             let item = ApiOperation {
                 id: text(&op["operationId"]),
                 method: method.to_uppercase(),
                 path: path.clone(),
                 summary: text(&op["summary"]),
                 who: text(&op["x-keyward-who"]),
-                ok: ok.unwrap_or_default(),
                 query,
-                curl: docs::curl(&svc.settings.public_url, &method.to_uppercase(), path, op),
+                example: Example::of(&svc.settings.public_url, &method.to_uppercase(), path, op, TOKEN_VAR),
             };
             match tags.iter_mut().find(|(_, t, _)| *t == tag) {
                 Some((_, _, ops)) => ops.push(item),

@@ -25,6 +25,7 @@ mod cli;
 mod console;
 mod contract;
 mod destinations;
+mod examples;
 mod export_memory;
 mod faults;
 mod files;

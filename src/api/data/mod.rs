@@ -155,7 +155,7 @@ pub fn routes() -> Vec<Resource> {
                 Method::POST,
                 introspect,
                 doc(TAG, "RFC 7662: is this token active, and what may it do?", PRIVATE)
-                    .form::<crate::api::body::TokenParam>(json!({"token": "kw_cap_…"}))
+                    .form::<crate::api::body::TokenParam>(json!({"token": "kw_api_…"}))
                     .answers::<Introspection>(200),
             )],
         ),

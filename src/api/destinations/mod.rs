@@ -123,16 +123,16 @@ pub fn routes() -> Vec<Resource> {
             )],
         ),
         resource(
+            "/v1/destinations/{id}/test",
+            [on(Method::POST, test, doc(TAG, "Send a test event", WHO).answers::<AcceptedView>(202))],
+        ),
+        resource(
             "/v1/destinations/{id}/deliveries",
             [on(Method::GET, deliveries, doc(TAG, "A destination's delivery log", WHO).answers::<List<DeliveryView>>(200))],
         ),
         resource(
             "/v1/destinations/{id}/deliveries/{did}/redeliver",
             [on(Method::POST, redeliver, doc(TAG, "Deliver an event again", WHO).answers::<AcceptedView>(202))],
-        ),
-        resource(
-            "/v1/destinations/{id}/test",
-            [on(Method::POST, test, doc(TAG, "Send a test event", WHO).answers::<AcceptedView>(202))],
         ),
         resource(
             "/v1/settings/destination-rules",

@@ -20,6 +20,7 @@ use crate::services::leads::files::{self, Spool};
 #[serde(deny_unknown_fields)]
 pub struct UploadParams {
     /// the file's name, for a raw body
+    #[param(example = "contract.pdf")]
     name: Option<String>,
 }
 

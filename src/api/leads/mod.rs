@@ -150,7 +150,7 @@ pub fn routes() -> Vec<Resource> {
                 Method::POST,
                 intake::post,
                 doc(TAG, "Post the whole lead after its ping", Who::Intake)
-                    .body::<PostedLead>(json!({"ping_id": "p_…", "fields": {"email": "ada@example.com"}}))
+                    .body::<PostedLead>(json!({"ping_id": crate::services::docs::api_doc::EXAMPLE_PING_ID, "fields": {"email": "ada@example.com"}}))
                     .answers::<LeadJson>(201),
             )],
         ),

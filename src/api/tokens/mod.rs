@@ -269,7 +269,7 @@ pub fn routes() -> Vec<Resource> {
                     Method::PATCH,
                     lifecycle::patch,
                     doc(TAG, "Change a token's allowlist, rate limit or expiry", Who::AnyUser)
-                        .body::<lifecycle::PatchBody>(json!({"allowed_ips": ["203.0.113.0/24"], "rate_limit": {"per_second": 10, "per_minute": 600}, "expires_at": "2027-06-30T00:00:00Z"}))
+                        .body::<lifecycle::PatchBody>(json!({"allowed_ips": ["203.0.113.0/24"], "rate_limit": {"per_second": 10, "per_minute": 600}}))
                         .answers::<TokenDetailView>(200),
                 ),
                 on(Method::DELETE, delete, doc(TAG, "Revoke a token you manage", Who::AnyUser).answers_nothing(204)),

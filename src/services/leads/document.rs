@@ -315,7 +315,9 @@ fn path_id(name: &str) -> ParameterBuilder {
         .name(name)
         .parameter_in(ParameterIn::Path)
         .required(Required::True)
-        .example(Some(json!(crate::services::docs::api_doc::example_value(name).parse::<i64>().unwrap_or(42))))
+        .example(Some(json!(
+            crate::services::docs::api_doc::example_value_in("GET", "", name).parse::<i64>().unwrap_or(42)
+        )))
         .schema(Some(integer()))
 }
 
@@ -531,7 +533,7 @@ pub fn openapi(snap: &CampaignSnapshot, server: &str, filter: Option<&FilterSpec
                 ),
                 IntakeMethod::Post => {
                     let mut post = example.clone();
-                    post["ping_id"] = json!("ping_id of the ping");
+                    post["ping_id"] = json!(crate::services::docs::api_doc::EXAMPLE_PING_ID);
                     ("Post the full lead with the ping_id of a ping from the same source", "LeadPost", post)
                 }
             };
