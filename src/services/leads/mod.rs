@@ -14,8 +14,8 @@ mod validate;
 
 pub use access::LeadAccess;
 pub(in crate::services) use links::{link, links_of};
-pub use record::{LeadJson, LeadWritten, lead_json};
-pub(in crate::services) use record::{insert_lead, lead_json_read, lead_row, plain};
+pub use record::{LeadAnswer, LeadJson, LeadWritten, lead_json};
+pub(in crate::services) use record::{insert_lead, lead_json_read, lead_row, lead_view_read, plain};
 pub use validate::{LeadData, Mode, validate};
 
 use std::sync::Arc;
@@ -67,7 +67,7 @@ pub async fn list(
     principal: &Principal,
     campaign: &str,
     query: ListQuery,
-) -> Result<(Vec<Value>, Option<String>), AppError> {
+) -> Result<(Vec<LeadJson>, Option<String>), AppError> {
     let (snap, access) = scope(svc, principal, campaign).await?;
     if !(1..=PAGE_MAX).contains(&query.limit) {
         return Err(AppError::bad_request(format!("limit must be from 1 to {PAGE_MAX}")));
@@ -87,7 +87,7 @@ fn page(
     snap: &CampaignSnapshot,
     access: &LeadAccess,
     mut query: LeadQuery,
-) -> Result<(Vec<Value>, Option<String>), AppError> {
+) -> Result<(Vec<LeadJson>, Option<String>), AppError> {
     access.require_read()?;
     if let Some(status) = &query.status
         && snap.status(status).is_none()
@@ -105,21 +105,26 @@ fn page(
     });
     let ids: Vec<i64> = leads.iter().map(|l| l.id).collect();
     let links = links_of(conn, snap, &ids)?;
-    let json = leads.iter().map(|l| lead_json(l, snap, links.get(&l.id).map_or(&[], Vec::as_slice))).collect();
-    Ok((json, next))
+    let views = leads.iter().map(|l| LeadJson::new(l, snap, links.get(&l.id).map_or(&[], Vec::as_slice))).collect();
+    Ok((views, next))
 }
 
 /// One lead; 404 when it is outside the token's filter (no existence leak).
-pub async fn get(svc: &Services, principal: &Principal, campaign: &str, id: i64) -> Result<Value, AppError> {
+pub async fn get(svc: &Services, principal: &Principal, campaign: &str, id: i64) -> Result<LeadJson, AppError> {
     let (snap, access) = scope(svc, principal, campaign).await?;
     access.require_read()?;
     svc.run(move |conn| get_in(conn, &snap, &access, id)).await
 }
 
-fn get_in(conn: &mut PgConnection, snap: &CampaignSnapshot, access: &LeadAccess, id: i64) -> Result<Value, AppError> {
+fn get_in(
+    conn: &mut PgConnection,
+    snap: &CampaignSnapshot,
+    access: &LeadAccess,
+    id: i64,
+) -> Result<LeadJson, AppError> {
     access.require_read()?;
     let lead = visible(conn, snap, access, id, false)?;
-    lead_json_read(conn, &lead, snap)
+    lead_view_read(conn, &lead, snap)
 }
 
 /// Lead `id` of the campaign, if it is inside the token's filter (locked
@@ -230,7 +235,7 @@ pub async fn update(
     campaign: &str,
     id: i64,
     body: Value,
-) -> Result<Value, AppError> {
+) -> Result<LeadAnswer, AppError> {
     let (snap, access) = scope(svc, principal, campaign).await?;
     access.require_write()?;
     let changes = validate(&snap, &body, Mode::Partial, &[]).map_err(AppError::Validation)?;
@@ -247,7 +252,7 @@ fn update_in(
     body: &Value,
     changes: LeadData,
     now: OffsetDateTime,
-) -> Result<Value, AppError> {
+) -> Result<LeadAnswer, AppError> {
     let lead = visible(conn, snap, access, id, true)?;
     let mut fields = lead.fields.as_object().cloned().unwrap_or_default();
     let mut selects = lead.selects.as_object().cloned().unwrap_or_default();
@@ -304,12 +309,12 @@ fn answer_to_writer(
     lead: &Lead,
     snap: &CampaignSnapshot,
     access: &LeadAccess,
-) -> Result<Value, AppError> {
-    if access.read {
-        lead_json_read(conn, lead, snap)
+) -> Result<LeadAnswer, AppError> {
+    Ok(if access.read {
+        LeadAnswer::Lead(lead_view_read(conn, lead, snap)?)
     } else {
-        Ok(serde_json::to_value(record::LeadWritten::new(lead)).map_err(AppError::internal)?)
-    }
+        LeadAnswer::Written(LeadWritten::new(lead))
+    })
 }
 
 // ------------------------------------------------------------- console

@@ -63,6 +63,15 @@ pub struct LeadWritten {
     pub updated_at: crate::domain::At,
 }
 
+/// What a change to a lead answers: the lead, or, to a token that may
+/// not read, only which lead and when it changed.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(untagged)]
+pub enum LeadAnswer {
+    Lead(LeadJson),
+    Written(LeadWritten),
+}
+
 impl LeadWritten {
     pub fn new(lead: &Lead) -> Self {
         Self { id: crate::domain::LeadId(lead.id), updated_at: crate::domain::At(lead.updated_at) }
@@ -86,13 +95,22 @@ fn relations_json(snap: &CampaignSnapshot, links: &[LeadLink]) -> Map<String, Va
 }
 
 /// A lead as the API shows it, reading its links first.
+pub(in crate::services) fn lead_view_read(
+    conn: &mut PgConnection,
+    lead: &Lead,
+    snap: &CampaignSnapshot,
+) -> Result<LeadJson, AppError> {
+    let links = links_of(conn, snap, &[lead.id])?;
+    Ok(LeadJson::new(lead, snap, links.get(&lead.id).map_or(&[], Vec::as_slice)))
+}
+
+/// The same, as JSON (what idempotency replays and events store).
 pub(in crate::services) fn lead_json_read(
     conn: &mut PgConnection,
     lead: &Lead,
     snap: &CampaignSnapshot,
 ) -> Result<Value, AppError> {
-    let links = links_of(conn, snap, &[lead.id])?;
-    Ok(lead_json(lead, snap, links.get(&lead.id).map_or(&[], Vec::as_slice)))
+    serde_json::to_value(lead_view_read(conn, lead, snap)?).map_err(AppError::internal)
 }
 
 /// Stores a new lead (and its links, checked as [`link`] does).
