@@ -2,7 +2,9 @@
 //! they decide a submission: the one place that maps a level to its token
 //! kind and scope.
 
+use super::ids::{CampaignId, SourceId};
 use super::role::Permission;
+use super::scope::Scope;
 use super::token_kind::{IntakeMethod, TokenKind};
 
 /// One level of lead authentication: the organisation's global token, a
@@ -48,6 +50,17 @@ impl Level {
             Self::Global => (None, None),
             Self::Campaign(c) => (Some(c), None),
             Self::Source { campaign_id, source_id, .. } => (Some(campaign_id), Some(source_id)),
+        }
+    }
+
+    /// The scope of the level's token.
+    pub fn token_scope(self) -> Scope {
+        match self {
+            Self::Global => Scope::Organisation,
+            Self::Campaign(c) => Scope::Campaign(CampaignId(c)),
+            Self::Source { campaign_id, source_id, .. } => {
+                Scope::Source { campaign: CampaignId(campaign_id), source: SourceId(source_id) }
+            }
         }
     }
 

@@ -13,6 +13,7 @@ mod ids;
 mod import;
 mod intake;
 mod role;
+mod scope;
 mod slug;
 mod structure;
 mod token_kind;
@@ -32,6 +33,7 @@ pub use ids::{
 pub use import::{ImportMode, ImportState, LeadFormat};
 pub use intake::{Level, LevelSwitches};
 pub use role::{API_USER_HANDLE_PREFIX, Permission, Role, UserKind};
+pub use scope::{Scope, ScopeColumns};
 pub use slug::{Ident, Slug};
 pub use structure::{FieldType, LinkPurpose, NUMBER_MAX, OnDelete, SourceKind};
 pub use token_kind::{IntakeMethod, PREFIX_LEN, TokenKind, normalise_key};

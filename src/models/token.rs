@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
-use crate::domain::{TokenKind, TokenStatus, normalise_key};
+use crate::domain::{Scope, ScopeColumns, TokenKind, TokenStatus, normalise_key};
 use crate::schema::{campaigns, sources, tokens, users};
 
 #[derive(Queryable, Selectable, Identifiable, Clone)]
@@ -181,6 +181,22 @@ impl Token {
     /// `kw_pat_AbCd1234`: how a token is named in lists, logs and emails.
     pub fn display_key(&self) -> String {
         format!("{}{}", self.kind.prefix(), self.key)
+    }
+
+    /// What the token is for, read from its scope columns.
+    pub fn scope(&self) -> Result<Scope, crate::error::AppError> {
+        let columns = ScopeColumns {
+            user_id: self.user_id,
+            campaign_id: self.campaign_id,
+            source_id: self.source_id,
+            destination_id: self.destination_id,
+            can_read: self.can_read,
+            can_write: self.can_write,
+            filter_id: self.filter_id,
+        };
+        Scope::from_columns(self.kind, columns).ok_or_else(|| {
+            crate::error::AppError::internal(anyhow::anyhow!("token {} has no scope its kind can have", self.id))
+        })
     }
 
     /// Whole days until expiry, rounded up (0 once expired).

@@ -49,4 +49,13 @@ impl TokenLeak {
             .select(TokenLeak::as_select())
             .load(conn)
     }
+
+    /// The reports of these tokens, each token's newest first.
+    pub fn of_tokens(conn: &mut PgConnection, token_ids: &[i64]) -> QueryResult<Vec<TokenLeak>> {
+        token_leaks::table
+            .filter(token_leaks::token_id.eq_any(token_ids))
+            .order((token_leaks::token_id, token_leaks::reported_at.desc()))
+            .select(TokenLeak::as_select())
+            .load(conn)
+    }
 }

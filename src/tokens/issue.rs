@@ -8,23 +8,18 @@ use time::OffsetDateTime;
 
 use super::format;
 use crate::crypto::Keys;
-use crate::domain::TokenKind;
+use crate::domain::{Scope, TokenKind};
 use crate::error::AppError;
 use crate::models::{NewTokenRow, Token};
 
-/// What a new token is for; the scope columns a kind does not use stay empty.
+/// What a new token is: its name, scope (which must fit its kind), who
+/// made it, when it expires and its limits.
 #[derive(Debug, Clone, Default)]
 pub struct TokenSpec {
     pub name: String,
-    pub user_id: Option<i64>,
-    pub campaign_id: Option<i64>,
-    pub source_id: Option<i64>,
-    pub can_read: bool,
-    pub can_write: bool,
-    pub filter_id: Option<i64>,
+    pub scope: Scope,
     pub created_by: Option<i64>,
     pub expires_at: Option<OffsetDateTime>,
-    pub destination_id: Option<i64>,
     pub allowed_ips: Vec<String>,
     pub rate_per_second: Option<i32>,
     pub rate_per_minute: Option<i32>,
@@ -53,6 +48,10 @@ pub fn issue(
     spec: &TokenSpec,
     now: OffsetDateTime,
 ) -> Result<Issued, AppError> {
+    if !spec.scope.fits(kind) {
+        return Err(AppError::internal(anyhow::anyhow!("a {kind:?} token cannot have the scope {:?}", spec.scope)));
+    }
+    let scope = spec.scope.columns();
     for _ in 0..5 {
         let new = format::generate(kind);
         let digest = keys.token_digest(new.secret.expose_secret());
@@ -63,16 +62,16 @@ pub fn issue(
             digest: &digest,
             sealed: sealed.as_deref(),
             name: &spec.name,
-            user_id: spec.user_id,
-            campaign_id: spec.campaign_id,
-            source_id: spec.source_id,
-            can_read: spec.can_read,
-            can_write: spec.can_write,
-            filter_id: spec.filter_id,
+            user_id: scope.user_id,
+            campaign_id: scope.campaign_id,
+            source_id: scope.source_id,
+            can_read: scope.can_read,
+            can_write: scope.can_write,
+            filter_id: scope.filter_id,
             created_by: spec.created_by,
             created_at: now,
             expires_at: spec.expires_at,
-            destination_id: spec.destination_id,
+            destination_id: scope.destination_id,
             allowed_ips: &spec.allowed_ips,
             rate_per_second: spec.rate_per_second,
             rate_per_minute: spec.rate_per_minute,

@@ -7,7 +7,7 @@ use secrecy::ExposeSecret as _;
 use serde::{Deserialize, Deserializer};
 use time::{Duration, OffsetDateTime};
 
-use super::views::{RegeneratedView, TokenDetailView, UsageDay, UsageIp, UsageView};
+use super::views::{RegeneratedView, TokenView, UsageDay, UsageIp, UsageView};
 use crate::api::auth::Bearer;
 use crate::api::body::{Json, OptionalJson};
 use crate::api::view::{At, at, ok};
@@ -18,7 +18,7 @@ use crate::services::{Services, delivery::destinations};
 /// `GET /api/v1/tokens/{key}`: managers and support.
 pub async fn get(svc: web::Data<Services>, bearer: Bearer, key: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let d = token_manage::detail(&svc, &bearer.acting()?, &key).await?;
-    Ok(ok(&TokenDetailView::new(&d, svc.now())))
+    Ok(ok(&TokenView::new(&d, svc.now())))
 }
 
 /// A JSON field that may be absent (`None`), `null` (`Some(None)`), or a
@@ -76,7 +76,7 @@ pub async fn patch(
         expires_at,
     };
     let d = token_manage::update(&svc, actor, &key, changes).await?;
-    Ok(ok(&TokenDetailView::new(&d, svc.now())))
+    Ok(ok(&TokenView::new(&d, svc.now())))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

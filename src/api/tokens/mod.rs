@@ -86,9 +86,9 @@ pub async fn list(
         limit: limit + 1,
         ..TokenSearch::default()
     };
-    let rows = support::search(&svc, &actor, search).await?;
+    let rows = support::search_details(&svc, &actor, search).await?;
     let now = svc.now();
-    Ok(ok(&List::from_probe(rows, limit, |r| r.token.id, |r| TokenView::new(&r, now))))
+    Ok(ok(&List::from_probe(rows, limit, |r| r.listing.token.id, |r| TokenView::new(&r, now))))
 }
 
 /// `{reason}`: why a token is revoked or switched off; its owner is told.
@@ -101,8 +101,8 @@ pub struct Reason {
 
 /// The token by key, as its listing, after an action.
 async fn view(svc: &Services, bearer: &Bearer, id: i64) -> Result<TokenView, AppError> {
-    let row = support::find(svc, &bearer.acting()?, id).await?;
-    Ok(TokenView::new(&row, svc.now()))
+    let detail = support::find_detail(svc, &bearer.acting()?, id).await?;
+    Ok(TokenView::new(&detail, svc.now()))
 }
 
 /// `POST /api/v1/tokens/{key}/revoke` `{reason}`: support or a manager
@@ -206,7 +206,7 @@ pub async fn check(svc: web::Data<Services>, bearer: Bearer, body: Json<CheckBod
 /// The routes of tokens by key, level tokens, campaign API tokens, account
 /// tokens, leak reports and the token policy.
 pub fn routes() -> Vec<Resource> {
-    use views::{IssuedView, RegeneratedView, TokenDetailView, UsageView};
+    use views::{IssuedView, RegeneratedView, TokenView, UsageView};
     const TAG: &str = "Tokens";
     const SETTINGS: &str = "Settings";
     const CAMPAIGNS: &str = "Campaigns";
@@ -263,14 +263,14 @@ pub fn routes() -> Vec<Resource> {
                     Method::GET,
                     lifecycle::get,
                     doc(TAG, "One token: metadata, allowlist, rate limit, expiry, grace, leak reports", Who::AnyUser)
-                        .answers::<TokenDetailView>(200),
+                        .answers::<TokenView>(200),
                 ),
                 on(
                     Method::PATCH,
                     lifecycle::patch,
                     doc(TAG, "Change a token's allowlist, rate limit or expiry", Who::AnyUser)
                         .body::<lifecycle::PatchBody>(json!({"allowed_ips": ["203.0.113.0/24"], "rate_limit": {"per_second": 10, "per_minute": 600}}))
-                        .answers::<TokenDetailView>(200),
+                        .answers::<TokenView>(200),
                 ),
                 on(Method::DELETE, delete, doc(TAG, "Revoke a token you manage", Who::AnyUser).answers_nothing(204)),
             ],

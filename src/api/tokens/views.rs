@@ -7,10 +7,11 @@ use time::OffsetDateTime;
 
 use crate::api::view::{At, at};
 use crate::domain::{FilterId, RateLimit, TokenId, TokenKind};
-use crate::services::TokenListing;
 use crate::services::credentials::token_manage::Detail;
 
-/// A token's metadata: what every list and action on tokens answers.
+/// A token as every verb on `/api/v1/tokens` answers it (the list, one
+/// token, a change, an action): its metadata (never a secret) and its
+/// lifecycle settings.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenView {
     pub id: TokenId,
@@ -39,10 +40,19 @@ pub struct TokenView {
     pub revoked_at: Option<At>,
     pub revoked_reason: Option<String>,
     pub deactivated_reason: Option<String>,
+    pub allowed_ips: Vec<String>,
+    pub rate_limit: RateView,
+    /// The token's own limit, or its kind's default.
+    pub effective_rate_limit: RateView,
+    /// Set while a regenerated token's grace runs.
+    pub retiring_until: Option<At>,
+    /// Its leak reports, newest first.
+    pub leaks: Vec<LeakView>,
 }
 
 impl TokenView {
-    pub fn new(row: &TokenListing, now: OffsetDateTime) -> Self {
+    pub fn new(d: &Detail, now: OffsetDateTime) -> Self {
+        let row = &d.listing;
         let t = &row.token;
         Self {
             id: TokenId(t.id),
@@ -65,6 +75,20 @@ impl TokenView {
             revoked_at: at(t.revoked_at),
             revoked_reason: t.revoked_reason.clone(),
             deactivated_reason: t.deactivated_reason.clone(),
+            allowed_ips: d.allowed_ips.clone(),
+            rate_limit: d.rate.into(),
+            effective_rate_limit: d.effective_rate.into(),
+            retiring_until: at(t.retiring_until),
+            leaks: d
+                .leaks
+                .iter()
+                .map(|l| LeakView {
+                    reported_at: At(l.reported_at),
+                    url: l.url.clone(),
+                    source: l.source.clone(),
+                    action: l.action.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -89,43 +113,6 @@ pub struct LeakView {
     pub url: String,
     pub source: String,
     pub action: String,
-}
-
-/// One token with its lifecycle settings: `GET` and `PATCH
-/// /api/v1/tokens/{key}`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct TokenDetailView {
-    #[serde(flatten)]
-    pub token: TokenView,
-    pub allowed_ips: Vec<String>,
-    pub rate_limit: RateView,
-    /// The token's own limit, or its kind's default.
-    pub effective_rate_limit: RateView,
-    /// Set while a regenerated token's grace runs.
-    pub retiring_until: Option<At>,
-    pub leaks: Vec<LeakView>,
-}
-
-impl TokenDetailView {
-    pub fn new(d: &Detail, now: OffsetDateTime) -> Self {
-        Self {
-            token: TokenView::new(&d.listing, now),
-            allowed_ips: d.allowed_ips.clone(),
-            rate_limit: d.rate.into(),
-            effective_rate_limit: d.effective_rate.into(),
-            retiring_until: at(d.listing.token.retiring_until),
-            leaks: d
-                .leaks
-                .iter()
-                .map(|l| LeakView {
-                    reported_at: At(l.reported_at),
-                    url: l.url.clone(),
-                    source: l.source.clone(),
-                    action: l.action.clone(),
-                })
-                .collect(),
-        }
-    }
 }
 
 /// A regenerated token: the new value, shown once, and until when the old

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use secrecy::SecretString;
 use serde_json::json;
 
-use crate::domain::{Actor, AuditAction, EmailAddress, Permission, TokenKind, normalise_key};
+use crate::domain::{Actor, AuditAction, EmailAddress, Permission, Scope, TokenKind, UserId, normalise_key};
 use crate::error::{AppError, FieldErrors};
 use crate::models::{OrgSettings, Token, User};
 use crate::services::accounts::UserInfo;
@@ -131,8 +131,12 @@ pub async fn create_private(
         let (Some(user), true) = (user, errors.is_empty()) else {
             return Err(AppError::Validation(errors));
         };
-        let spec =
-            TokenSpec { name: description, user_id: Some(user.id), created_by: actor.user_id, ..TokenSpec::default() };
+        let spec = TokenSpec {
+            name: description,
+            scope: Scope::User(UserId(user.id)),
+            created_by: actor.user_id,
+            ..TokenSpec::default()
+        };
         let details = json!({"assigned_to": user.email, "description": spec.name});
         let issued = issue_audited(conn, &s, &actor, TokenKind::AccountPrivate, &spec, now, details)?;
         Ok(issued.into())

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::db::changes::Change;
-use crate::domain::{Actor, AuditAction, Permission, TokenKind, normalise_key};
+use crate::domain::{Actor, AuditAction, CampaignId, FilterId, Permission, Scope, TokenKind, normalise_key};
 use crate::error::{AppError, FieldErrors};
 use crate::models::{Campaign, Filter, Token};
 use crate::services::audit::record;
@@ -84,10 +84,12 @@ pub async fn create(svc: &Services, actor: Actor, campaign_id: i64, input: NewAp
         }
         let spec = TokenSpec {
             name,
-            campaign_id: Some(campaign.id),
-            can_read: input.access.read,
-            can_write: input.access.write,
-            filter_id: filter.as_ref().map(|f| f.id),
+            scope: Scope::CampaignApi {
+                campaign: CampaignId(campaign.id),
+                read: input.access.read,
+                write: input.access.write,
+                filter: filter.as_ref().map(|f| FilterId(f.id)),
+            },
             created_by: actor.user_id,
             ..TokenSpec::default()
         };

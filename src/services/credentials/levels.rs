@@ -145,8 +145,7 @@ pub async fn set_enabled(svc: &Services, actor: Actor, level: Level, enabled: bo
 }
 
 fn spec(level: Level, actor: &Actor) -> TokenSpec {
-    let (campaign_id, source_id) = level.scope();
-    TokenSpec { campaign_id, source_id, created_by: actor.user_id, ..TokenSpec::default() }
+    TokenSpec { scope: level.token_scope(), created_by: actor.user_id, ..TokenSpec::default() }
 }
 
 /// Replaces the level's token: the old one is refused from this commit on,

@@ -6,7 +6,7 @@
 use serde_json::json;
 use time::Duration;
 
-use crate::domain::{Actor, EmailAddress, TokenKind};
+use crate::domain::{Actor, EmailAddress, Scope, TokenKind, UserId};
 use crate::error::{AppError, FieldErrors};
 use crate::models::{Token, TokenPolicy, User};
 use crate::services::context::{Services, Tx};
@@ -78,7 +78,7 @@ pub async fn create(
         }
         let spec = TokenSpec {
             name: description,
-            user_id: Some(owner.id),
+            scope: Scope::User(UserId(owner.id)),
             created_by: actor.user_id.or(Some(owner.id)),
             expires_at: days.map(|d| now + Duration::days(d)),
             ..TokenSpec::default()

@@ -7,7 +7,7 @@ use serde_json::json;
 use time::Duration;
 
 use crate::config::Settings;
-use crate::domain::{Actor, TokenKind};
+use crate::domain::{Actor, Scope, TokenKind, UserId};
 use crate::error::AppError;
 use crate::mail::{self, messages};
 use crate::models::{Token, User};
@@ -47,7 +47,7 @@ pub async fn generate(svc: &Services, actor: Actor) -> Result<NewToken, AppError
         }
         let spec = TokenSpec {
             name: "Profile API token".to_owned(),
-            user_id: Some(user.id),
+            scope: Scope::User(UserId(user.id)),
             created_by: Some(user.id),
             expires_at: Some(now + Duration::days(settings.profile_token_days)),
             ..TokenSpec::default()

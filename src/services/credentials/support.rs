@@ -21,6 +21,7 @@ use crate::services::context::Services;
 use crate::services::credentials::lifecycle::{self, RevokedBy, revoke_with_notice};
 use crate::services::credentials::token_info::listing;
 use crate::services::credentials::token_info::{TokenInfo, TokenListing};
+use crate::services::credentials::token_manage::{self, Detail};
 use crate::tokens::format;
 
 pub const REASON_MAX: usize = 500;
@@ -59,6 +60,30 @@ pub async fn find(svc: &Services, actor: &Actor, id: i64) -> Result<TokenListing
     svc.run(move |conn| {
         let token = Token::find(conn, id)?;
         Ok(listing(conn, token)?)
+    })
+    .await
+}
+
+/// A page of [`search`] with each token's lifecycle settings: what the
+/// tokens API answers for every token.
+pub async fn search_details(svc: &Services, actor: &Actor, filter: TokenSearch) -> Result<Vec<Detail>, AppError> {
+    actor.require(Permission::SupportTokens)?;
+    let (now, actor) = (svc.now(), actor.clone());
+    svc.run(move |conn| {
+        let rows = crate::services::credentials::token_info::search(conn, &filter, now)?;
+        token_manage::details_of(conn, &actor, rows)
+    })
+    .await
+}
+
+/// One token, by id, with its lifecycle settings (after an action on it).
+pub async fn find_detail(svc: &Services, actor: &Actor, id: i64) -> Result<Detail, AppError> {
+    actor.require(Permission::SupportTokens)?;
+    let actor = actor.clone();
+    svc.run(move |conn| {
+        let token = Token::find(conn, id)?;
+        let rows = vec![listing(conn, token)?];
+        token_manage::details_of(conn, &actor, rows)?.pop().ok_or(AppError::NotFound)
     })
     .await
 }

@@ -37,6 +37,10 @@ pub struct TokenInfo {
     /// A regenerated token still working until then.
     pub retiring_until: Option<OffsetDateTime>,
     pub destination_id: Option<i64>,
+    /// Where it may be used from (empty: anywhere).
+    pub allowed_ips: Vec<String>,
+    /// Its own rate limit (none: its kind's).
+    pub rate: crate::domain::RateLimit,
 }
 
 impl From<Token> for TokenInfo {
@@ -65,6 +69,8 @@ impl From<Token> for TokenInfo {
             revoked_reason: t.revoked_reason,
             retiring_until: t.retiring_until,
             destination_id: t.destination_id,
+            rate: crate::domain::RateLimit::stored(t.rate_per_second, t.rate_per_minute),
+            allowed_ips: t.allowed_ips,
         }
     }
 }

@@ -91,17 +91,51 @@ impl Detail {
 
 fn detail_of(conn: &mut PgConnection, actor: &Actor, token: Token) -> Result<Detail, AppError> {
     let policy = TokenPolicy::of(conn, token.kind)?;
-    let rate = RateLimit::stored(token.rate_per_second, token.rate_per_minute);
+    let leaks = TokenLeak::of_token(conn, token.id)?;
+    Ok(detail_with(actor, listing(conn, token)?, policy, leaks))
+}
+
+/// A token's lifecycle settings, from its listing, its kind's policy and
+/// its leak reports.
+fn detail_with(actor: &Actor, listing: TokenListing, policy: TokenPolicy, leaks: Vec<TokenLeak>) -> Detail {
+    let token = &listing.token;
+    let rate = token.rate;
     let default = RateLimit::stored(policy.rate_per_second, policy.rate_per_minute);
-    Ok(Detail {
+    Detail {
         allowed_ips: token.allowed_ips.clone(),
         rate,
         effective_rate: rate.or(default),
-        leaks: TokenLeak::of_token(conn, token.id)?,
         can_manage: may_manage(actor, token.kind, token.user_id),
+        leaks,
         policy,
-        listing: listing(conn, token)?,
-    })
+        listing,
+    }
+}
+
+/// The same for a page of listings: one query for their leak reports, one
+/// per kind for the policies.
+pub(in crate::services) fn details_of(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    listings: Vec<TokenListing>,
+) -> Result<Vec<Detail>, AppError> {
+    let ids: Vec<i64> = listings.iter().map(|l| l.token.id).collect();
+    let mut leaks: BTreeMap<i64, Vec<TokenLeak>> = BTreeMap::new();
+    for leak in TokenLeak::of_tokens(conn, &ids)? {
+        leaks.entry(leak.token_id).or_default().push(leak);
+    }
+    let mut policies: std::collections::HashMap<TokenKind, TokenPolicy> = std::collections::HashMap::new();
+    let mut details = Vec::with_capacity(listings.len());
+    for listing in listings {
+        let kind = listing.token.kind;
+        let policy = match policies.get(&kind) {
+            Some(p) => p.clone(),
+            None => policies.entry(kind).or_insert(TokenPolicy::of(conn, kind)?).clone(),
+        };
+        let own = leaks.remove(&listing.token.id).unwrap_or_default();
+        details.push(detail_with(actor, listing, policy, own));
+    }
+    Ok(details)
 }
 
 pub async fn detail(svc: &Services, actor: &Actor, key: &str) -> Result<Detail, AppError> {
@@ -310,16 +344,10 @@ pub(in crate::services) fn replace(
     }
     let spec = TokenSpec {
         name: old.name.clone(),
-        user_id: old.user_id,
-        campaign_id: old.campaign_id,
-        source_id: old.source_id,
-        can_read: old.can_read,
-        can_write: old.can_write,
-        filter_id: old.filter_id,
+        scope: old.scope()?,
         created_by: actor.user_id.or(old.created_by),
         // The policy's default lifetime, from now.
         expires_at: None,
-        destination_id: old.destination_id,
         allowed_ips: old.allowed_ips.clone(),
         rate_per_second: old.rate_per_second,
         rate_per_minute: old.rate_per_minute,

@@ -11,7 +11,10 @@ use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
 use crate::db::changes::Change;
-use crate::domain::{Actor, AuditAction, DestinationRules, DestinationUrl, Permission, TokenKind, WebhookEvent};
+use crate::domain::{
+    Actor, AuditAction, CampaignId, DestinationId, DestinationRules, DestinationUrl, Permission, Scope, TokenKind,
+    UserId, WebhookEvent,
+};
 use crate::error::{AppError, FieldErrors};
 pub use crate::models::destination::Destination;
 use crate::models::destination::NewDestination;
@@ -122,10 +125,12 @@ fn info(
 fn signing_spec(d: &Destination, actor: &Actor) -> TokenSpec {
     TokenSpec {
         name: d.name.chars().take(200).collect(),
-        user_id: Some(d.owner_id),
-        campaign_id: Some(d.campaign_id),
+        scope: Scope::Destination {
+            owner: UserId(d.owner_id),
+            campaign: CampaignId(d.campaign_id),
+            destination: DestinationId(d.id),
+        },
         created_by: actor.user_id,
-        destination_id: Some(d.id),
         ..TokenSpec::default()
     }
 }
