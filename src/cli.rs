@@ -318,24 +318,21 @@ async fn list_tokens(
     anyhow::ensure!((1..=10_000).contains(&limit), "--limit: from 1 to 10000");
     let state = startup::connect(settings, Clock::system()).await?;
     let search = crate::services::TokenSearch { kind, owner, status, limit, ..Default::default() };
-    let rows = crate::services::credentials::support::search(&state, &crate::domain::Actor::command_line(), search)
-        .await
-        .map_err(failed)?;
+    let rows =
+        crate::services::credentials::support::search_details(&state, &crate::domain::Actor::command_line(), search)
+            .await
+            .map_err(failed)?;
     let now = state.now();
     let mut out = std::io::stdout().lock();
     if !json {
         writeln!(out, "{:<16} {:<16} {:<12} {:<28} NAME", "KEY", "KIND", "STATUS", "OWNER")?;
     }
-    for r in &rows {
+    for detail in &rows {
+        let r = &detail.listing;
         let t = &r.token;
         if json {
-            let line = serde_json::json!({
-                "key": t.display_key(), "kind": t.kind, "name": t.name, "owner": r.owner_email,
-                "campaign": r.campaign_slug, "source": r.source_slug, "status": t.status(now).as_str(),
-                "created_at": crate::clock::rfc3339(t.created_at), "expires_at": t.expires_at.map(crate::clock::rfc3339),
-                "last_used_at": t.last_used_at.map(crate::clock::rfc3339), "retiring_until": t.retiring_until.map(crate::clock::rfc3339),
-            });
-            writeln!(out, "{line}")?;
+            // One token per line, in the view the tokens API answers.
+            writeln!(out, "{}", serde_json::to_string(&crate::api::tokens::views::TokenView::new(detail, now))?)?;
         } else {
             let owner = r.owner_email.as_deref().or(r.campaign_slug.as_deref()).unwrap_or("");
             writeln!(
@@ -372,12 +369,7 @@ async fn list_users(settings: Settings, json: bool) -> anyhow::Result<()> {
     for u in &users {
         let status = u.status();
         if json {
-            let line = serde_json::json!({
-                "id": u.id, "email": u.email, "name": u.display_name, "role": u.role, "status": status,
-                "api_token_allowed": u.api_token_allowed, "created_at": crate::clock::rfc3339(u.created_at),
-                "last_sign_in_at": u.last_sign_in_at.map(crate::clock::rfc3339),
-            });
-            writeln!(out, "{line}")?;
+            writeln!(out, "{}", serde_json::to_string(&crate::api::users::views::UserView::from(u))?)?;
         } else {
             writeln!(out, "{:<6} {:<36} {:<12} {}", u.id, u.email, u.role.as_str(), status)?;
         }
@@ -392,7 +384,7 @@ async fn create_user(settings: Settings, email: String, role: String, json: bool
         .await
         .map_err(failed)?;
     if json {
-        println!("{}", serde_json::json!({"id": user.id, "email": user.email, "role": user.role}));
+        println!("{}", serde_json::to_string(&crate::api::users::views::UserView::from(&user))?);
     } else {
         println!(
             "Invited {} as {} (id {}); the invitation is mailed by the running server.",

@@ -342,6 +342,12 @@ async fn the_cli_lists_and_revokes_tokens_and_lists_and_invites_users() {
     assert_eq!(lines[0]["key"], key.as_str());
     assert_eq!(lines[0]["status"], "active");
     assert!(!lines[0].to_string().contains(&token[15..]), "never a secret");
+    // The same view as the API's.
+    let api = app.admin_api(&admin).await;
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let listed = api.get("/api/v1/tokens?kind=personal").await;
+    assert_eq!(listed.status, reqwest::StatusCode::OK, "{}", listed.body);
+    assert_eq!(keys(&lines[0]), keys(&listed.body["items"][0]), "the CLI answers the API's token view");
     let out = keyward(&["token", "list"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains(&key));
 
@@ -357,6 +363,8 @@ async fn the_cli_lists_and_revokes_tokens_and_lists_and_invites_users() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(created["role"], "support");
+    let user = api.get(&format!("/api/v1/users/{}", created["id"])).await;
+    assert_eq!(keys(&created), keys(&user.body), "the CLI answers the API's user view");
     app.smtp.wait_for("new.hire@example.com", "invited").await;
     let out = keyward(&["user", "create", "--email", "not an address"]);
     assert!(!out.status.success());
