@@ -493,3 +493,73 @@ fn no_source_file_is_over_700_lines() {
     assert!(files.len() > 100, "the checker read the source: {} files", files.len());
     assert!(long.is_empty(), "files over 700 lines: {long:?}");
 }
+
+/// The functions of `code` whose parameters name `param`, each with its
+/// body.
+fn functions_taking<'a>(code: &'a str, param: &str) -> Vec<(&'a str, &'a str)> {
+    let mut found = Vec::new();
+    let mut rest = code;
+    while let Some(i) = rest.find("fn ") {
+        let after = &rest[i + 3..];
+        let name_end = after.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(after.len());
+        let name = &after[..name_end];
+        let Some(open) = after.find('{') else { break };
+        let signature = &after[..open];
+        let mut depth = 0;
+        let mut end = open;
+        for (j, c) in after[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + j;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if signature.contains(param) && !signature.contains(';') {
+            found.push((name, &after[open..end]));
+        }
+        rest = &after[open..];
+    }
+    found
+}
+
+/// A service function that writes more than once takes the transaction
+/// type (`&mut Tx`), so it cannot be called outside one.
+#[test]
+fn writers_of_several_statements_take_the_transaction() {
+    // What a model's writer is called, and the writers of the ground floor.
+    const WRITES: &[&str] = &[
+        "::insert",
+        "::update",
+        "::delete",
+        "::set_",
+        "::mark",
+        "::retire",
+        "::revoke",
+        "::remove",
+        "insert_into",
+        "record(",
+        "enqueue(",
+    ];
+    let mut files = Vec::new();
+    rust_files(&src().join("services"), &mut files);
+    let mut wrong = Vec::new();
+    let mut seen = 0;
+    for f in &files {
+        let code = code_of(&std::fs::read_to_string(f).unwrap());
+        for (name, body) in functions_taking(&code, "&mut PgConnection") {
+            seen += 1;
+            let writes: usize = WRITES.iter().map(|w| body.matches(w).count()).sum();
+            if writes >= 2 {
+                wrong.push(format!("{}: fn {name} ({writes} writes)", module_of(f)));
+            }
+        }
+    }
+    assert!(seen > 20, "the checker found the functions taking a connection: {seen}");
+    assert!(wrong.is_empty(), "writers of several statements on a bare connection:\n{}", wrong.join("\n"));
+}

@@ -17,6 +17,7 @@ use crate::mail::{self, messages};
 use crate::models::{AccountLink, LoginFailure, NewSession, NewUser, OrgSettings, Session, User};
 use crate::services::audit::record;
 use crate::services::context::Services;
+use crate::services::context::Tx;
 
 /// A user as pages and answers see one: no password hash.
 #[derive(Debug, Clone)]
@@ -412,7 +413,7 @@ pub async fn sign_in(
 /// Makes a link of `purpose` for `user` (retiring older unused ones) and
 /// returns its URL.
 pub(in crate::services) fn new_link(
-    conn: &mut PgConnection,
+    conn: &mut Tx<'_>,
     settings: &crate::config::Settings,
     user_id: i64,
     purpose: LinkPurpose,

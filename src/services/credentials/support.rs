@@ -4,7 +4,6 @@
 //! once, and identify a pasted (possibly leaked) token without storing it.
 //! Support never sees a secret, and creates, reveals or regenerates nothing.
 
-use diesel::prelude::*;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::json;
 
@@ -18,6 +17,7 @@ use crate::models::{Token, User};
 use crate::services::accounts::UserInfo;
 use crate::services::audit::record;
 use crate::services::context::Services;
+use crate::services::context::Tx;
 use crate::services::credentials::lifecycle::{self, RevokedBy, revoke_with_notice};
 use crate::services::credentials::token_info::listing;
 use crate::services::credentials::token_info::{TokenInfo, TokenListing};
@@ -92,7 +92,7 @@ pub async fn find_detail(svc: &Services, actor: &Actor, id: i64) -> Result<Detai
 /// for campaign-level tokens the admins; for organisation tokens the super
 /// admins.
 fn notify(
-    conn: &mut PgConnection,
+    conn: &mut Tx<'_>,
     settings: &Settings,
     now: time::OffsetDateTime,
     row: &TokenListing,

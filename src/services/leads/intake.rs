@@ -13,7 +13,7 @@ use crate::domain::{IntakeMethod, Level, LevelSwitches};
 use crate::error::AppError;
 use crate::models::{Lead, Ping};
 use crate::services::campaigns::catalog::{Campaign, CampaignSnapshot, Source};
-use crate::services::context::Services;
+use crate::services::context::{Services, Tx};
 use crate::services::idempotency::{self, Claim, Idempotency};
 use crate::services::lead_writer::PendingLead;
 use crate::services::leads::{LeadData, Mode, insert_lead, lead_json, lead_json_read, lead_row, plain, validate};
@@ -110,7 +110,7 @@ pub struct Submitted {
 }
 
 /// The database part of a submission: its status and answer.
-type Work = Box<dyn FnOnce(&mut diesel::PgConnection) -> Result<(u16, Value), AppError> + Send>;
+type Work = Box<dyn FnOnce(&mut Tx<'_>) -> Result<(u16, Value), AppError> + Send>;
 
 /// Validates and stores a submission the caller has authorized (`token`:
 /// the id of the token it carried, if any). With an Idempotency-Key, the
@@ -194,10 +194,8 @@ pub async fn submit(
             .await
         }
         // A post spends its ping with the lead, a lead with relations writes
-        // its links: one transaction.
-        None if method == IntakeMethod::Post || linked => svc.tx(move |tx| work(tx).map(fresh)).await,
-        // A ping is one insert: no transaction around it.
-        None => svc.run(move |conn| work(conn).map(fresh)).await,
+        // its links: each in one transaction (a ping's one insert too).
+        None => svc.tx(move |tx| work(tx).map(fresh)).await,
     }
 }
 
@@ -219,7 +217,7 @@ fn record_ping(
 /// from the same source. The ping is locked and spent with the insert, in
 /// the caller's transaction.
 fn post(
-    conn: &mut diesel::PgConnection,
+    conn: &mut Tx<'_>,
     snap: &CampaignSnapshot,
     source: &Source,
     ping_id: &str,

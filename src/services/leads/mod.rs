@@ -31,6 +31,7 @@ use crate::models::LeadQuery;
 pub use crate::models::lead_link::LeadLink;
 use crate::services::campaigns::catalog::CampaignSnapshot;
 use crate::services::context::Services;
+use crate::services::context::Tx;
 use crate::services::events::webhooks;
 use crate::services::idempotency::{self, Claim, Idempotency};
 use crate::services::lead_writer::PendingLead;
@@ -200,7 +201,7 @@ pub async fn create(
 }
 
 fn create_in(
-    conn: &mut PgConnection,
+    conn: &mut Tx<'_>,
     snap: &CampaignSnapshot,
     access: &LeadAccess,
     body: &Value,
@@ -245,7 +246,7 @@ pub async fn update(
 
 /// The lead is locked, merged, checked against the filter and written.
 fn update_in(
-    conn: &mut PgConnection,
+    conn: &mut Tx<'_>,
     snap: &CampaignSnapshot,
     access: &LeadAccess,
     id: i64,

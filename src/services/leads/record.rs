@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::models::lead_link::LeadLink;
 use crate::models::{Lead, LeadRow};
 use crate::services::campaigns::catalog::CampaignSnapshot;
+use crate::services::context::Tx;
 use crate::services::events::webhooks;
 
 /// A lead as the API shows it: its fields and select values are those of
@@ -115,7 +116,7 @@ pub(in crate::services) fn lead_json_read(
 
 /// Stores a new lead (and its links, checked as [`link`] does).
 pub(in crate::services) fn insert_lead(
-    conn: &mut PgConnection,
+    conn: &mut Tx<'_>,
     snap: &CampaignSnapshot,
     access: Option<&LeadAccess>,
     source_id: Option<i64>,
