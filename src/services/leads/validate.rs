@@ -84,7 +84,9 @@ fn check_value(field_type: FieldType, value: &Value) -> Result<Value, String> {
 }
 
 /// Checks a lead body against the campaign structure. `extra` names
-/// top-level properties the caller handles itself (`ping_id`).
+/// top-level properties the caller handles itself (`ping_id`). Each step
+/// adds what it accepts to the lead and what it refuses to the errors, so
+/// one answer names every field in error.
 pub fn validate(snap: &CampaignSnapshot, body: &Value, mode: Mode, extra: &[&str]) -> Result<LeadData, FieldErrors> {
     let mut errors = FieldErrors::new();
     let Some(object) = body.as_object() else {
@@ -95,7 +97,22 @@ pub fn validate(snap: &CampaignSnapshot, body: &Value, mode: Mode, extra: &[&str
         errors.insert(path, "must not contain a NUL character (\\u0000)".into());
         return Err(errors);
     }
-    let body = object;
+    let mut data = LeadData::default();
+    known_properties(object, extra, &mut errors);
+    check_fields(snap, object.get("fields"), &mut data, &mut errors);
+    if mode == Mode::Full {
+        require_fields(snap, &data, &mut errors);
+    }
+    check_selects(snap, object.get("select_field_values"), &mut data, &mut errors);
+    check_status(snap, object.get("status"), &mut data, &mut errors);
+    check_relations(snap, object.get("relations"), &mut data, &mut errors);
+    require_relations(snap, mode, &data, &mut errors);
+    if errors.is_empty() { Ok(data) } else { Err(errors) }
+}
+
+/// A lead has fields, select values, a status and relations; `extra` the
+/// caller's own.
+fn known_properties(body: &Map<String, Value>, extra: &[&str], errors: &mut FieldErrors) {
     for key in body.keys() {
         if !matches!(key.as_str(), "fields" | "select_field_values" | "status" | "relations")
             && !extra.contains(&key.as_str())
@@ -106,126 +123,121 @@ pub fn validate(snap: &CampaignSnapshot, body: &Value, mode: Mode, extra: &[&str
             );
         }
     }
+}
 
-    let mut data = LeadData::default();
-    match body.get("fields") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(fields)) => {
-            for (slug, value) in fields {
-                let Some(field) = snap.field(slug) else {
-                    errors.insert(
-                        format!("fields.{slug}"),
-                        format!(
-                            "unknown field; the fields are: {}",
-                            allowed(snap.fields.iter().map(|f| f.slug.clone()))
-                        ),
-                    );
-                    continue;
-                };
-                if value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty()) {
-                    continue;
-                }
-                match check_value(field.field_type, value) {
-                    Ok(v) => {
-                        data.fields.insert(slug.clone(), v);
-                    }
-                    Err(m) => {
-                        errors.insert(format!("fields.{slug}"), m);
-                    }
-                }
-            }
-        }
+/// Each field given: one of the campaign's, with a value of its type. A
+/// null or blank value is no value.
+fn check_fields(snap: &CampaignSnapshot, given: Option<&Value>, data: &mut LeadData, errors: &mut FieldErrors) {
+    let fields = match given {
+        None | Some(Value::Null) => return,
+        Some(Value::Object(fields)) => fields,
         Some(_) => {
             errors.insert("fields".into(), "must be an object of field slug to value".into());
+            return;
         }
-    }
-    if mode == Mode::Full {
-        for field in snap.fields.iter().filter(|f| f.required) {
-            let key = format!("fields.{}", field.slug);
-            if !data.fields.contains_key(&field.slug) && !errors.contains_key(&key) {
-                errors.insert(key, "is required".into());
+    };
+    for (slug, value) in fields {
+        let Some(field) = snap.field(slug) else {
+            let known = allowed(snap.fields.iter().map(|f| f.slug.clone()));
+            errors.insert(format!("fields.{slug}"), format!("unknown field; the fields are: {known}"));
+            continue;
+        };
+        if value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty()) {
+            continue;
+        }
+        match check_value(field.field_type, value) {
+            Ok(v) => {
+                data.fields.insert(slug.clone(), v);
+            }
+            Err(m) => {
+                errors.insert(format!("fields.{slug}"), m);
             }
         }
     }
+}
 
-    match body.get("select_field_values") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(values)) => {
-            for (slug, value) in values {
-                let key = format!("select_field_values.{slug}");
-                let Some(select) = snap.select(slug) else {
-                    errors.insert(
-                        key,
-                        format!(
-                            "unknown select; the selects are: {}",
-                            allowed(snap.selects.iter().map(|s| s.select.slug.clone()))
-                        ),
-                    );
-                    continue;
-                };
-                match value {
-                    Value::Null => {}
-                    Value::String(option) if select.option(option).is_some() => {
-                        data.selects.insert(slug.clone(), value.clone());
-                    }
-                    _ => {
-                        errors.insert(
-                            key,
-                            format!(
-                                "{value} is not an option of {slug}; allowed: {}",
-                                allowed(select.options.iter().map(|o| o.slug.clone()))
-                            ),
-                        );
-                    }
-                }
-            }
+/// A whole lead carries every required field (one already refused is not
+/// named twice).
+fn require_fields(snap: &CampaignSnapshot, data: &LeadData, errors: &mut FieldErrors) {
+    for field in snap.fields.iter().filter(|f| f.required) {
+        let key = format!("fields.{}", field.slug);
+        if !data.fields.contains_key(&field.slug) && !errors.contains_key(&key) {
+            errors.insert(key, "is required".into());
         }
+    }
+}
+
+/// Each select given: one of the campaign's, set to one of its options.
+fn check_selects(snap: &CampaignSnapshot, given: Option<&Value>, data: &mut LeadData, errors: &mut FieldErrors) {
+    let values = match given {
+        None | Some(Value::Null) => return,
+        Some(Value::Object(values)) => values,
         Some(_) => {
             errors.insert("select_field_values".into(), "must be an object of select slug to option slug".into());
+            return;
+        }
+    };
+    for (slug, value) in values {
+        let key = format!("select_field_values.{slug}");
+        let Some(select) = snap.select(slug) else {
+            let known = allowed(snap.selects.iter().map(|s| s.select.slug.clone()));
+            errors.insert(key, format!("unknown select; the selects are: {known}"));
+            continue;
+        };
+        match value {
+            Value::Null => {}
+            Value::String(option) if select.option(option).is_some() => {
+                data.selects.insert(slug.clone(), value.clone());
+            }
+            _ => {
+                let options = allowed(select.options.iter().map(|o| o.slug.clone()));
+                errors.insert(key, format!("{value} is not an option of {slug}; allowed: {options}"));
+            }
         }
     }
+}
 
-    match body.get("status") {
+/// The status, if given: one of the campaign's.
+fn check_status(snap: &CampaignSnapshot, given: Option<&Value>, data: &mut LeadData, errors: &mut FieldErrors) {
+    match given {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if snap.status(s).is_some() => data.status = Some(s.clone()),
         Some(other) => {
-            errors.insert(
-                "status".into(),
-                format!(
-                    "{other} is not a status of this campaign; allowed: {}",
-                    allowed(snap.statuses.iter().map(|s| s.slug.clone()))
-                ),
-            );
+            let known = allowed(snap.statuses.iter().map(|s| s.slug.clone()));
+            errors.insert("status".into(), format!("{other} is not a status of this campaign; allowed: {known}"));
         }
     }
+}
 
-    match body.get("relations") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(values)) => {
-            for (slug, value) in values {
-                let key = format!("relations.{slug}");
-                let Some(spec) = snap.relation(slug) else {
-                    errors.insert(
-                        key,
-                        format!(
-                            "unknown relation; the relations are: {}",
-                            allowed(snap.relations.iter().map(|r| r.relation.slug.clone()))
-                        ),
-                    );
-                    continue;
-                };
-                match link_ids(spec.relation.many, value) {
-                    Ok(ids) => data.relations.push((spec.relation.id, ids)),
-                    Err(m) => {
-                        errors.insert(key, m);
-                    }
-                }
-            }
-        }
+/// Each relation given: one of the campaign's, with one id or a list as
+/// the relation takes (whether the leads exist is checked on writing).
+fn check_relations(snap: &CampaignSnapshot, given: Option<&Value>, data: &mut LeadData, errors: &mut FieldErrors) {
+    let values = match given {
+        None | Some(Value::Null) => return,
+        Some(Value::Object(values)) => values,
         Some(_) => {
             errors.insert("relations".into(), "must be an object of relation slug to lead id(s)".into());
+            return;
+        }
+    };
+    for (slug, value) in values {
+        let key = format!("relations.{slug}");
+        let Some(spec) = snap.relation(slug) else {
+            let known = allowed(snap.relations.iter().map(|r| r.relation.slug.clone()));
+            errors.insert(key, format!("unknown relation; the relations are: {known}"));
+            continue;
+        };
+        match link_ids(spec.relation.many, value) {
+            Ok(ids) => data.relations.push((spec.relation.id, ids)),
+            Err(m) => {
+                errors.insert(key, m);
+            }
         }
     }
+}
+
+/// A required relation is never emptied, and a whole lead names it.
+fn require_relations(snap: &CampaignSnapshot, mode: Mode, data: &LeadData, errors: &mut FieldErrors) {
     for spec in snap.relations.iter().filter(|r| r.relation.required) {
         let key = format!("relations.{}", spec.relation.slug);
         let given = data.relations.iter().find(|(id, _)| *id == spec.relation.id);
@@ -238,6 +250,156 @@ pub fn validate(snap: &CampaignSnapshot, body: &Value, mode: Mode, extra: &[&str
             errors.insert(key, "is required: link a lead of the target campaign".into());
         }
     }
+}
 
-    if errors.is_empty() { Ok(data) } else { Err(errors) }
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use time::OffsetDateTime;
+
+    use super::*;
+    use crate::domain::OnDelete;
+    use crate::models::relation::Relation;
+    use crate::models::{Campaign, Field, Select, SelectOption, Status};
+    use crate::services::campaigns::catalog::{RelationSpec, SelectSpec};
+
+    /// A campaign with a required email, a number, a select and a required
+    /// relation to many.
+    fn snap() -> CampaignSnapshot {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let field = |id, slug: &str, field_type, required| Field {
+            id,
+            campaign_id: 1,
+            slug: slug.into(),
+            label: slug.into(),
+            field_type,
+            required,
+            position: 0,
+            public: false,
+        };
+        CampaignSnapshot {
+            campaign: Campaign {
+                id: 1,
+                public_id: "p".into(),
+                slug: "spring".into(),
+                name: "Spring".into(),
+                description: String::new(),
+                token_enabled: false,
+                archived_at: None,
+                created_at: now,
+                updated_at: now,
+                file_types: vec![],
+            },
+            sources: vec![],
+            fields: vec![field(1, "email", FieldType::Email, true), field(2, "amount", FieldType::Number, false)],
+            selects: vec![SelectSpec {
+                select: Select { id: 1, campaign_id: 1, slug: "partner".into(), label: "Partner".into() },
+                options: vec![SelectOption {
+                    id: 1,
+                    select_id: 1,
+                    slug: "ACME".into(),
+                    label: "Acme".into(),
+                    position: 0,
+                }],
+            }],
+            statuses: vec![Status {
+                id: 1,
+                campaign_id: 1,
+                slug: "new".into(),
+                label: "New".into(),
+                is_default: true,
+                position: 0,
+            }],
+            filters: vec![],
+            relations: vec![RelationSpec {
+                relation: Relation {
+                    id: 5,
+                    campaign_id: 1,
+                    slug: "accounts".into(),
+                    label: "Accounts".into(),
+                    target_campaign_id: 2,
+                    many: true,
+                    required: true,
+                    on_delete: OnDelete::Restrict,
+                    position: 0,
+                },
+                target_slug: "accounts".into(),
+                target_name: "Accounts".into(),
+            }],
+            destinations: vec![],
+        }
+    }
+
+    fn object(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn unknown_properties_are_named_and_the_callers_own_are_not() {
+        let mut errors = FieldErrors::new();
+        known_properties(&object(json!({"fields": {}, "ping_id": "x", "colour": 1})), &["ping_id"], &mut errors);
+        assert_eq!(errors.keys().collect::<Vec<_>>(), ["colour"]);
+    }
+
+    #[test]
+    fn fields_are_checked_by_type_and_blank_ones_are_no_value() {
+        let (mut data, mut errors) = (LeadData::default(), FieldErrors::new());
+        let given = json!({"email": "  ", "amount": "12", "colour": "red"});
+        check_fields(&snap(), Some(&given), &mut data, &mut errors);
+        assert!(data.fields.is_empty(), "{data:?}");
+        assert_eq!(errors["fields.amount"], "must be a number");
+        assert!(errors["fields.colour"].contains("the fields are: email, amount"), "{errors:?}");
+        require_fields(&snap(), &data, &mut errors);
+        assert_eq!(errors["fields.email"], "is required");
+        let (mut data, mut errors) = (LeadData::default(), FieldErrors::new());
+        check_fields(&snap(), Some(&json!({"email": "Ada@Example.com", "amount": 3})), &mut data, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(data.fields["amount"], 3);
+        check_fields(&snap(), Some(&json!(["email"])), &mut data, &mut errors);
+        assert!(errors["fields"].contains("must be an object"));
+    }
+
+    #[test]
+    fn selects_take_only_their_options_and_a_status_only_the_campaigns() {
+        let (mut data, mut errors) = (LeadData::default(), FieldErrors::new());
+        check_selects(&snap(), Some(&json!({"partner": "OTHER"})), &mut data, &mut errors);
+        assert!(errors["select_field_values.partner"].contains("allowed: ACME"), "{errors:?}");
+        check_selects(&snap(), Some(&json!({"partner": "ACME"})), &mut data, &mut errors);
+        assert_eq!(data.selects["partner"], "ACME");
+        check_status(&snap(), Some(&json!("sold")), &mut data, &mut errors);
+        assert!(errors["status"].contains("allowed: new"), "{errors:?}");
+        check_status(&snap(), Some(&json!("new")), &mut data, &mut errors);
+        assert_eq!(data.status.as_deref(), Some("new"));
+    }
+
+    #[test]
+    fn a_required_relation_is_named_by_a_whole_lead_and_never_emptied() {
+        let (data, mut errors) = (LeadData::default(), FieldErrors::new());
+        require_relations(&snap(), Mode::Partial, &data, &mut errors);
+        assert!(errors.is_empty(), "a change need not name it");
+        require_relations(&snap(), Mode::Full, &data, &mut errors);
+        assert!(errors["relations.accounts"].starts_with("is required"));
+        let (mut data, mut errors) = (LeadData::default(), FieldErrors::new());
+        check_relations(&snap(), Some(&json!({"accounts": []})), &mut data, &mut errors);
+        require_relations(&snap(), Mode::Partial, &data, &mut errors);
+        assert!(errors["relations.accounts"].starts_with("is required"), "emptied");
+        let (mut data, mut errors) = (LeadData::default(), FieldErrors::new());
+        check_relations(&snap(), Some(&json!({"accounts": [7, 8], "owner": 1})), &mut data, &mut errors);
+        assert_eq!(data.relations, [(5, vec![7, 8])]);
+        assert!(errors["relations.owner"].contains("the relations are: accounts"));
+    }
+
+    #[test]
+    fn the_steps_together_name_every_field_in_error_at_once() {
+        let body = json!({"fields": {"amount": "x"}, "select_field_values": {"partner": "NO"}, "status": 3});
+        let errors = validate(&snap(), &body, Mode::Full, &[]).unwrap_err();
+        let keys: Vec<&String> = errors.keys().collect();
+        assert_eq!(
+            keys,
+            ["fields.amount", "fields.email", "relations.accounts", "select_field_values.partner", "status"]
+        );
+        let ok = json!({"fields": {"email": "a@example.com"}, "relations": {"accounts": [1]}});
+        assert!(validate(&snap(), &ok, Mode::Full, &[]).is_ok());
+        assert!(validate(&snap(), &json!("lead"), Mode::Full, &[]).unwrap_err().contains_key("body"));
+    }
 }
