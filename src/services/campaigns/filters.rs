@@ -1,8 +1,8 @@
 //! Campaign filters (seed 001): a name and conditions "select = option",
 //! ANDed, that restrict a campaign API token to a slice of the leads.
 
+use crate::services::campaigns::is_unique_violation;
 use diesel::Connection as _;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -62,10 +62,6 @@ fn resolve(snap: &CampaignSnapshot, input: &FilterInput) -> Result<(String, Vec<
     if errors.is_empty() { Ok((name, resolved)) } else { Err(errors) }
 }
 
-fn name_taken(e: &DieselError) -> bool {
-    matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
-}
-
 pub async fn create(svc: &Services, actor: Actor, campaign_id: i64, input: FilterInput) -> Result<Filter, AppError> {
     actor.require(Permission::ManageCampaigns)?;
     let now = svc.now();
@@ -76,7 +72,7 @@ pub async fn create(svc: &Services, actor: Actor, campaign_id: i64, input: Filte
             let (name, conditions) = resolve(&snap, &input).map_err(AppError::Validation)?;
             let filter = match conn.transaction(|conn| Filter::insert(conn, campaign_id, &name, now)) {
                 Ok(f) => f,
-                Err(e) if name_taken(&e) => return Err(AppError::invalid("name", "The campaign already has a filter with this name.")),
+                Err(e) if is_unique_violation(&e) => return Err(AppError::invalid("name", "The campaign already has a filter with this name.")),
                 Err(e) => return Err(e.into()),
             };
             FilterCondition::replace(conn, filter.id, &conditions)?;
@@ -113,7 +109,7 @@ pub async fn update(
             let (name, conditions) = resolve(&snap, &input).map_err(AppError::Validation)?;
             match conn.transaction(|conn| Filter::rename(conn, filter.id, &name, now)) {
                 Ok(()) => {}
-                Err(e) if name_taken(&e) => return Err(AppError::invalid("name", "The campaign already has a filter with this name.")),
+                Err(e) if is_unique_violation(&e) => return Err(AppError::invalid("name", "The campaign already has a filter with this name.")),
                 Err(e) => return Err(e.into()),
             }
             FilterCondition::replace(conn, filter.id, &conditions)?;

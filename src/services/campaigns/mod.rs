@@ -27,6 +27,60 @@ pub(in crate::services) fn is_unique_violation(e: &DieselError) -> bool {
     matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
 }
 
+/// The slug a new campaign or source gets: the one asked for, or one
+/// made from its name (then [`insert_with_free_slug`] may add `-2`, `-3`…).
+pub(in crate::services) struct ChosenSlug {
+    slug: Slug,
+    asked: bool,
+}
+
+pub(in crate::services) fn chosen_slug(
+    errors: &mut FieldErrors,
+    asked: Option<&str>,
+    name: &str,
+) -> Option<ChosenSlug> {
+    match asked.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Slug::parse(s)
+            .map_err(|m| errors.insert("slug".into(), m))
+            .ok()
+            .map(|slug| ChosenSlug { slug, asked: true }),
+        None => {
+            let made = Slug::from_name(name);
+            if made.is_none() && !errors.contains_key("name") {
+                errors
+                    .insert("slug".into(), "Choose a slug: the name has no letters or digits to make one from.".into());
+            }
+            made.map(|slug| ChosenSlug { slug, asked: false })
+        }
+    }
+}
+
+/// Inserts with the chosen slug; when it was made from a name and is
+/// taken, with `-2`, `-3`… (up to 50 tries). A slug asked for and taken
+/// is refused naming it, "already used {where_}". The one home of the
+/// slug retry: each try in a savepoint, so a taken one does not end the
+/// transaction.
+pub(in crate::services) fn insert_with_free_slug<T>(
+    tx: &mut Tx<'_>,
+    chosen: &ChosenSlug,
+    where_: &str,
+    mut insert: impl FnMut(&mut diesel::PgConnection, &str) -> diesel::QueryResult<T>,
+) -> Result<T, AppError> {
+    let mut attempt = 1;
+    loop {
+        let slug = &chosen.slug;
+        let candidate = if attempt == 1 { slug.to_string() } else { format!("{slug}-{attempt}") };
+        match tx.transaction(|conn| insert(conn, &candidate)) {
+            Ok(row) => return Ok(row),
+            Err(e) if is_unique_violation(&e) && !chosen.asked && attempt < 50 => attempt += 1,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(AppError::invalid("slug", format!("The slug `{candidate}` is already used {where_}.")));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 pub(in crate::services) fn check_name(errors: &mut FieldErrors, field: &str, value: &str) -> String {
     let v = value.trim().to_owned();
     if v.is_empty() {
@@ -78,38 +132,16 @@ pub async fn create_campaign(svc: &Services, actor: Actor, input: NewCampaign) -
     if description.chars().count() > 2000 {
         errors.insert("description".into(), "Use at most 2000 characters.".into());
     }
-    let explicit = input.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-    let slug = match &explicit {
-        Some(s) => Slug::parse(s).map_err(|m| errors.insert("slug".into(), m)).ok(),
-        None => Slug::from_name(&name),
-    };
-    if slug.is_none() && !errors.contains_key("name") && !errors.contains_key("slug") {
-        errors.insert("slug".into(), "Choose a slug: the name has no letters or digits to make one from.".into());
-    }
-    if !errors.is_empty() {
+    let slug = chosen_slug(&mut errors, input.slug.as_deref(), &name);
+    let (Some(slug), true) = (slug, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
-    }
-    let Some(slug) = slug else { return Err(AppError::invalid("slug", "A slug is required.")) };
+    };
     let now = svc.now();
     svc.tx(move |conn| {
         let public_id = crate::tokens::random_base62(16);
-        let mut attempt = 1;
-        let campaign = loop {
-            let candidate = if attempt == 1 { slug.to_string() } else { format!("{slug}-{attempt}") };
-            let inserted =
-                conn.transaction(|conn| Campaign::insert(conn, &public_id, &candidate, &name, &description, now));
-            match inserted {
-                Ok(c) => break c,
-                Err(e) if is_unique_violation(&e) && explicit.is_none() && attempt < 50 => attempt += 1,
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(AppError::invalid(
-                        "slug",
-                        format!("The slug `{candidate}` is already used by another campaign."),
-                    ));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
+        let campaign = insert_with_free_slug(conn, &slug, "by another campaign", |conn, candidate| {
+            Campaign::insert(conn, &public_id, candidate, &name, &description, now)
+        })?;
         let status = Status::insert(conn, campaign.id, "new", "New")?;
         Status::set_default(conn, campaign.id, status.id)?;
         record(conn, now, &actor, AuditAction::CampaignCreated, &campaign.slug, json!({"name": campaign.name}))?;
@@ -222,35 +254,16 @@ pub async fn create_source(
     let mut errors = FieldErrors::new();
     let name = check_name(&mut errors, "name", &input.name);
     let kind = source_kind(&mut errors, &input.kind);
-    let explicit = input.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-    let slug = match &explicit {
-        Some(s) => Slug::parse(s).map_err(|m| errors.insert("slug".into(), m)).ok(),
-        None => Slug::from_name(&name),
-    };
-    if slug.is_none() && !errors.contains_key("name") && !errors.contains_key("slug") {
-        errors.insert("slug".into(), "Choose a slug: the name has no letters or digits to make one from.".into());
-    }
+    let slug = chosen_slug(&mut errors, input.slug.as_deref(), &name);
     let (Some(kind), Some(slug), true) = (kind, slug, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
     let now = svc.now();
     svc.tx(move |conn| {
         let campaign = campaign_for_update(conn, campaign_id)?;
-        let mut attempt = 1;
-        let source = loop {
-            let candidate = if attempt == 1 { slug.to_string() } else { format!("{slug}-{attempt}") };
-            match conn.transaction(|conn| Source::insert(conn, campaign.id, &candidate, &name, kind, now)) {
-                Ok(s) => break s,
-                Err(e) if is_unique_violation(&e) && explicit.is_none() && attempt < 50 => attempt += 1,
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(AppError::invalid(
-                        "slug",
-                        format!("The slug `{candidate}` is already used in this campaign."),
-                    ));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
+        let source = insert_with_free_slug(conn, &slug, "in this campaign", |conn, candidate| {
+            Source::insert(conn, campaign.id, candidate, &name, kind, now)
+        })?;
         record(
             conn,
             now,
