@@ -140,8 +140,24 @@ pub(in crate::services) fn revoke_with_notice(
     token: &Token,
     by: RevokedBy,
 ) -> Result<(), AppError> {
-    let reason = by.reason();
-    Token::revoke(tx, token.id, now, actor.user_id, &reason)?;
+    revoke_recorded(tx, now, actor, token, &by.reason())?;
+    if token.kind == TokenKind::Profile {
+        notify_profile_revoked(tx, settings, now, token, &by)?;
+    }
+    Ok(())
+}
+
+/// The revocation without the owner's notice (a caller that tells the
+/// owner itself, once for many tokens): the row, the change published to
+/// every instance, the audit log and the `token.revoked` event.
+pub(in crate::services) fn revoke_recorded(
+    tx: &mut Tx<'_>,
+    now: OffsetDateTime,
+    actor: &Actor,
+    token: &Token,
+    reason: &str,
+) -> Result<(), AppError> {
+    Token::revoke(tx, token.id, now, actor.user_id, reason)?;
     tx.publish(Change::token(&token.digest))?;
     record(
         tx,
@@ -151,10 +167,7 @@ pub(in crate::services) fn revoke_with_notice(
         &token.display_key(),
         json!({"kind": token.kind, "reason": reason}),
     )?;
-    if token.kind == TokenKind::Profile {
-        notify_profile_revoked(tx, settings, now, token, &by)?;
-    }
-    let revoked = Token { revoked_at: Some(now), revoked_reason: Some(reason), ..token.clone() };
+    let revoked = Token { revoked_at: Some(now), revoked_reason: Some(reason.to_owned()), ..token.clone() };
     crate::services::events::webhooks::token_event(tx, &revoked, WebhookEvent::TokenRevoked, now)
 }
 

@@ -8,7 +8,6 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::json;
 
 use crate::config::Settings;
-use crate::db::changes::Change;
 use crate::domain::{Actor, AuditAction, EmailAddress, Permission, TokenKind, TokenStatus, normalise_key};
 use crate::error::AppError;
 use crate::mail::{self, messages};
@@ -208,16 +207,7 @@ pub async fn revoke_all_of_user(
         let tokens = Token::live_of_user(conn, user.id)?;
         for token in &tokens {
             // The one email below replaces the per-token ones.
-            Token::revoke(conn, token.id, now, actor.user_id, &why)?;
-            conn.publish(Change::token(&token.digest))?;
-            record(
-                conn,
-                now,
-                &actor,
-                AuditAction::TokenRevoked,
-                &token.display_key(),
-                json!({"kind": token.kind, "reason": why}),
-            )?;
+            lifecycle::revoke_recorded(conn, now, &actor, token, &why)?;
         }
         record(
             conn,
