@@ -187,32 +187,42 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
     let mut signals = Signals::new()?;
     // Dropped last: the embedded cluster stops after everything else.
     let _embedded = database(&mut settings)?;
+    let result = command_result(command, settings, &mut signals).await;
+    // No connection is still being opened when the cluster stops and the
+    // process exits.
+    if !crate::db::quiesce(std::time::Duration::from_secs(5)) {
+        tracing::warn!("a database connection was still being opened at exit");
+    }
+    result
+}
+
+async fn command_result(command: Command, settings: Settings, signals: &mut Signals) -> anyhow::Result<()> {
     match command {
-        Command::Serve => serve(settings, &mut signals).await,
-        Command::Migrate => interruptible(&mut signals, migrate(settings)).await,
+        Command::Serve => serve(settings, signals).await,
+        Command::Migrate => interruptible(signals, migrate(settings)).await,
         Command::Admin { command: AdminCommand::Create { email, .. } } => {
             let password = read_password()?;
-            interruptible(&mut signals, admin_create(settings, email, password)).await
+            interruptible(signals, admin_create(settings, email, password)).await
         }
         Command::Token { command: TokenCommand::Issue { user, kind, description } } => {
-            interruptible(&mut signals, issue_token(settings, kind, user, description)).await
+            interruptible(signals, issue_token(settings, kind, user, description)).await
         }
         Command::Token { command: TokenCommand::Regenerate { key, grace } } => {
-            interruptible(&mut signals, regenerate_token(settings, key, grace)).await
+            interruptible(signals, regenerate_token(settings, key, grace)).await
         }
         Command::Token { command: TokenCommand::List { kind, owner, status, limit, json } } => {
-            interruptible(&mut signals, list_tokens(settings, kind, owner, status, limit, json)).await
+            interruptible(signals, list_tokens(settings, kind, owner, status, limit, json)).await
         }
         Command::Token { command: TokenCommand::Revoke { key, reason } } => {
-            interruptible(&mut signals, revoke_token(settings, key, reason)).await
+            interruptible(signals, revoke_token(settings, key, reason)).await
         }
         Command::User { command: UserCommand::List { json } } => {
-            interruptible(&mut signals, list_users(settings, json)).await
+            interruptible(signals, list_users(settings, json)).await
         }
         Command::User { command: UserCommand::Create { email, role, json } } => {
-            interruptible(&mut signals, create_user(settings, email, role, json)).await
+            interruptible(signals, create_user(settings, email, role, json)).await
         }
-        Command::Sweep => interruptible(&mut signals, sweep(settings)).await,
+        Command::Sweep => interruptible(signals, sweep(settings)).await,
     }
 }
 

@@ -10,11 +10,12 @@ pub mod listener;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, ManageConnection, Pool};
+use diesel::r2d2::{ConnectionManager, ManageConnection, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use tokio::sync::Semaphore;
 
@@ -50,6 +51,52 @@ impl DerefMut for Conn {
     }
 }
 
+/// Connections being opened: r2d2 opens them on its worker threads, and a
+/// process that exits while one of them is inside libpq can crash in the
+/// C library's exit handlers. [`quiesce`] stops new ones and waits for
+/// these before a command returns.
+static OPENING: AtomicUsize = AtomicUsize::new(0);
+static CLOSING: AtomicBool = AtomicBool::new(false);
+
+/// One connection being opened, counted while it lives.
+struct Opening;
+
+impl Opening {
+    fn start() -> Result<Self, diesel::r2d2::Error> {
+        // Counted before the flag is read: either this connect sees the
+        // flag, or `quiesce` sees the count.
+        OPENING.fetch_add(1, Ordering::SeqCst);
+        if CLOSING.load(Ordering::SeqCst) {
+            OPENING.fetch_sub(1, Ordering::SeqCst);
+            return Err(diesel::r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(
+                "the process is exiting".into(),
+            )));
+        }
+        Ok(Self)
+    }
+}
+
+impl Drop for Opening {
+    fn drop(&mut self) {
+        OPENING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Called once, as the process ends: no connection is opened from now on,
+/// and those being opened are waited for (at most `limit`). Returns
+/// whether none was left.
+pub fn quiesce(limit: Duration) -> bool {
+    CLOSING.store(true, Ordering::SeqCst);
+    let until = Instant::now() + limit;
+    while OPENING.load(Ordering::SeqCst) > 0 {
+        if Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    true
+}
+
 /// diesel's r2d2 manager, with the health check skipped for connections
 /// that have just worked.
 #[derive(Debug)]
@@ -64,7 +111,19 @@ impl ManageConnection for Manager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<Conn, Self::Error> {
+        let _opening = Opening::start()?;
         let mut conn = self.inner.connect()?;
+        // Every connection names itself and bounds its statements, so a
+        // stuck query shows up in `pg_stat_activity` and cannot hold a
+        // worker forever. Through PgBouncer, the time zone and the name
+        // follow the client to every server session (PgBouncer tracks
+        // both); the statement timeout is the pooler's `query_timeout` (see
+        // the README's recipe).
+        {
+            use diesel::connection::SimpleConnection as _;
+            conn.batch_execute("SET application_name = 'keyward'; SET statement_timeout = '30s'; SET TIME ZONE 'UTC'")
+                .map_err(diesel::r2d2::Error::QueryError)?;
+        }
         if self.pooled {
             // Each statement is then sent unnamed, parsed, bound and run in
             // one exchange (PQsendQueryParams), which a transaction pooler
@@ -91,29 +150,12 @@ impl ManageConnection for Manager {
     }
 }
 
-/// Every pooled connection names itself and bounds its statements, so a
-/// stuck query shows up in `pg_stat_activity` and cannot hold a worker
-/// forever. Through PgBouncer, the time zone and the name follow the client
-/// to every server session (PgBouncer tracks both); the statement timeout
-/// is the pooler's `query_timeout` (see the README's recipe).
-#[derive(Debug)]
-struct SessionSettings;
-
-impl CustomizeConnection<Conn, diesel::r2d2::Error> for SessionSettings {
-    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
-        use diesel::connection::SimpleConnection as _;
-        conn.batch_execute("SET application_name = 'keyward'; SET statement_timeout = '30s'; SET TIME ZONE 'UTC'")
-            .map_err(diesel::r2d2::Error::QueryError)
-    }
-}
-
 /// The pool; `pooled`: `database_url` is a transaction pooler.
 pub fn build_pool(database_url: &str, pooled: bool, size: u32, timeout: Duration) -> anyhow::Result<PgPool> {
     Pool::builder()
         .max_size(size)
         .min_idle(Some(size.min(2)))
         .connection_timeout(timeout)
-        .connection_customizer(Box::new(SessionSettings))
         .build(Manager { inner: ConnectionManager::new(database_url), pooled })
         .context("cannot connect to PostgreSQL")
 }

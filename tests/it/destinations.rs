@@ -364,13 +364,14 @@ async fn the_documented_python_verifies_a_real_delivery() {
     );
     std::fs::write(dir.join("verify.py"), script).unwrap();
     let run = |body: &str| {
-        let out = std::process::Command::new(crate::helpers::python())
-            .arg(dir.join("verify.py"))
-            .arg(got[0].header("keyward-signature"))
-            .arg(dir.join(body))
-            .arg(&secret)
-            .output()
-            .unwrap();
+        let out = crate::helpers::output_within(
+            std::process::Command::new(crate::helpers::python())
+                .arg(dir.join("verify.py"))
+                .arg(got[0].header("keyward-signature"))
+                .arg(dir.join(body))
+                .arg(&secret),
+            std::time::Duration::from_secs(60),
+        );
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
     };

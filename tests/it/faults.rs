@@ -82,7 +82,7 @@ impl Site {
             use std::os::unix::process::CommandExt as _;
             cmd.uid(uid).gid(gid);
         }
-        let out = cmd.output().expect("run pg_ctl");
+        let out = crate::helpers::output_within(&mut cmd, std::time::Duration::from_secs(120));
         assert!(out.status.success(), "pg_ctl stop: {}", String::from_utf8_lossy(&out.stderr));
         // Stopped already: letting go of it stops nothing more.
         drop(pg);

@@ -302,14 +302,13 @@ impl TestApp {
     /// Runs the `keyward` command line against this app's database, key
     /// and data directory.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_keyward"))
-            .args(args)
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_keyward"));
+        cmd.args(args)
             .env("DATABASE_URL", self.db_url())
             .env("KEYWARD_DATA_DIR", &self.data_dir)
             .env("KEYWARD_CONFIG", "/dev/null")
-            .env("KEYWARD_MASTER_KEY", self.master_key())
-            .output()
-            .unwrap()
+            .env("KEYWARD_MASTER_KEY", self.master_key());
+        output_within(&mut cmd, Duration::from_secs(60))
     }
 
     pub fn conn(&self) -> PgConnection {
@@ -619,6 +618,31 @@ pub fn cli_admin_with_token(bin: &str, env: impl Fn(&mut std::process::Command),
         .output()
         .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Runs `cmd` to its end, its output captured; a command still running
+/// after `limit` is killed and the test fails.
+pub fn output_within(cmd: &mut std::process::Command, limit: Duration) -> std::process::Output {
+    use std::process::Stdio;
+    let child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    wait_within(child, limit)
+}
+
+/// Waits for a started process to end (its output, where piped); one still
+/// running after `limit` is killed and the test fails.
+pub fn wait_within(child: std::process::Child, limit: Duration) -> std::process::Output {
+    let pid = child.id();
+    let (done, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    match wait.recv_timeout(limit) {
+        Ok(output) => output.expect("the command's output"),
+        Err(_) => {
+            let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("process {pid} was still running after {limit:?}: killed");
+        }
+    }
 }
 
 pub fn logs() -> String {

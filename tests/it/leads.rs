@@ -578,14 +578,15 @@ async fn the_public_documentation_follows_the_structure_and_states_a_tokens_filt
 pub(crate) fn validate_openapi(doc: &Value) {
     let path = std::env::temp_dir().join(format!("kw-openapi-{}.json", keyward::tokens::random_base62(8)));
     std::fs::write(&path, serde_json::to_vec(doc).unwrap()).unwrap();
-    let out = std::process::Command::new(crate::helpers::python())
+    let out = crate::helpers::output_within(
+        std::process::Command::new(crate::helpers::python())
         .args([
             "-c",
             "import json, sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1]))); print('valid')",
         ])
-        .arg(&path)
-        .output()
-        .expect("Python with openapi-spec-validator: run .ci/prepare");
+        .arg(&path),
+        std::time::Duration::from_secs(60),
+    );
     let _ = std::fs::remove_file(&path);
     assert!(out.status.success(), "invalid OpenAPI: {}", String::from_utf8_lossy(&out.stderr));
 }

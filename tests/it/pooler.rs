@@ -77,8 +77,8 @@ impl Pgbouncer {
     /// Transactions PgBouncer has passed on to database `db` (its own
     /// statistics, from its admin console).
     fn transactions(&self, db: &str) -> i64 {
-        let out = Command::new("psql")
-            .args([
+        let out = crate::helpers::output_within(
+            Command::new("psql").args([
                 "-h",
                 "127.0.0.1",
                 "-p",
@@ -89,9 +89,9 @@ impl Pgbouncer {
                 "pgbouncer",
                 "-Atc",
                 "SHOW STATS",
-            ])
-            .output()
-            .expect("run psql");
+            ]),
+            std::time::Duration::from_secs(30),
+        );
         let text = String::from_utf8_lossy(&out.stdout);
         // database|total_xact_count|...
         text.lines()
