@@ -188,6 +188,7 @@ diesel::table! {
         master_key_check -> Nullable<Bytea>,
         destinations_allow_private -> Bool,
         destinations_allow_http -> Bool,
+        destinations_allow_loopback -> Bool,
         leak_action -> Text,
     }
 }

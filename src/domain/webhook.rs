@@ -44,13 +44,16 @@ impl WebhookEvent {
     }
 }
 
-/// What the organisation allows destinations beyond public HTTPS.
-#[derive(Debug, Clone, Copy, Default)]
+/// What the organisation allows destinations beyond public HTTPS. All
+/// off by default: a destination reaches only public addresses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct DestinationRules {
     /// Private ranges (10/8, 172.16/12, 192.168/16, fc00::/7, 100.64/10).
     pub allow_private: bool,
-    /// Plain HTTP to any host (it is always allowed to loopback).
+    /// Plain HTTP to any host.
     pub allow_http: bool,
+    /// This machine: 127.0.0.0/8, ::1 and `localhost` (plain HTTP too).
+    pub allow_loopback: bool,
 }
 
 /// A destination URL, checked for what can be known without resolving it.
@@ -83,24 +86,47 @@ impl DestinationUrl {
         if let Some(ip) = literal {
             check_address(ip, rules)?;
         }
-        let loopback = host == "localhost" || literal.is_some_and(|ip| ip.is_loopback());
-        if url.scheme() == "http" && !loopback && !rules.allow_http {
-            return Err(
-                "must be https:// (plain http:// is allowed only to this machine, unless an administrator allows it)"
-                    .to_owned(),
-            );
+        let parsed = Self { url, host, port };
+        if parsed.host_is_local_name() && !rules.allow_loopback {
+            return Err(format!("`{}` is this machine: {LOOPBACK_REFUSED}", parsed.host));
         }
-        Ok(Self { url, host, port })
+        if parsed.url.scheme() == "http" && !parsed.is_loopback() && !rules.allow_http {
+            return Err("must be https:// (an administrator may allow plain http://)".to_owned());
+        }
+        Ok(parsed)
+    }
+
+    /// `localhost` or a name under it (RFC 6761: always this machine).
+    fn host_is_local_name(&self) -> bool {
+        self.host == "localhost" || self.host.ends_with(".localhost")
+    }
+
+    /// Whether the URL names this machine itself (a loopback literal or
+    /// `localhost`); a name that resolves there is checked on delivery.
+    pub fn is_loopback(&self) -> bool {
+        let literal = self.host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
+        self.host_is_local_name() || literal.is_some_and(|ip| unmapped(ip).is_loopback())
+    }
+}
+
+const LOOPBACK_REFUSED: &str =
+    "destinations may not point at this machine (an administrator may allow it for a receiver beside Keyward)";
+
+/// An IPv4 address written as IPv6 (`::ffff:127.0.0.1`) is the IPv4 one.
+fn unmapped(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
     }
 }
 
 /// Whether a destination may be delivered to `ip` (the literal in its URL,
 /// or an address its host resolved to at delivery time).
 pub fn check_address(ip: IpAddr, rules: DestinationRules) -> Result<(), String> {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    };
+    let ip = unmapped(ip);
+    if ip.is_loopback() && !rules.allow_loopback {
+        return Err(format!("{ip} is this machine: {LOOPBACK_REFUSED}"));
+    }
     let refused = |what: &str| Err(format!("{ip} is {what}: destinations may not point there"));
     match ip {
         IpAddr::V4(v4) => {
@@ -137,13 +163,38 @@ pub fn check_address(ip: IpAddr, rules: DestinationRules) -> Result<(), String> 
 mod tests {
     use super::*;
 
-    const STRICT: DestinationRules = DestinationRules { allow_private: false, allow_http: false };
+    const STRICT: DestinationRules =
+        DestinationRules { allow_private: false, allow_http: false, allow_loopback: false };
+
+    #[test]
+    fn this_machine_is_refused_in_every_spelling_unless_allowed() {
+        for url in [
+            "http://127.0.0.1:8080/in",
+            "https://localhost/",
+            "https://localhost./",
+            "https://api.localhost/",
+            "https://[::1]/",
+            "https://2130706433/",
+            "https://0177.0.0.1/",
+            "https://0x7f.0.0.1/",
+            "https://127.1/",
+            "https://[::ffff:127.0.0.1]/",
+            "https://127.9.9.9:9000/",
+        ] {
+            let e = DestinationUrl::parse(url, STRICT).unwrap_err();
+            assert!(e.contains("this machine"), "{url}: {e}");
+        }
+        let beside = DestinationRules { allow_loopback: true, ..STRICT };
+        assert!(DestinationUrl::parse("http://127.0.0.1:8080/in", beside).is_ok(), "http to loopback");
+        assert!(DestinationUrl::parse("http://localhost:8080/in", beside).is_ok());
+        assert!(DestinationUrl::parse("http://hooks.example.com/", beside).is_err(), "http elsewhere still refused");
+        assert!(check_address("127.0.0.1".parse().unwrap(), STRICT).is_err(), "a name resolving there too");
+        assert!(check_address("::1".parse().unwrap(), beside).is_ok());
+    }
 
     #[test]
     fn public_https_passes_and_the_rest_is_refused_with_a_reason() {
         assert!(DestinationUrl::parse("https://hooks.example.com/keyward", STRICT).is_ok());
-        assert!(DestinationUrl::parse("http://127.0.0.1:8080/in", STRICT).is_ok(), "http to loopback");
-        assert!(DestinationUrl::parse("http://localhost:8080/in", STRICT).is_ok());
         for (url, says) in [
             ("not a url", "is not a URL"),
             ("ftp://example.com/x", "https://"),
@@ -162,7 +213,7 @@ mod tests {
             let e = DestinationUrl::parse(url, STRICT).unwrap_err();
             assert!(e.contains(says), "{url}: {e}");
         }
-        let lax = DestinationRules { allow_private: true, allow_http: true };
+        let lax = DestinationRules { allow_private: true, allow_http: true, allow_loopback: true };
         assert!(DestinationUrl::parse("http://10.1.2.3:9000/", lax).is_ok());
         assert!(DestinationUrl::parse("https://169.254.169.254/", lax).is_err(), "never link-local");
     }

@@ -1,6 +1,7 @@
 use diesel::prelude::*;
 use time::OffsetDateTime;
 
+use crate::domain::DestinationRules;
 use crate::schema::org_settings;
 
 /// The single row of organisation-wide settings.
@@ -45,23 +46,28 @@ impl OrgSettings {
             .map(drop)
     }
 
-    /// Where destinations may point beyond public HTTPS: (private ranges, plain HTTP).
-    pub fn destination_rules(conn: &mut PgConnection) -> QueryResult<(bool, bool)> {
-        org_settings::table
-            .select((org_settings::destinations_allow_private, org_settings::destinations_allow_http))
-            .first(conn)
+    /// Where destinations may point beyond public HTTPS.
+    pub fn destination_rules(conn: &mut PgConnection) -> QueryResult<DestinationRules> {
+        let (allow_private, allow_http, allow_loopback) = org_settings::table
+            .select((
+                org_settings::destinations_allow_private,
+                org_settings::destinations_allow_http,
+                org_settings::destinations_allow_loopback,
+            ))
+            .first(conn)?;
+        Ok(DestinationRules { allow_private, allow_http, allow_loopback })
     }
 
     pub fn set_destination_rules(
         conn: &mut PgConnection,
-        allow_private: bool,
-        allow_http: bool,
+        rules: DestinationRules,
         now: OffsetDateTime,
     ) -> QueryResult<()> {
         diesel::update(org_settings::table)
             .set((
-                org_settings::destinations_allow_private.eq(allow_private),
-                org_settings::destinations_allow_http.eq(allow_http),
+                org_settings::destinations_allow_private.eq(rules.allow_private),
+                org_settings::destinations_allow_http.eq(rules.allow_http),
+                org_settings::destinations_allow_loopback.eq(rules.allow_loopback),
                 org_settings::updated_at.eq(now),
             ))
             .execute(conn)

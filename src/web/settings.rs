@@ -199,6 +199,7 @@ pub async fn destination_rules(svc: web::Data<Services>, console: Console) -> Re
 pub struct RulesForm {
     allow_private: Option<String>,
     allow_http: Option<String>,
+    allow_loopback: Option<String>,
 }
 
 pub async fn save_destination_rules(
@@ -206,8 +207,11 @@ pub async fn save_destination_rules(
     console: Console,
     web::Form(form): web::Form<RulesForm>,
 ) -> Result<HttpResponse, AppError> {
-    let rules =
-        DestinationRules { allow_private: checkbox(&form.allow_private), allow_http: checkbox(&form.allow_http) };
+    let rules = DestinationRules {
+        allow_private: checkbox(&form.allow_private),
+        allow_http: checkbox(&form.allow_http),
+        allow_loopback: checkbox(&form.allow_loopback),
+    };
     destinations::set_rules(&svc, console.user.actor(), rules).await?;
     Ok(redirect_with(
         &svc,

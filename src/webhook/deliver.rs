@@ -75,10 +75,9 @@ impl Resolve for Guarded {
 /// Sends deliveries. One per process: it keeps its connections.
 #[derive(Clone)]
 pub struct Sender {
-    /// Resolves to public addresses only; and one that allows private ones
-    /// too, for when the organisation does.
-    strict: reqwest::Client,
-    lax: reqwest::Client,
+    /// One client per combination of the rules its resolver keeps to
+    /// (private ranges, this machine): see [`Sender::client`].
+    clients: Arc<[reqwest::Client; 4]>,
     own_ports: Arc<Vec<u16>>,
 }
 
@@ -98,10 +97,35 @@ impl Sender {
     /// on loopback may not use (Keyward calling itself).
     pub fn new(timeout: Duration, own_ports: Vec<u16>) -> anyhow::Result<Self> {
         Ok(Self {
-            strict: client(timeout, DestinationRules { allow_private: false, allow_http: true })?,
-            lax: client(timeout, DestinationRules { allow_private: true, allow_http: true })?,
+            clients: Arc::new([
+                client(timeout, DestinationRules { allow_private: false, allow_http: true, allow_loopback: false })?,
+                client(timeout, DestinationRules { allow_private: true, allow_http: true, allow_loopback: false })?,
+                client(timeout, DestinationRules { allow_private: false, allow_http: true, allow_loopback: true })?,
+                client(timeout, DestinationRules { allow_private: true, allow_http: true, allow_loopback: true })?,
+            ]),
             own_ports: Arc::new(own_ports),
         })
+    }
+
+    /// The client whose resolver keeps to `rules`.
+    fn client(&self, rules: DestinationRules) -> &reqwest::Client {
+        &self.clients[usize::from(rules.allow_private) | usize::from(rules.allow_loopback) << 1]
+    }
+
+    /// Whether the target is this machine: a loopback literal, `localhost`,
+    /// or a name that resolves to a loopback address.
+    async fn is_this_machine(&self, target: &DestinationUrl) -> bool {
+        if target.is_loopback() {
+            return true;
+        }
+        if target.host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok() {
+            return false;
+        }
+        match tokio::net::lookup_host((target.host.as_str(), target.port)).await {
+            Ok(mut found) => found.any(|a| a.ip().is_loopback() || a.ip().to_canonical().is_loopback()),
+            // Unresolvable: the delivery fails on its own.
+            Err(_) => false,
+        }
     }
 
     /// Checks where the delivery goes, then posts it.
@@ -115,12 +139,10 @@ impl Sender {
         };
         // A literal address was checked by `parse`; a name is checked by
         // the client's resolver, with the rules of the moment.
-        let literal = target.host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
-        let local = literal.map_or(target.host == "localhost", |ip| ip.is_loopback());
-        if local && self.own_ports.contains(&target.port) {
+        if d.rules.allow_loopback && self.own_ports.contains(&target.port) && self.is_this_machine(&target).await {
             return refused("refused: the destination is Keyward itself".to_owned());
         }
-        let client = if d.rules.allow_private { &self.lax } else { &self.strict };
+        let client = self.client(d.rules);
         let signature = super::sign::signature_header(&d.secrets, d.timestamp, &d.body);
         let sent = client
             .post(target.url.clone())

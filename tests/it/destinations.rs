@@ -20,11 +20,16 @@ fn fast() -> Vec<(String, String)> {
     vec![("KEYWARD_WEBHOOK_RETRY_MS".into(), "100".into()), ("KEYWARD_WEBHOOK_POLL_MS".into(), "50".into())]
 }
 
+/// A campaign, and the super admin's rules allowing this machine: the
+/// tests' receivers listen on loopback.
 async fn world(options: Options) -> (TestApp, Api) {
     let app = TestApp::spawn_with(options).await;
     let admin = app.setup_admin().await;
     let api = app.admin_api(&admin).await;
     seed(&api).await;
+    let rules = json!({"allow_private": false, "allow_http": false, "allow_loopback": true});
+    let a = api.put("/api/v1/settings/destination-rules", rules.clone()).await;
+    assert_eq!((a.status, &a.body), (StatusCode::OK, &rules));
     (app, api)
 }
 
@@ -258,6 +263,50 @@ async fn bad_destinations_are_refused_and_nothing_is_saved() {
     assert_eq!(count(), (0, 0), "nothing saved");
 }
 
+/// This machine is the super admin's to allow: with the rules off, a
+/// destination on loopback is refused however it is spelt, and one saved
+/// while it was allowed is refused at delivery, with no connection made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn this_machine_is_refused_unless_the_rules_allow_it() {
+    let (app, api) = world(Options { env: fast(), ..Default::default() }).await;
+    let receiver = Receiver::start().await;
+    let (id, _) = destination(&api, &receiver.url(), &["lead.created"], None).await;
+    let off = json!({"allow_private": true, "allow_http": true, "allow_loopback": false});
+    let a = api.put("/api/v1/settings/destination-rules", off).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let saved = || -> i64 { keyward::schema::destinations::table.count().get_result(&mut app.conn()).unwrap() };
+    let port = receiver.url().split(':').nth(2).and_then(|p| p.split('/').next()).unwrap().to_owned();
+    for host in
+        ["127.0.0.1", "localhost", "localhost.", "[::1]", "2130706433", "0x7f.0.0.1", "127.1", "[::ffff:127.0.0.1]"]
+    {
+        let url = format!("http://{host}:{port}/hook");
+        let a = api
+            .post("/api/v1/campaigns/spring/destinations", json!({"name": "x", "url": url, "events": ["lead.created"]}))
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {:?}", a.body);
+        assert!(
+            a.body["error"]["fields"]["url"].as_str().unwrap_or_default().contains("this machine"),
+            "{url}: {:?}",
+            a.body
+        );
+    }
+    assert_eq!(saved(), 1, "nothing more saved");
+    api.post("/api/v1/campaigns/spring/leads", lead("SELECT_PARTNER", "a@example.com")).await;
+    let error = || {
+        let api = &api;
+        async move {
+            let log = api.get(&format!("/api/v1/destinations/{id}/deliveries")).await;
+            log.body["items"][0]["tries"]
+                .as_array()
+                .and_then(|t| t.last().cloned())
+                .and_then(|t| t["error"].as_str().map(str::to_owned))
+        }
+    };
+    assert!(crate::helpers::eventually(WAIT, || async { error().await.is_some() }).await, "the delivery was tried");
+    assert!(error().await.unwrap().contains("this machine"), "{:?}", error().await);
+    assert!(receiver.received().is_empty(), "no connection reached the receiver");
+}
+
 /// Rules are checked again at delivery time: a destination saved while
 /// private addresses were allowed is refused once they are not, without a
 /// connection; a redirect is not followed.
@@ -267,7 +316,7 @@ async fn delivery_checks_the_rules_again_and_does_not_follow_redirects() {
     keyward::services::delivery::destinations::set_rules(
         &app.state,
         root(),
-        keyward::domain::DestinationRules { allow_private: true, allow_http: true },
+        keyward::domain::DestinationRules { allow_private: true, allow_http: true, allow_loopback: true },
     )
     .await
     .unwrap();
@@ -275,7 +324,7 @@ async fn delivery_checks_the_rules_again_and_does_not_follow_redirects() {
     keyward::services::delivery::destinations::set_rules(
         &app.state,
         root(),
-        keyward::domain::DestinationRules::default(),
+        keyward::domain::DestinationRules { allow_loopback: true, ..Default::default() },
     )
     .await
     .unwrap();

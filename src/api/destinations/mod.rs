@@ -88,13 +88,18 @@ pub async fn test(
     Ok(accepted(&AcceptedView { redelivering: None, delivery: Some(event) }))
 }
 
-/// `PUT /api/v1/settings/destination-rules` `{allow_private, allow_http}`.
+/// `PUT /api/v1/settings/destination-rules` `{allow_private, allow_http,
+/// allow_loopback}`.
 pub async fn put_rules(
     svc: web::Data<Services>,
     bearer: Bearer,
     body: Json<RulesView>,
 ) -> Result<HttpResponse, ApiError> {
-    let rules = DestinationRules { allow_private: body.allow_private, allow_http: body.allow_http };
+    let rules = DestinationRules {
+        allow_private: body.allow_private,
+        allow_http: body.allow_http,
+        allow_loopback: body.allow_loopback,
+    };
     destinations::set_rules(&svc, bearer.acting()?, rules).await?;
     Ok(ok(&*body))
 }
@@ -140,7 +145,7 @@ pub fn routes() -> Vec<Resource> {
                 Method::PUT,
                 put_rules,
                 doc("Settings", "Where destinations may point beyond public HTTPS", Who::Role(Permission::ManageOrgTokens))
-                    .body::<RulesView>(json!({"allow_private": false, "allow_http": false}))
+                    .body::<RulesView>(json!({"allow_private": false, "allow_http": false, "allow_loopback": false}))
                     .answers::<RulesView>(200),
             )],
         ),

@@ -125,10 +125,16 @@ pub struct AcceptedView {
     pub delivery: Option<String>,
 }
 
-/// Where destinations may point: `{allow_private, allow_http}`.
+/// Where destinations may point beyond public HTTPS.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RulesView {
+    /// Private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7).
     pub allow_private: bool,
+    /// Plain `http://` to any host.
     pub allow_http: bool,
+    /// This machine (127.0.0.0/8, ::1, `localhost`), over `http://` too.
+    /// Left out: false.
+    #[serde(default)]
+    pub allow_loopback: bool,
 }

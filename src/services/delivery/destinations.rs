@@ -64,25 +64,25 @@ impl DestinationInfo {
 
 /// The organisation's rules for where destinations may point.
 pub async fn rules(svc: &Services) -> Result<DestinationRules, AppError> {
-    svc.run(|conn| {
-        let (allow_private, allow_http) = OrgSettings::destination_rules(conn)?;
-        Ok(DestinationRules { allow_private, allow_http })
-    })
-    .await
+    svc.run(|conn| Ok(OrgSettings::destination_rules(conn)?)).await
 }
 
 pub async fn set_rules(svc: &Services, actor: Actor, rules: DestinationRules) -> Result<(), AppError> {
     actor.require(Permission::ManageOrgTokens)?;
     let now = svc.now();
     svc.tx(move |tx| {
-        OrgSettings::set_destination_rules(tx, rules.allow_private, rules.allow_http, now)?;
+        OrgSettings::set_destination_rules(tx, rules, now)?;
         record(
             tx,
             now,
             &actor,
             AuditAction::DestinationRulesChanged,
             "destinations",
-            json!({"allow_private": rules.allow_private, "allow_http": rules.allow_http}),
+            json!({
+                "allow_private": rules.allow_private,
+                "allow_http": rules.allow_http,
+                "allow_loopback": rules.allow_loopback,
+            }),
         )
     })
     .await
@@ -93,13 +93,7 @@ fn check_url(svc: &Services, url: &str, rules: DestinationRules) -> Result<Strin
     let parsed = DestinationUrl::parse(url, rules)?;
     let own = url::Url::parse(&svc.settings.public_url).ok();
     let own_origin = own.as_ref().map(|u| (u.host_str().unwrap_or_default().to_owned(), u.port_or_known_default()));
-    let local = parsed.host == "localhost"
-        || parsed
-            .host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
+    let local = parsed.is_loopback();
     let own_port = own.as_ref().and_then(url::Url::port_or_known_default);
     if own_origin == Some((parsed.host.clone(), Some(parsed.port))) || (local && own_port == Some(parsed.port)) {
         return Err("points at Keyward itself".to_owned());

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime};
 
 use crate::db::changes::Change;
-use crate::domain::{Actor, AuditAction, DestinationRules, TokenKind, WebhookEvent};
+use crate::domain::{Actor, AuditAction, TokenKind, WebhookEvent};
 use crate::error::AppError;
 use crate::mail::{self, messages};
 use crate::models::destination::Destination;
@@ -220,8 +220,8 @@ pub async fn claim(svc: &Services, limit: i64) -> Result<Vec<Due>, AppError> {
     svc.run(move |conn| {
         let (rows, rules) = diesel::Connection::transaction(conn, |tx| {
             let rows = WebhookEventRow::claim(tx, now, now + LEASE, limit)?;
-            let (allow_private, allow_http) = OrgSettings::destination_rules(tx)?;
-            Ok::<_, AppError>((rows, DestinationRules { allow_private, allow_http }))
+            let rules = OrgSettings::destination_rules(tx)?;
+            Ok::<_, AppError>((rows, rules))
         })?;
         let mut destinations: HashMap<i64, (Destination, Vec<SecretString>)> = HashMap::new();
         let mut due = Vec::with_capacity(rows.len());

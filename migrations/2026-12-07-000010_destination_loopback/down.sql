@@ -1,0 +1,1 @@
+ALTER TABLE org_settings DROP COLUMN destinations_allow_loopback;
