@@ -1,6 +1,6 @@
 //! The one error type. Services return `AppError`; console handlers let it
 //! render as an HTML page, API handlers wrap it in [`ApiError`] to render the
-//! JSON body of SPEC section 5.
+//! JSON body.
 //!
 //! - [`AppError::code`] is the one table of error codes; an error actix
 //!   produces by itself is first mapped to an `AppError`
@@ -244,7 +244,7 @@ pub enum AppError {
     SignInRequired { next: String },
     #[error("{0}")]
     Forbidden(String),
-    /// A token that may not do this (SPEC: 403 `insufficient_scope`).
+    /// A token that may not do this (403 `insufficient_scope`).
     #[error("{0}")]
     InsufficientScope(String),
     #[error(transparent)]

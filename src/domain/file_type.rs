@@ -20,7 +20,7 @@ text_enum! {
 }
 
 impl FileType {
-    /// What a new campaign accepts (SPEC §5).
+    /// What a new campaign accepts.
     pub const DEFAULTS: &'static [FileType] =
         &[FileType::Pdf, FileType::Png, FileType::Jpeg, FileType::Csv, FileType::Plain];
 

@@ -1,4 +1,4 @@
-//! The levels of lead authentication (seed 000) and the order in which
+//! The levels of lead authentication and the order in which
 //! they decide a submission: the one place that maps a level to its token
 //! kind and scope.
 
@@ -68,7 +68,7 @@ impl Level {
         self.scope().0
     }
 
-    /// The intake order of seed 000 for a request with `method` to a source
+    /// The intake order for a request with `method` to a source
     /// of a campaign: the source's token for the method, else the campaign
     /// token, else the global token, else none. The first level that is on
     /// decides.

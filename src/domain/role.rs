@@ -1,7 +1,7 @@
 use crate::text_enum;
 
 text_enum! {
-    /// What a console user may do (SPEC section 1).
+    /// What a console user may do.
     pub enum Role {
         SuperAdmin => "super_admin",
         Admin => "admin",
@@ -11,7 +11,7 @@ text_enum! {
 }
 
 text_enum! {
-    /// A person, who signs in to the console, or an API user (seed 004),
+    /// A person, who signs in to the console, or an API user,
     /// who only ever holds tokens: no password, no sign-in, no email.
     pub enum UserKind {
         Person => "person",

@@ -4,7 +4,7 @@
 use crate::text_enum;
 
 text_enum! {
-    /// The kinds of traffic source (seed 000).
+    /// The kinds of traffic source.
     pub enum SourceKind {
         CustomSource => "CS",
         MarketingPartner => "MP",

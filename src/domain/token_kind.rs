@@ -1,4 +1,4 @@
-//! The kinds of token (SPEC section 2) and what a token's prefix says, and
+//! The kinds of token and what a token's prefix says, and
 //! the intake methods (form, ping, post) whose source tokens are three of
 //! those kinds: the mapping between the two is written here, once. Every
 //! kind shares one table and one code path; kinds differ in scope and policy.

@@ -24,7 +24,7 @@ email_templates!(PasswordReset, "password_reset", "email/password_reset.txt", "e
     "Reset your Keyward password".to_owned()
 });
 
-/// A profile API token was generated (seed 003: a confirmation email).
+/// A profile API token was generated (a confirmation email).
 pub struct ProfileTokenCreated {
     pub name: String,
     pub key: String,

@@ -1,5 +1,5 @@
 //! A campaign's relations: named links from its leads to leads of a target
-//! campaign (seed 001's "relation options").
+//! campaign ("relation options").
 
 use diesel::prelude::*;
 

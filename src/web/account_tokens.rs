@@ -1,4 +1,4 @@
-//! `/settings/account-tokens`: Account Settings › Tokens (seed 004, super
+//! `/settings/account-tokens`: Account Settings › Tokens (super
 //! admins only): the one public token (generate, Show, Copy, reset, delete)
 //! and private tokens, each assigned to a user, shown once at creation and
 //! at reset.

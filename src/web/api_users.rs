@@ -1,4 +1,4 @@
-//! `/users/api/{id}`: an API user's page (seed 004). Its role, owner and
+//! `/users/api/{id}`: an API user's page. Its role, owner and
 //! state; its tokens with their last use; Issue a token (shown once) and
 //! Revoke (behind a confirmation). The list and the create form are on
 //! `/users`, apart from the people.

@@ -1,4 +1,4 @@
-//! The Token Management card of an intake level (seed 000): an enable
+//! The Token Management card of an intake level: an enable
 //! switch, the token masked with Show and Copy, and Regenerate behind a
 //! confirmation. The same card serves the global token (`/settings/tokens`),
 //! a campaign token (`/campaigns/{id}/settings/tokens`) and a source's form,

@@ -25,7 +25,7 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
     font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
 
-/// Headers every response carries (SPEC section 8).
+/// Headers every response carries.
 pub fn security_headers(secure: bool) -> DefaultHeaders {
     let headers = DefaultHeaders::new()
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

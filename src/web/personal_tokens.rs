@@ -1,4 +1,4 @@
-//! `/profile/tokens`: personal tokens (seed 002). CREATE + asks for a
+//! `/profile/tokens`: personal tokens. CREATE + asks for a
 //! description; the Token Key and the Token are shown once; each row has an
 //! activate/deactivate switch and Delete behind a confirmation.
 

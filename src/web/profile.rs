@@ -1,5 +1,5 @@
-//! `/profile`: Edit Profile — name, password, and the API Token section
-//! (seed 003): Generate with a one-time reveal in the New API Token dialog,
+//! `/profile`: Edit Profile — name, password, and the API Token section:
+//! Generate with a one-time reveal in the New API Token dialog,
 //! expiry date and days left, Revoke behind a confirmation.
 
 use actix_web::http::StatusCode;

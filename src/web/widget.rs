@@ -1,4 +1,4 @@
-//! The embeddable widget (seed 004): `/widget.js` adds a frame showing
+//! The embeddable widget: `/widget.js` adds a frame showing
 //! `/widget/{c}?token=`, a page with a campaign's live lead count and a
 //! label, styled by the host (`theme`, `accent`), refreshing itself. It
 //! shows a number, never a lead; the token is the account public token.

@@ -563,3 +563,25 @@ fn writers_of_several_statements_take_the_transaction() {
     assert!(seen > 20, "the checker found the functions taking a connection: {seen}");
     assert!(wrong.is_empty(), "writers of several statements on a bare connection:\n{}", wrong.join("\n"));
 }
+
+/// The code explains itself: no comment sends the reader to a document
+/// outside the repository (the help-centre seeds, the shared SPEC).
+#[test]
+fn comments_cite_nothing_outside_the_repository() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut cited = Vec::new();
+    for f in &files {
+        for (n, line) in std::fs::read_to_string(f).unwrap().lines().enumerate() {
+            let comment = line.trim_start();
+            if !comment.starts_with("//") {
+                continue;
+            }
+            let outside = ["seed 00", "SPEC", "../shared", "shared/"];
+            if outside.iter().any(|o| comment.contains(o)) {
+                cited.push(format!("{}:{}: {}", f.display(), n + 1, comment));
+            }
+        }
+    }
+    assert!(cited.is_empty(), "comments citing documents outside the repository:\n{}", cited.join("\n"));
+}

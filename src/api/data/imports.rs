@@ -1,4 +1,4 @@
-//! The Import API (SPEC §5): `POST /api/v1/import/leads` takes CSV or
+//! The Import API: `POST /api/v1/import/leads` takes CSV or
 //! NDJSON, streamed; `GET /api/v1/imports/{id}` follows an import and gives
 //! its report (JSON, or CSV with `?format=csv`). Account private tokens.
 

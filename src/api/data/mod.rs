@@ -1,4 +1,4 @@
-//! Data services (seed 004) for account private tokens: bulk export
+//! Data services for account private tokens: bulk export
 //! (streamed, constant memory), imports (`imports`), and token
 //! introspection (RFC 7662) for resource servers. The public token's
 //! routes are in `public`.

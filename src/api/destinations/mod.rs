@@ -1,4 +1,4 @@
-//! Destinations through the management API (SPEC §5): create one (its
+//! Destinations through the management API: create one (its
 //! signing secret answered once), pause or resume it, its delivery log,
 //! Redeliver, a test event, and the organisation's destination rules.
 //! `POST /api/v1/tokens/{key}/regenerate` rolls a destination's secret.

@@ -1,4 +1,4 @@
-//! Lead files through the campaign API (SPEC §5): upload as a raw body
+//! Lead files through the campaign API: upload as a raw body
 //! (`Content-Type` and `?name=`) or as the multipart field `file`; list;
 //! download (streamed, `ETag`, ranges); delete.
 

@@ -1,4 +1,4 @@
-//! The public data services (seed 004), for the account public token, which
+//! The public data services, for the account public token, which
 //! may come as `?token=` (it is public by design): lead counts and the list
 //! of public fields, in JSON or XML (`Accept: application/xml` or
 //! `?format=xml`), open to any origin (CORS) and cacheable (`ETag`,

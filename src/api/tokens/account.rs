@@ -1,4 +1,4 @@
-//! The management API of account tokens (seed 004, super admins): the
+//! The management API of account tokens (super admins): the
 //! public token (generate or reset, delete) and private tokens (create,
 //! reset, delete). The JSON twins of Account Settings › Tokens.
 

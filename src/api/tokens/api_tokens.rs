@@ -1,4 +1,4 @@
-//! `/api/v1/campaigns/{c}/api-tokens`: campaign API tokens (seed 001), for
+//! `/api/v1/campaigns/{c}/api-tokens`: campaign API tokens, for
 //! partners: Read and/or Write, limited by a filter.
 
 use actix_web::{HttpResponse, web};

@@ -1,4 +1,4 @@
-//! Level tokens through the management API (seed 000): the global token,
+//! Level tokens through the management API: the global token,
 //! a campaign's token and a source's form, ping and post tokens; each
 //! switched on or off (`PUT … {enabled}` → `{enabled, token, key}`) and
 //! regenerated (→ `{key, token}`; the old one is refused at once).

@@ -1,4 +1,4 @@
-//! One token's lifecycle (SPEC §5): its metadata, limits and expiry
+//! One token's lifecycle: its metadata, limits and expiry
 //! (`GET`/`PATCH /api/v1/tokens/{key}`), its usage per day, and Regenerate
 //! with a grace period for every regenerable kind.
 

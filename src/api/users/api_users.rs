@@ -1,5 +1,5 @@
 //! `/api/v1/api-users`: super admins create API users and issue their
-//! tokens (SPEC §5). An API user is a user: `PATCH /api/v1/users/{id}`
+//! tokens. An API user is a user: `PATCH /api/v1/users/{id}`
 //! changes its role or deactivates it.
 
 use actix_web::{HttpResponse, web};

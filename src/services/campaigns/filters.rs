@@ -1,4 +1,4 @@
-//! Campaign filters (seed 001): a name and conditions "select = option",
+//! Campaign filters: a name and conditions "select = option",
 //! ANDed, that restrict a campaign API token to a slice of the leads.
 
 use crate::services::campaigns::is_unique_violation;

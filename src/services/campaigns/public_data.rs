@@ -1,5 +1,4 @@
-//! Public data services (seed 004's widgets and "public data service"
-//! calls), for the account public token: lead counts per campaign, by
+//! Public data services (the widget and the public data calls), for the account public token: lead counts per campaign, by
 //! status and by source, and a list of the fields a super admin marked
 //! public (never an email or a phone). JSON or XML. Counts are kept a few
 //! seconds per campaign, so that a widget on a busy page costs the

@@ -1,5 +1,4 @@
-//! A campaign's relations (seed 001: "relations" and "relation options"):
-//! a named link from its leads to leads of a target campaign (the same or
+//! A campaign's relations and their options: a named link from its leads to leads of a target campaign (the same or
 //! another), to one lead or to many, required or not, and what deleting a
 //! linked-to lead does (refuse, or unlink).
 

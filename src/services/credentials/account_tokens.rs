@@ -1,4 +1,4 @@
-//! Account tokens (seed 004), super admins only: one public token for
+//! Account tokens, super admins only: one public token for
 //! public data services (retrievable, it may sit in a widget), and private
 //! tokens for bulk export and introspection, each assigned to a user for
 //! logging and shown once. Reset issues a new value and refuses the old one

@@ -1,4 +1,4 @@
-//! Campaign API tokens (seed 001): a name, Read and/or Write, an optional
+//! Campaign API tokens: a name, Read and/or Write, an optional
 //! campaign filter. Retrievable (Show, audit-logged), permissions and filter
 //! editable, revoked with a confirmation, refused on every other campaign.
 

@@ -1,4 +1,4 @@
-//! The intake levels of seed 000: the global token, campaign tokens and
+//! The intake levels: the global token, campaign tokens and
 //! source tokens (form, ping, post). Each level has an enable switch on its
 //! owner (organisation, campaign, source) and at most one live token.
 //! Disabling keeps the token, enabling again restores it; Regenerate revokes

@@ -1,4 +1,4 @@
-//! Personal tokens (seed 002): as many as a user wants, each with a
+//! Personal tokens: as many as a user wants, each with a
 //! description, a key and a secret shown once; an activate/deactivate
 //! switch; an optional organisation cap on their lifetime. A personal token
 //! acts as its owner, with the owner's role.

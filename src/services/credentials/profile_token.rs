@@ -1,4 +1,4 @@
-//! The profile API token (seed 003): one per user at a time, 180 days
+//! The profile API token: one per user at a time, 180 days
 //! (configurable) then deleted, generated with a one-time reveal, revoked
 //! with a confirmation; emails on both; a super admin can switch the option
 //! off per user, which revokes the token.

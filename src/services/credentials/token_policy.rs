@@ -3,7 +3,7 @@
 //! may never expire, how long an expired token is kept before it is
 //! deleted, and a default rate limit. Enforced wherever a token is made,
 //! regenerated or has its expiry changed. The profile token is not here:
-//! it always lives 180 days (seed 001).
+//! it always lives 180 days.
 
 use serde_json::json;
 use time::{Duration, OffsetDateTime};

@@ -1,5 +1,4 @@
-//! Destinations (seed 002's "receive data in your destination via
-//! webhooks"): a campaign's events delivered, signed, to a URL. Admins of
+//! Destinations: a campaign's events delivered, signed, to a URL. Admins of
 //! the campaign create one (name, URL, the events it wants, optionally one
 //! of the campaign's filters); its signing secret is a token of its own
 //! kind, shown once; Regenerate may keep the old secret signing beside the

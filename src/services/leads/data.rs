@@ -1,4 +1,4 @@
-//! Data services (seed 004): public stats for the account public token,
+//! Data services: public stats for the account public token,
 //! bulk export for private tokens (in batches, so memory stays flat
 //! whatever the row count), and token introspection (RFC 7662) for
 //! resource servers holding a private token. Every use of a private token

@@ -1,4 +1,4 @@
-//! Lead files (seed 001): uploaded through the campaign API with Write,
+//! Lead files: uploaded through the campaign API with Write,
 //! listed and downloaded with Read, deleted with Write; a lead outside the
 //! token's filter has no files (404), as it has no existence.
 //!

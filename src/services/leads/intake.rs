@@ -1,4 +1,4 @@
-//! Lead intake (seed 000): a lead submitted to a source of a campaign as a
+//! Lead intake: a lead submitted to a source of a campaign as a
 //! form post, or as a ping and then its post. The first level that is on
 //! (the source's token for the method, the campaign token, the global
 //! token) decides which token the request must carry; with none on, no

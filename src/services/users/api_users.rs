@@ -1,5 +1,4 @@
-//! API users (seed 004: "if you require access to the REST API, you will
-//! need to create an API user"). A super admin creates one with a name, a
+//! API users: what a script that needs the REST API acts as. A super admin creates one with a name, a
 //! role and an owner (the person answerable for it); it has no password,
 //! never signs in and is never mailed; it holds personal tokens, which a
 //! super admin issues (shown once) and revokes. It acts with its role, and

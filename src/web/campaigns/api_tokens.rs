@@ -1,5 +1,5 @@
-//! `/campaigns/{id}/api/tokens`: API documentation › API Tokens (seed 001,
-//! step 3). New API token with a name, Read and Write, and an optional
+//! `/campaigns/{id}/api/tokens`: API documentation › API Tokens.
+//! New API token with a name, Read and Write, and an optional
 //! campaign filter; per row Show (audit-logged), the link icon with the
 //! public documentation URL, Edit (permissions and filter), and Revoke
 //! behind a confirmation.

@@ -1,4 +1,4 @@
-//! `/campaigns/{id}/filters`: campaign filters (seed 001, step 2): a name
+//! `/campaigns/{id}/filters`: campaign filters: a name
 //! and conditions "select field = option", ANDed; edit; delete (refused
 //! while an API token uses the filter).
 

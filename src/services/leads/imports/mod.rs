@@ -1,4 +1,4 @@
-//! The Import API (seed 004): leads in bulk from CSV or NDJSON, for an
+//! The Import API: leads in bulk from CSV or NDJSON, for an
 //! account private token (logged with its assigned user).
 //!
 //! The body is spooled to an unnamed temporary file as it arrives (memory
