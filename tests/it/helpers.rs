@@ -207,6 +207,30 @@ pub struct TestApp {
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     db: Option<TestDb>,
     db_url: String,
+    _deadline: Deadline,
+}
+
+/// How long one test may run: past it, the test binary stops with the
+/// test's name (a test fails, never hangs).
+pub const TEST_DEADLINE: Duration = Duration::from_secs(15 * 60);
+
+/// A test's deadline, running from its app's start until it is dropped.
+pub struct Deadline {
+    _ends: std::sync::mpsc::Sender<()>,
+}
+
+impl Deadline {
+    pub fn start(limit: Duration) -> Self {
+        let test = std::thread::current().name().unwrap_or("a test").to_owned();
+        let (ends, ended) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = ended.recv_timeout(limit) {
+                eprintln!("{test} ran past its deadline of {limit:?}: stopping the test binary");
+                std::process::abort();
+            }
+        });
+        Self { _ends: ends }
+    }
 }
 
 impl TestApp {
@@ -215,6 +239,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(options: Options) -> Self {
+        let deadline = Deadline::start(TEST_DEADLINE);
         install_log_capture();
         let (db, db_url, master_key, data_dir, smtp) = match (options.reuse, options.attach) {
             (Some(l), _) => {
@@ -283,6 +308,7 @@ impl TestApp {
             task: Some(task),
             db,
             db_url,
+            _deadline: deadline,
         }
     }
 

@@ -444,26 +444,49 @@ async fn fixture(app: &TestApp) -> Fixture {
     sessions.insert(Who::Role(Role::SuperAdmin), admin);
     sessions.insert(Who::Anonymous, app.agent());
 
+    // Every setup call must work: a failed one would thin the matrix.
+    let made = |a: crate::helpers::Answer| {
+        assert!(a.status == StatusCode::CREATED || a.status == StatusCode::OK, "{:?}: {}", a.status, a.body);
+        a.body
+    };
     for (name, slug) in [("Alpha", "alpha"), ("Beta", "beta")] {
-        api.post("/api/v1/campaigns", json!({"name": name, "slug": slug})).await;
-        api.post(&format!("/api/v1/campaigns/{slug}/sources"), json!({"name": "Web", "kind": "CS", "slug": "web"}))
-            .await;
+        made(api.post("/api/v1/campaigns", json!({"name": name, "slug": slug})).await);
+        made(
+            api.post(&format!("/api/v1/campaigns/{slug}/sources"), json!({"name": "Web", "kind": "CS", "slug": "web"}))
+                .await,
+        );
     }
-    api.post("/api/v1/campaigns/alpha/fields", json!({"slug": "name", "label": "Name", "type": "text"})).await;
-    api.post(
-        "/api/v1/campaigns/alpha/selects",
-        json!({"slug": "partner", "label": "Partner", "options": [{"slug": "ACME", "label": "Acme"}]}),
-    )
-    .await;
-    api.post("/api/v1/campaigns/alpha/statuses", json!({"slug": "sold", "label": "Sold"})).await;
-    let filter = api
-        .post(
+    made(api.post("/api/v1/campaigns/alpha/fields", json!({"slug": "name", "label": "Name", "type": "text"})).await);
+    made(
+        api.post(
+            "/api/v1/campaigns/alpha/selects",
+            json!({"slug": "partner", "label": "Partner", "options": [{"slug": "ACME", "label": "Acme"}]}),
+        )
+        .await,
+    );
+    made(api.post("/api/v1/campaigns/alpha/statuses", json!({"slug": "sold", "label": "Sold"})).await);
+    let filter = made(
+        api.post(
             "/api/v1/campaigns/alpha/filters",
             json!({"name": "Acme", "conditions": [{"select": "partner", "option": "ACME"}]}),
         )
-        .await;
-    let a = api.post("/api/v1/campaigns/alpha/api-tokens", json!({"name": "rw", "read": true, "write": true})).await;
-    tokens.insert(Who::Kind(TokenKind::CampaignApi), a.body["token"].as_str().unwrap().to_owned());
+        .await,
+    );
+    let a =
+        made(api.post("/api/v1/campaigns/alpha/api-tokens", json!({"name": "rw", "read": true, "write": true})).await);
+    tokens.insert(Who::Kind(TokenKind::CampaignApi), a["token"].as_str().unwrap().to_owned());
+    // A leak reporter's token, and a destination's signing secret (a token
+    // too): neither may do anything but what its kind is for.
+    let a = made(api.post("/api/v1/settings/reporters", json!({"description": "matrix"})).await);
+    tokens.insert(Who::Kind(TokenKind::Reporter), a["token"].as_str().unwrap().to_owned());
+    let a = made(
+        api.post(
+            "/api/v1/campaigns/alpha/destinations",
+            json!({"name": "CRM", "url": "https://hooks.example.com/keyward", "events": ["lead.created"]}),
+        )
+        .await,
+    );
+    tokens.insert(Who::Kind(TokenKind::Destination), a["secret"].as_str().unwrap().to_owned());
     // A token of every level; only the source's form level stays on.
     let level = |path: String, kind: TokenKind, keep: bool| {
         let api = &api;
@@ -486,12 +509,13 @@ async fn fixture(app: &TestApp) -> Fixture {
         let (who, token) = level(path, kind, keep).await;
         tokens.insert(who, token);
     }
-    let a = api.post("/api/v1/settings/account-tokens/public", json!({})).await;
-    tokens.insert(Who::Kind(TokenKind::AccountPublic), a.body["token"].as_str().unwrap().to_owned());
-    let a = api
-        .post("/api/v1/settings/account-tokens/private", json!({"user": ADMIN_EMAIL, "description": "matrix"}))
-        .await;
-    tokens.insert(Who::Kind(TokenKind::AccountPrivate), a.body["token"].as_str().unwrap().to_owned());
+    let a = made(api.post("/api/v1/settings/account-tokens/public", json!({})).await);
+    tokens.insert(Who::Kind(TokenKind::AccountPublic), a["token"].as_str().unwrap().to_owned());
+    let a = made(
+        api.post("/api/v1/settings/account-tokens/private", json!({"user": ADMIN_EMAIL, "description": "matrix"}))
+            .await,
+    );
+    tokens.insert(Who::Kind(TokenKind::AccountPrivate), a["token"].as_str().unwrap().to_owned());
 
     let id_of = |sql: String| {
         use diesel::prelude::*;
@@ -507,7 +531,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         "@beta_source",
         id_of("SELECT s.id FROM sources s JOIN campaigns c ON c.id = s.campaign_id WHERE c.slug = 'beta'".into()),
     );
-    params.insert("@filter", filter.body["id"].as_i64().unwrap().to_string());
+    params.insert("@filter", filter["id"].as_i64().unwrap().to_string());
     let public_id: String = {
         use diesel::prelude::*;
         use keyward::schema::campaigns;
@@ -578,10 +602,19 @@ async fn every_principal_meets_the_gate_of_every_route() {
                 TokenKind::CampaignApi,
                 TokenKind::AccountPublic,
                 TokenKind::AccountPrivate,
+                TokenKind::Reporter,
+                TokenKind::Destination,
             ]
             .map(Who::Kind),
         )
         .collect();
+    // Every kind is presented: personal tokens as each role's, the profile
+    // token as itself, every other kind as its own principal with a token.
+    for kind in TokenKind::ALL {
+        let presented = matches!(kind, TokenKind::Personal | TokenKind::Profile)
+            || (api_principals.contains(&Who::Kind(*kind)) && f.tokens.contains_key(&Who::Kind(*kind)));
+        assert!(presented, "the matrix presents no {kind:?} token");
+    }
     let mut gone: HashSet<Who> = HashSet::new();
     let client = crate::helpers::api();
     for row in API {

@@ -2,8 +2,10 @@
 //! test. Values for every field type (random, and a corpus of the awkward:
 //! the largest floats, exponents, unicode, control characters, NULs,
 //! impossible dates) go in through intake and the leads API; each is either
-//! refused with a 4xx and nothing stored, or stored, and then read back the
-//! same through get, list and both export formats. A 5xx anywhere fails.
+//! refused with a 4xx and nothing stored, or stored, and then read back as
+//! it was sent (an email in its normal form, a phone trimmed) from
+//! PostgreSQL, through get, every list page and both export formats. A 5xx
+//! anywhere fails.
 //! The seed is printed on failure; `KEYWARD_ROUNDTRIP_SEED` replays it.
 
 use rand::rngs::StdRng;
@@ -164,6 +166,39 @@ async fn raw_post(app: &TestApp, path: &str, token: Option<&str>, body: String) 
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// What a value sent for a field of `slug` must read back as: the value
+/// itself (numbers as numbers, compared by value), but an email address in
+/// its normal form and a phone number trimmed, as the field types store
+/// them. `None`: a value that is no value (blank), stored as nothing.
+fn expected(slug: &str, sent: &Value) -> Option<Value> {
+    match (slug, sent) {
+        (_, Value::String(s)) if s.trim().is_empty() => None,
+        ("email", Value::String(s)) => {
+            Some(Value::String(keyward::domain::EmailAddress::parse(s).expect("an accepted address").into_string()))
+        }
+        ("phone", Value::String(s)) => Some(Value::String(s.trim().to_owned())),
+        _ => Some(sent.clone()),
+    }
+}
+
+/// The same value, however its number is written (`1E+2` = `100`).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// A CSV cell of a value: strings as they are (a formula-like one with
+/// its leading `'`), numbers parsed.
+fn same_in_csv(cell: &str, value: &Value) -> bool {
+    match value {
+        Value::String(s) => cell == keyward::csv_util::safe_cell(s),
+        // A negative number starts like a formula: its `'` goes first.
+        other => cell.trim_start_matches('\'').parse::<f64>().ok().zip(other.as_f64()).is_some_and(|(x, y)| x == y),
+    }
+}
+
 fn lead_count(app: &TestApp) -> i64 {
     use diesel::prelude::*;
     keyward::schema::leads::table.count().get_result(&mut app.conn()).unwrap()
@@ -180,7 +215,8 @@ async fn whatever_a_lead_is_stored_with_reads_back_through_get_list_and_export()
     let mut cases: Vec<Case> = corpus().into_iter().map(|(slug, literal)| Case { slug, literal }).collect();
     cases.extend((0..CASES).map(|_| random_case(&mut rng)));
 
-    let mut stored: Vec<(i64, &'static str, Value)> = Vec::new();
+    // Each lead stored: its id, the field, and what was sent for it.
+    let mut stored: Vec<(i64, &'static str, Option<Value>)> = Vec::new();
     for case in &cases {
         let body = format!("{{\"fields\": {{\"{}\": {}}}}}", case.slug, case.literal);
         let what = format!("seed {seed}, {} = {}", case.slug, case.literal.chars().take(120).collect::<String>());
@@ -193,7 +229,18 @@ async fn whatever_a_lead_is_stored_with_reads_back_through_get_list_and_export()
                 "{how} answered {status} for {what}: {answer}"
             );
             if status == &StatusCode::CREATED {
-                stored.push((answer["id"].as_i64().unwrap(), case.slug, answer["fields"][case.slug].clone()));
+                let sent: Value = serde_json::from_str(&case.literal).expect("a value the test wrote");
+                let want = expected(case.slug, &sent);
+                let got = answer["fields"].get(case.slug);
+                assert!(
+                    match (&want, got) {
+                        (Some(w), Some(g)) => same(w, g),
+                        (None, None) => true,
+                        _ => false,
+                    },
+                    "{how} answered {got:?} for {what}"
+                );
+                stored.push((answer["id"].as_i64().unwrap(), case.slug, want));
             } else {
                 assert!(answer["error"]["code"].is_string(), "{how}: a refusal says why ({what}): {answer}");
             }
@@ -208,25 +255,50 @@ async fn whatever_a_lead_is_stored_with_reads_back_through_get_list_and_export()
     }
     assert!(stored.len() > cases.len() / 2, "most values are storable");
 
-    // Get: each one, as it was answered.
-    for (id, slug, value) in &stored {
+    // Every read must give what was sent: `check` compares one.
+    let check = |how: &str, id: i64, got: Option<&Value>| {
+        let (_, slug, want) = stored.iter().find(|(i, ..)| *i == id).unwrap_or_else(|| panic!("{how}: lead {id}?"));
+        let ok = match (want, got) {
+            (Some(w), Some(g)) => same(w, g),
+            (None, None | Some(Value::Null)) => true,
+            _ => false,
+        };
+        assert!(ok, "{how}: lead {id}'s {slug} is {got:?}, sent {want:?} (seed {seed})");
+    };
+    // In PostgreSQL.
+    for (id, slug, _) in &stored {
+        use diesel::prelude::*;
+        let fields: Value = keyward::schema::leads::table
+            .find(id)
+            .select(keyward::schema::leads::fields)
+            .first(&mut app.conn())
+            .unwrap();
+        check("PostgreSQL", *id, fields.get(*slug));
+    }
+    // Get: each one.
+    for (id, slug, _) in &stored {
         let a = leads.get(&format!("/api/v1/campaigns/rt/leads/{id}")).await;
         assert_eq!(a.status, StatusCode::OK, "lead {id} (seed {seed}): {:?}", a.body);
-        assert_eq!(&a.body["fields"][*slug], value, "lead {id} reads back as stored (seed {seed})");
+        check("get", *id, a.body["fields"].get(*slug));
     }
-    // List: every page, every lead.
-    let mut listed = 0;
+    // List: every page, every lead, each as sent.
+    let mut listed = std::collections::BTreeSet::new();
     let mut cursor = String::new();
     loop {
         let a = leads.get(&format!("/api/v1/campaigns/rt/leads?limit=100{cursor}")).await;
         assert_eq!(a.status, StatusCode::OK, "a leads page (seed {seed}): {:?}", a.body);
-        listed += a.body["items"].as_array().unwrap().len();
+        for item in a.body["items"].as_array().unwrap() {
+            let id = item["id"].as_i64().unwrap();
+            let slug = stored.iter().find(|(i, ..)| *i == id).map(|(_, s, _)| *s).unwrap_or("?");
+            check("the list", id, item["fields"].get(slug));
+            assert!(listed.insert(id), "lead {id} listed twice (seed {seed})");
+        }
         match a.body["next_cursor"].as_str() {
             Some(next) => cursor = format!("&cursor={next}"),
             None => break,
         }
     }
-    assert_eq!(listed, stored.len(), "the list holds every lead (seed {seed})");
+    assert_eq!(listed.len(), stored.len(), "the list holds every lead (seed {seed})");
     // Export, both formats, complete.
     for format in ["ndjson", "csv"] {
         let res = crate::helpers::api()
@@ -237,13 +309,32 @@ async fn whatever_a_lead_is_stored_with_reads_back_through_get_list_and_export()
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         let text = res.text().await.expect("the export completes");
-        let rows: Vec<String> = if format == "ndjson" {
-            text.lines().map(|l| serde_json::from_str::<Value>(l).expect("each line is JSON").to_string()).collect()
+        let mut rows = 0;
+        if format == "ndjson" {
+            for line in text.lines() {
+                let lead: Value = serde_json::from_str(line).expect("each line is JSON");
+                let id = lead["id"].as_i64().unwrap();
+                let slug = stored.iter().find(|(i, ..)| *i == id).map(|(_, s, _)| *s).unwrap_or("?");
+                check("the ndjson export", id, lead["fields"].get(slug));
+                rows += 1;
+            }
         } else {
             let mut reader = csv::Reader::from_reader(text.as_bytes());
-            reader.records().map(|r| format!("{:?}", r.expect("each record is CSV"))).collect()
-        };
-        let rows = rows.len();
+            let headers = reader.headers().expect("a header row").clone();
+            for record in reader.records() {
+                let record = record.expect("each record is CSV");
+                let id: i64 = record[0].parse().expect("an id first");
+                let (_, slug, want) = stored.iter().find(|(i, ..)| *i == id).expect("a lead the test stored");
+                let column = headers.iter().position(|h| h == format!("fields.{slug}")).expect("a column per field");
+                let cell = &record[column];
+                let ok = match want {
+                    Some(w) => same_in_csv(cell, w),
+                    None => cell.is_empty(),
+                };
+                assert!(ok, "the csv export: lead {id}'s {slug} is {cell:?}, sent {want:?} (seed {seed})");
+                rows += 1;
+            }
+        }
         assert_eq!(rows, stored.len(), "the {format} export holds every lead (seed {seed})");
     }
 }
