@@ -125,17 +125,28 @@ fn known_properties(body: &Map<String, Value>, extra: &[&str], errors: &mut Fiel
     }
 }
 
+/// A part of the lead given as an object (`None`: not given, or null); any
+/// other JSON is refused under `key`, saying what it `must_be`.
+fn object_at<'a>(
+    given: Option<&'a Value>,
+    key: &str,
+    must_be: &str,
+    errors: &mut FieldErrors,
+) -> Option<&'a Map<String, Value>> {
+    match given {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(object)) => Some(object),
+        Some(_) => {
+            errors.insert(key.into(), must_be.into());
+            None
+        }
+    }
+}
+
 /// Each field given: one of the campaign's, with a value of its type. A
 /// null or blank value is no value.
 fn check_fields(snap: &CampaignSnapshot, given: Option<&Value>, data: &mut LeadData, errors: &mut FieldErrors) {
-    let fields = match given {
-        None | Some(Value::Null) => return,
-        Some(Value::Object(fields)) => fields,
-        Some(_) => {
-            errors.insert("fields".into(), "must be an object of field slug to value".into());
-            return;
-        }
-    };
+    let Some(fields) = object_at(given, "fields", "must be an object of field slug to value", errors) else { return };
     for (slug, value) in fields {
         let Some(field) = snap.field(slug) else {
             let known = allowed(snap.fields.iter().map(|f| f.slug.clone()));
@@ -169,13 +180,10 @@ fn require_fields(snap: &CampaignSnapshot, data: &LeadData, errors: &mut FieldEr
 
 /// Each select given: one of the campaign's, set to one of its options.
 fn check_selects(snap: &CampaignSnapshot, given: Option<&Value>, data: &mut LeadData, errors: &mut FieldErrors) {
-    let values = match given {
-        None | Some(Value::Null) => return,
-        Some(Value::Object(values)) => values,
-        Some(_) => {
-            errors.insert("select_field_values".into(), "must be an object of select slug to option slug".into());
-            return;
-        }
+    let Some(values) =
+        object_at(given, "select_field_values", "must be an object of select slug to option slug", errors)
+    else {
+        return;
     };
     for (slug, value) in values {
         let key = format!("select_field_values.{slug}");
@@ -212,13 +220,8 @@ fn check_status(snap: &CampaignSnapshot, given: Option<&Value>, data: &mut LeadD
 /// Each relation given: one of the campaign's, with one id or a list as
 /// the relation takes (whether the leads exist is checked on writing).
 fn check_relations(snap: &CampaignSnapshot, given: Option<&Value>, data: &mut LeadData, errors: &mut FieldErrors) {
-    let values = match given {
-        None | Some(Value::Null) => return,
-        Some(Value::Object(values)) => values,
-        Some(_) => {
-            errors.insert("relations".into(), "must be an object of relation slug to lead id(s)".into());
-            return;
-        }
+    let Some(values) = object_at(given, "relations", "must be an object of relation slug to lead id(s)", errors) else {
+        return;
     };
     for (slug, value) in values {
         let key = format!("relations.{slug}");
